@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "role", "region", "institution", "is_staff", "is_active")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("范围", {"fields": ("role", "region", "institution")}))
+    autocomplete_fields = ("region", "institution")

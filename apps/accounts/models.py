@@ -1,0 +1,58 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A portal user. Outside superusers, a user sees one scope: a region (every
+    institution under it, at any depth) or one institution."""
+
+    class Role(models.TextChoices):
+        CITY = "city", _("市卫健委")
+        COUNTY = "county", _("县区卫健委")
+        HOSPITAL = "hospital", _("医院信息科")
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, blank=True)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("管辖区划"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("所属机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="user_scope_matches_role",
+                condition=Q(role="", region__isnull=True, institution__isnull=True)
+                | Q(role__in=["city", "county"], region__isnull=False, institution__isnull=True)
+                | Q(role="hospital", region__isnull=True, institution__isnull=False),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in (self.Role.CITY, self.Role.COUNTY) and not self.region_id:
+            raise ValidationError({"region": _("市、县区用户须指定管辖区划。")})
+        if self.role == self.Role.HOSPITAL and not self.institution_id:
+            raise ValidationError({"institution": _("医院用户须指定所属机构。")})
+
+    @property
+    def scope_label(self) -> str:
+        if self.is_superuser and not self.role:
+            return str(_("全部"))
+        return str(self.institution or self.region or "")

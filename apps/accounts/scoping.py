@@ -1,0 +1,54 @@
+"""Who sees what: one scoping function per model. Every queryset a user reaches
+(pages, exports, API, PDFs) starts from one of these; anything outside answers 404.
+"""
+
+from django.db.models import QuerySet
+
+from apps.institutions.models import Institution
+from apps.platforms.models import Connection, ConnectionChange, Platform
+from apps.regions.models import Region
+from apps.uploads.models import DailyUpload
+
+from .models import User
+
+
+def _sees_everything(user) -> bool:
+    return user.is_authenticated and user.is_superuser and not user.role
+
+
+def regions_for(user: User) -> QuerySet[Region]:
+    """The regions a user may browse: their own region and everything under it."""
+    if _sees_everything(user):
+        return Region.objects.all()
+    if user.is_authenticated and user.role in (User.Role.CITY, User.Role.COUNTY) and user.region:
+        return Region.objects.filter(path__startswith=user.region.path)
+    return Region.objects.none()
+
+
+def institutions_for(user: User) -> QuerySet[Institution]:
+    if _sees_everything(user):
+        return Institution.objects.all()
+    if not user.is_authenticated:
+        return Institution.objects.none()
+    if user.role in (User.Role.CITY, User.Role.COUNTY) and user.region:
+        return Institution.objects.filter(region__path__startswith=user.region.path)
+    if user.role == User.Role.HOSPITAL and user.institution_id:
+        return Institution.objects.filter(pk=user.institution_id)
+    return Institution.objects.none()
+
+
+def platforms_for(user: User) -> QuerySet[Platform]:
+    """Platforms are not confidential: every signed-in user may pick any."""
+    return Platform.objects.all() if user.is_authenticated else Platform.objects.none()
+
+
+def connections_for(user: User) -> QuerySet[Connection]:
+    return Connection.objects.filter(institution__in=institutions_for(user))
+
+
+def connection_changes_for(user: User) -> QuerySet[ConnectionChange]:
+    return ConnectionChange.objects.filter(connection__institution__in=institutions_for(user))
+
+
+def uploads_for(user: User) -> QuerySet[DailyUpload]:
+    return DailyUpload.objects.filter(institution__in=institutions_for(user))

@@ -1,0 +1,167 @@
+"""Reading the spreadsheets commission staff keep: CSV (UTF-8 with or without BOM,
+or GBK) and XLSX (first sheet), with a header row in English or Chinese.
+
+Every importer reads its file through `read_rows`, so encodings, headers and row
+numbers behave the same everywhere. Row numbers are the spreadsheet's own: the
+header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class FileRefused(Exception):
+    """The whole file is refused; `problems` lists every reason, row by row."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: dict[str, str]
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, what Excel "CSV" writes on Chinese Windows.
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            [_("文件编码无法识别：请使用 UTF-8 或 GBK 编码的 CSV，或 XLSX 文件。")]
+        ) from exc
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _raw_rows(raw: bytes) -> list[list[str]]:
+    if raw.startswith(XLSX_MAGIC):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise FileRefused([_("XLSX 文件无法打开：%(error)s") % {"error": exc}]) from exc
+        sheet = workbook.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    text = _decode(raw)
+    try:
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise FileRefused([_("CSV 文件格式错误：%(error)s") % {"error": exc}]) from exc
+
+
+def read_rows(
+    source: str | Path | bytes,
+    columns: Mapping[str, Sequence[str]],
+    optional: Sequence[str] = (),
+) -> list[Row]:
+    """Read a file into rows keyed by the English column names.
+
+    `columns` maps each English name to its other accepted headers (the Chinese
+    ones). A missing required column, an unknown or repeated column refuses the
+    file: nothing in a spreadsheet is dropped silently. Blank rows are skipped.
+    """
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    rows = _raw_rows(raw)
+    while rows and not any(rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise FileRefused([_("文件为空：没有表头行。")])
+
+    lookup: dict[str, str] = {}
+    for name, aliases in columns.items():
+        for header in (name, *aliases):
+            lookup[header.strip().lower()] = name
+
+    header = rows[0]
+    positions: dict[str, int] = {}
+    problems: list[str] = []
+    for index, cell in enumerate(header):
+        key = cell.strip().lstrip("\ufeff").lower()
+        if not key:
+            continue
+        name = lookup.get(key)
+        if name is None:
+            problems.append(_("第 1 行：未知的列“%(column)s”。") % {"column": cell})
+        elif name in positions:
+            problems.append(_("第 1 行：列“%(column)s”重复。") % {"column": cell})
+        else:
+            positions[name] = index
+    for name, aliases in columns.items():
+        if name not in positions and name not in optional:
+            label = " / ".join((name, *aliases))
+            problems.append(_("第 1 行：缺少列“%(column)s”。") % {"column": label})
+    if problems:
+        raise FileRefused(problems)
+
+    result = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        extra = [c for i, c in enumerate(cells) if c.strip() and i not in positions.values()]
+        if extra:
+            problems.append(
+                _("第 %(row)d 行：表头之外还有内容“%(value)s”。")
+                % {"row": number, "value": extra[0]}
+            )
+            continue
+        values = {
+            name: (cells[index].strip() if index < len(cells) else "")
+            for name, index in positions.items()
+        }
+        result.append(Row(number, values))
+    if problems:
+        raise FileRefused(problems)
+    return result
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A day written as 2023-06-30, 2023/6/30 or 20230630; None if it is none of them."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_count(text: str) -> int | None:
+    """A whole number of 0 or more; None otherwise (negative, fractional, not a number)."""
+    text = text.strip().replace(",", "")
+    if not text.isdigit():
+        return None
+    return int(text)

@@ -1,0 +1,79 @@
+import re
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.core.results import ImportResult
+from apps.core.tabular import FileRefused, read_rows
+from apps.regions.models import Region
+
+from .models import ORG_CODE_PATTERN, Institution
+
+INSTITUTION_COLUMNS = {
+    "org_code": ["机构代码"],
+    "name": ["机构名称"],
+    "region_code": ["主管区划代码"],
+    "category": ["机构类别"],
+    "grade": ["等级"],
+}
+ORG_CODE_RE = re.compile(ORG_CODE_PATTERN)
+
+
+def is_valid_org_code(code: str) -> bool:
+    return bool(ORG_CODE_RE.match(code))
+
+
+@transaction.atomic
+def institutions_import(*, source: str | Path | bytes) -> ImportResult:
+    """Load an institutions file. Unknown regions, bad codes or values, and codes
+    repeated in the file refuse the whole file."""
+    rows = read_rows(source, INSTITUTION_COLUMNS)
+    regions = set(Region.objects.values_list("code", flat=True))
+    categories = set(Institution.Category.values)
+    grades = set(Institution.Grade.values)
+    problems: list[str] = []
+    parsed: dict[str, dict] = {}
+    for row in rows:
+        v = row.values
+        where = _("第 %(row)d 行：") % {"row": row.number}
+        code = v["org_code"]
+        row_problems = []
+        if not is_valid_org_code(code):
+            row_problems.append(_("机构代码“%(code)s”格式不正确。") % {"code": code})
+        elif code in parsed:
+            row_problems.append(_("机构代码 %(code)s 在文件中重复。") % {"code": code})
+        if not v["name"]:
+            row_problems.append(_("机构名称为空。"))
+        if v["region_code"] not in regions:
+            row_problems.append(_("未知的主管区划代码“%(code)s”。") % {"code": v["region_code"]})
+        if v["category"] not in categories:
+            row_problems.append(_("未知的机构类别“%(value)s”。") % {"value": v["category"]})
+        if v["grade"] not in grades:
+            row_problems.append(_("未知的等级“%(value)s”。") % {"value": v["grade"]})
+        if row_problems:
+            problems.extend(where + p for p in row_problems)
+        else:
+            parsed[code] = v
+    if problems:
+        raise FileRefused(problems)
+
+    result = ImportResult()
+    existing = {i.org_code: i for i in Institution.objects.filter(org_code__in=parsed)}
+    fields = ("name", "region_id", "category", "grade")
+    for code, v in parsed.items():
+        wanted = dict(
+            zip(fields, (v["name"], v["region_code"], v["category"], v["grade"]), strict=True)
+        )
+        institution = existing.get(code)
+        if institution is None:
+            Institution.objects.create(org_code=code, **wanted)
+            result.created += 1
+        elif any(getattr(institution, f) != wanted[f] for f in fields):
+            for f, value in wanted.items():
+                setattr(institution, f, value)
+            institution.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result

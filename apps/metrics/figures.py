@@ -1,0 +1,423 @@
+"""Every figure of ../shared/metrics.md, computed in one place.
+
+`period_figures` answers for any period, platform and set of institutions with a
+fixed number of queries, whatever the number of institutions; pages, the API and
+bulletins all read its result objects and compute nothing themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Max, QuerySet, Sum
+from django.utils import timezone
+
+from apps.institutions.models import Institution
+from apps.platforms.models import (
+    CatalogueTable,
+    Connection,
+    ConnectionChange,
+    ConnectionStatus,
+    Platform,
+    TableEdition,
+    connected_since,
+    status_on,
+)
+from apps.uploads.models import DailyTotal, DailyUpload
+
+from .definitions import DEFAULT, Definitions
+
+ONE_DECIMAL = Decimal("0.1")
+
+
+def percent(part: int, whole: int, places: Decimal = ONE_DECIMAL) -> Decimal | None:
+    """part / whole × 100, rounded half up; None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+class Tier:
+    FIRST, SECOND, THIRD, FOURTH = 1, 2, 3, 4
+    LABELS = {1: "第一梯队", 2: "第二梯队", 3: "第三梯队", 4: "第四梯队"}
+
+
+class Continuity:
+    GOOD = "good"
+    INTERRUPTED = "interrupted"
+    LABELS = {GOOD: "良好", INTERRUPTED: "中断"}
+
+
+@dataclass
+class InstitutionFigures:
+    institution: Institution
+    connection_status: str
+    connected_since: dt.date | None
+    front_server_last_seen: dt.datetime | None
+    edition: TableEdition | None
+    required_tables: int
+    tables_uploaded: int
+    completeness: Decimal | None
+    missing_tables: int
+    records: int
+    rejected: int
+    upload_days: int
+    interruption_days: int | None
+    longest_gap: int | None
+    last_upload_date: dt.date | None
+    tier: int | None
+    severely_missing: bool
+    continuity: str | None
+    unknown_tables: list[str] = field(default_factory=list)
+
+    @property
+    def org_code(self) -> str:
+        return self.institution.org_code
+
+    @property
+    def name(self) -> str:
+        return self.institution.name
+
+    @property
+    def connection_status_label(self) -> str:
+        return ConnectionStatus(self.connection_status).label
+
+    @property
+    def tier_label(self) -> str:
+        """The section a bulletin lists the institution under."""
+        if self.tier:
+            return Tier.LABELS[self.tier]
+        if self.connection_status == ConnectionStatus.UPSTREAM:
+            return "已联通省平台"
+        return "未联通"
+
+    @property
+    def continuity_label(self) -> str:
+        return Continuity.LABELS.get(self.continuity or "", "")
+
+
+@dataclass
+class Summary:
+    institutions: int
+    connected: int
+    upstream: int
+    integrating: int
+    not_connected: int
+    connection_rate: Decimal | None
+    tiers: dict[int, int]
+    severely_missing: int
+    continuity_good: int
+    continuity_interrupted: int
+
+    @property
+    def joined(self) -> int:
+        """接入: connected to this platform or to the higher one."""
+        return self.connected + self.upstream
+
+    @property
+    def unconnected(self) -> int:
+        return self.integrating + self.not_connected
+
+
+@dataclass
+class PeriodFigures:
+    platform: Platform
+    start: dt.date
+    end: dt.date
+    definitions: Definitions
+    rows: list[InstitutionFigures]
+
+    @property
+    def summary(self) -> Summary:
+        statuses = Counter(r.connection_status for r in self.rows)
+        joined = statuses[ConnectionStatus.CONNECTED] + statuses[ConnectionStatus.UPSTREAM]
+        return Summary(
+            institutions=len(self.rows),
+            connected=statuses[ConnectionStatus.CONNECTED],
+            upstream=statuses[ConnectionStatus.UPSTREAM],
+            integrating=statuses[ConnectionStatus.INTEGRATING],
+            not_connected=statuses[ConnectionStatus.NOT_CONNECTED],
+            connection_rate=percent(joined, len(self.rows), Decimal("1")),
+            tiers={t: sum(1 for r in self.rows if r.tier == t) for t in Tier.LABELS},
+            severely_missing=sum(1 for r in self.rows if r.severely_missing),
+            continuity_good=sum(1 for r in self.rows if r.continuity == Continuity.GOOD),
+            continuity_interrupted=sum(
+                1 for r in self.rows if r.continuity == Continuity.INTERRUPTED
+            ),
+        )
+
+    def by_org_code(self) -> dict[str, InstitutionFigures]:
+        return {r.org_code: r for r in self.rows}
+
+
+def edition_in_force(
+    editions: Sequence[TableEdition], category: str, day: dt.date
+) -> TableEdition | None:
+    """The catalogue edition that binds an institution of `category` on `day`.
+
+    An edition naming the category outranks one for all institutions (the specific
+    rule over the general one); among equals the latest `valid_from` wins.
+    """
+    candidates = [e for e in editions if e.valid_from <= day and e.applies_to(category)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda e: (bool(e.categories), e.valid_from, e.pk))
+
+
+def platform_editions(platform: Platform) -> list[TableEdition]:
+    """The platform's editions, each with `codes` (its table codes) attached. Two queries."""
+    editions = list(TableEdition.objects.filter(platform=platform))
+    codes: dict[int, set[str]] = defaultdict(set)
+    for edition_id, code in CatalogueTable.objects.filter(edition__platform=platform).values_list(
+        "edition_id", "code"
+    ):
+        codes[edition_id].add(code)
+    for edition in editions:
+        edition.codes = frozenset(codes[edition.pk])
+    return editions
+
+
+def _runs_without_records(
+    first: dt.date, last: dt.date, upload_days: set[dt.date]
+) -> tuple[int, int]:
+    """(days without records, longest run of them) over first..last inclusive."""
+    missing = longest = run = 0
+    day = first
+    while day <= last:
+        if day in upload_days:
+            run = 0
+        else:
+            missing += 1
+            run += 1
+            longest = max(longest, run)
+        day += dt.timedelta(days=1)
+    return missing, longest
+
+
+def last_complete_day() -> dt.date:
+    """A day's statistics are published the next day: today is never complete."""
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
+def period_figures(
+    *,
+    institutions: QuerySet[Institution],
+    platform: Platform,
+    start: dt.date,
+    end: dt.date,
+    definitions: Definitions = DEFAULT,
+) -> PeriodFigures:
+    """The figures of every active institution of `institutions` for start..end."""
+    if end < start:
+        raise ValueError("end before start")
+    scope = institutions.filter(active=True)
+    insts = list(scope.select_related("region").order_by("region__path", "org_code"))
+    ids = scope.values("pk")
+
+    changes: dict[int, list[ConnectionChange]] = defaultdict(list)
+    for change in (
+        ConnectionChange.objects.filter(
+            connection__platform=platform, connection__institution__in=ids
+        )
+        .select_related("connection")
+        .only("effective_date", "to_status", "connection__institution_id")
+        .order_by("effective_date", "id")
+    ):
+        changes[change.connection.institution_id].append(change)
+    heartbeats = dict(
+        Connection.objects.filter(platform=platform, institution__in=ids).values_list(
+            "institution_id", "front_server_last_seen"
+        )
+    )
+    editions = platform_editions(platform)
+
+    per_table: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for inst, code, records, rejected in (
+        DailyUpload.objects.filter(
+            platform=platform, institution__in=ids, day__gte=start, day__lte=end
+        )
+        .values("institution_id", "table_code")
+        .annotate(r=Sum("records"), x=Sum("rejected"))
+        .values_list("institution_id", "table_code", "r", "x")
+    ):
+        per_table[inst][code] = (records, rejected)
+
+    upload_days: dict[int, set[dt.date]] = defaultdict(set)
+    for inst, day in DailyTotal.objects.filter(
+        platform=platform, institution__in=ids, day__gte=start, day__lte=end, records__gt=0
+    ).values_list("institution_id", "day"):
+        upload_days[inst].add(day)
+    last_upload = dict(
+        DailyTotal.objects.filter(
+            platform=platform, institution__in=ids, day__lte=end, records__gt=0
+        )
+        .values("institution_id")
+        .annotate(last=Max("day"))
+        .values_list("institution_id", "last")
+    )
+
+    counted_until = min(end, last_complete_day())
+    rows = []
+    for inst in insts:
+        history = changes.get(inst.pk, [])
+        status = status_on(history, end)
+        since = connected_since(history, end)
+        edition = edition_in_force(editions, inst.category, end)
+        required = edition.codes if edition else frozenset()
+        tables = per_table.get(inst.pk, {})
+        uploaded = {code for code, (rec, _rej) in tables.items() if rec > 0 and code in required}
+        completeness = percent(len(uploaded), len(required))
+        days = upload_days.get(inst.pk, set())
+
+        interruption = gap = None
+        if status == ConnectionStatus.CONNECTED:
+            first = max(start, since) if since else start
+            interruption, gap = (
+                _runs_without_records(first, counted_until, days)
+                if first <= counted_until
+                else (0, 0)
+            )
+
+        tier, severe, continuity = None, False, None
+        if status == ConnectionStatus.CONNECTED:
+            if not uploaded:
+                tier = Tier.FOURTH
+            elif completeness >= definitions.tier1_min:
+                tier = Tier.FIRST
+            elif completeness >= definitions.tier2_min:
+                tier = Tier.SECOND
+            else:
+                tier = Tier.THIRD
+                severe = completeness < definitions.severe_below
+            if days:
+                continuity = (
+                    Continuity.GOOD
+                    if interruption <= definitions.good_continuity_max_days
+                    else Continuity.INTERRUPTED
+                )
+
+        rows.append(
+            InstitutionFigures(
+                institution=inst,
+                connection_status=status,
+                connected_since=since,
+                front_server_last_seen=heartbeats.get(inst.pk),
+                edition=edition,
+                required_tables=len(required),
+                tables_uploaded=len(uploaded),
+                completeness=completeness,
+                missing_tables=len(required) - len(uploaded),
+                records=sum(rec for rec, _rej in tables.values()),
+                rejected=sum(rej for _rec, rej in tables.values()),
+                upload_days=len(days),
+                interruption_days=interruption,
+                longest_gap=gap,
+                last_upload_date=last_upload.get(inst.pk),
+                tier=tier,
+                severely_missing=severe,
+                continuity=continuity,
+                unknown_tables=sorted(code for code in tables if code not in required),
+            )
+        )
+    return PeriodFigures(platform, start, end, definitions, rows)
+
+
+@dataclass
+class TableFigures:
+    code: str
+    name: str
+    category: str
+    in_catalogue: bool
+    records: int
+    rejected: int
+    upload_days: int
+    last_upload_date: dt.date | None
+
+    @property
+    def uploaded(self) -> bool:
+        return self.records > 0
+
+
+def institution_tables(
+    *, figures: InstitutionFigures, platform: Platform, start: dt.date, end: dt.date
+) -> list[TableFigures]:
+    """Per table for one institution: every required table (uploaded or missing)
+    and every other table it sent, catalogue tables first."""
+    catalogue = list(figures.edition.tables.order_by("id")) if figures.edition else []
+    stats = {
+        row["table_code"]: row
+        for row in DailyUpload.objects.filter(
+            platform=platform, institution=figures.institution, day__gte=start, day__lte=end
+        )
+        .values("table_code")
+        .annotate(r=Sum("records"), x=Sum("rejected"), last=Max("day"))
+    }
+    days = Counter(
+        DailyUpload.objects.filter(
+            platform=platform,
+            institution=figures.institution,
+            day__gte=start,
+            day__lte=end,
+            records__gt=0,
+        ).values_list("table_code", flat=True)
+    )
+
+    def build(code: str, name: str, category: str, known: bool) -> TableFigures:
+        s = stats.get(code, {})
+        return TableFigures(
+            code=code,
+            name=name,
+            category=category,
+            in_catalogue=known,
+            records=s.get("r") or 0,
+            rejected=s.get("x") or 0,
+            upload_days=days.get(code, 0),
+            last_upload_date=s.get("last") if (s.get("r") or 0) > 0 else None,
+        )
+
+    result = [build(t.code, t.name, t.category, True) for t in catalogue]
+    known = {t.code for t in catalogue}
+    result += [build(code, "", "", False) for code in sorted(stats) if code not in known]
+    return result
+
+
+@dataclass
+class DayFigures:
+    day: dt.date
+    records: int
+    rejected: int
+    tables: int
+
+
+def institution_days(
+    *, institution: Institution, platform: Platform, start: dt.date, end: dt.date
+) -> list[DayFigures]:
+    """Every day of the period for one institution, days without uploads included."""
+    totals = {
+        t.day: t
+        for t in DailyTotal.objects.filter(
+            platform=platform, institution=institution, day__gte=start, day__lte=end
+        )
+    }
+    result = []
+    day = start
+    while day <= end:
+        t = totals.get(day)
+        result.append(
+            DayFigures(day, t.records if t else 0, t.rejected if t else 0, t.tables if t else 0)
+        )
+        day += dt.timedelta(days=1)
+    return result
+
+
+def latest_data_day(
+    platform: Platform, institutions: Iterable | QuerySet | None = None
+) -> dt.date | None:
+    qs = DailyTotal.objects.filter(platform=platform)
+    if institutions is not None:
+        qs = qs.filter(institution__in=institutions)
+    return qs.aggregate(last=Max("day"))["last"]

@@ -1,0 +1,188 @@
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.results import ImportResult
+from apps.core.tabular import FileRefused, read_rows
+from apps.institutions.models import Institution
+
+from .models import (
+    CatalogueTable,
+    Connection,
+    ConnectionChange,
+    ConnectionStatus,
+    Platform,
+    TableEdition,
+    status_on,
+)
+
+TABLE_COLUMNS = {"code": ["表代码"], "name": ["表名称"], "category": ["类别"]}
+TABLE_CODE_RE = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
+
+
+class CommandRefused(Exception):
+    """A request that cannot be carried out; the message says why, in Chinese."""
+
+
+def is_valid_table_code(code: str) -> bool:
+    return bool(TABLE_CODE_RE.match(code))
+
+
+@transaction.atomic
+def platform_add(*, code: str, name: str, level: str = Platform.Level.CITY) -> Platform:
+    if level not in Platform.Level.values:
+        raise CommandRefused(_("未知的平台级别“%(level)s”。") % {"level": level})
+    platform, created = Platform.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level}
+    )
+    if not created and (platform.name, platform.level) != (name, level):
+        platform.name, platform.level = name, level
+        platform.save()
+    return platform
+
+
+@transaction.atomic
+def tables_import(
+    *,
+    source: str | Path | bytes,
+    platform: Platform,
+    edition: str,
+    valid_from: dt.date,
+    categories: Sequence[str] = (),
+) -> ImportResult:
+    """Load one catalogue edition of required tables. Re-loading an edition of the
+    same name replaces its tables by the file's."""
+    unknown = [c for c in categories if c not in Institution.Category.values]
+    if unknown:
+        raise FileRefused([_("未知的机构类别：%(values)s。") % {"values": "、".join(unknown)}])
+    rows = read_rows(source, TABLE_COLUMNS, optional=("category",))
+    problems: list[str] = []
+    parsed: dict[str, dict] = {}
+    for row in rows:
+        v = row.values
+        where = _("第 %(row)d 行：") % {"row": row.number}
+        if not is_valid_table_code(v["code"]):
+            problems.append(where + _("表代码“%(code)s”格式不正确。") % {"code": v["code"]})
+        elif v["code"] in parsed:
+            problems.append(where + _("表代码 %(code)s 在文件中重复。") % {"code": v["code"]})
+        if not v["name"]:
+            problems.append(where + _("表名称为空。"))
+        parsed.setdefault(v["code"], v)
+    if not rows:
+        problems.append(_("文件中没有数据表。"))
+    if problems:
+        raise FileRefused(problems)
+
+    result = ImportResult()
+    edition_obj, created = TableEdition.objects.get_or_create(
+        platform=platform,
+        name=edition,
+        defaults={"valid_from": valid_from, "categories": sorted(categories)},
+    )
+    if not created and (edition_obj.valid_from, edition_obj.categories) != (
+        valid_from,
+        sorted(categories),
+    ):
+        edition_obj.valid_from, edition_obj.categories = valid_from, sorted(categories)
+        edition_obj.save()
+    existing = {t.code: t for t in edition_obj.tables.all()}
+    for code, v in parsed.items():
+        table = existing.pop(code, None)
+        category = v.get("category", "")
+        if table is None:
+            CatalogueTable.objects.create(
+                edition=edition_obj, code=code, name=v["name"], category=category
+            )
+            result.created += 1
+        elif (table.name, table.category) != (v["name"], category):
+            table.name, table.category = v["name"], category
+            table.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if existing:
+        CatalogueTable.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+        result.notes.append(
+            _("已从目录中移除 %(n)d 张表：%(codes)s")
+            % {"n": len(existing), "codes": "、".join(sorted(existing))}
+        )
+    return result
+
+
+@transaction.atomic
+def connection_set_status(
+    *,
+    institution: Institution,
+    platform: Platform,
+    status: str,
+    since: dt.date | None = None,
+    entered_by=None,
+    source: str = "",
+    front_server_last_seen: dt.datetime | None = None,
+) -> ConnectionChange | None:
+    """Record that `institution`'s connection to `platform` has `status` from
+    `since` (default today). Returns the change, or None if the status in force on
+    that day is already `status`."""
+    if status not in ConnectionStatus.values:
+        raise CommandRefused(_("未知的联通状态“%(status)s”。") % {"status": status})
+    today = timezone.localdate()
+    since = since or today
+    connection, _created = Connection.objects.select_for_update().get_or_create(
+        institution=institution, platform=platform
+    )
+    if front_server_last_seen and front_server_last_seen != connection.front_server_last_seen:
+        connection.front_server_last_seen = front_server_last_seen
+        connection.save(update_fields=["front_server_last_seen"])
+    changes = list(connection.changes.order_by("effective_date", "id"))
+    previous = status_on(changes, since)
+    if previous == status:
+        return None
+    change = ConnectionChange.objects.create(
+        connection=connection,
+        effective_date=since,
+        from_status=previous,
+        to_status=status,
+        entered_by=entered_by,
+        source=source,
+    )
+    history = sorted([*changes, change], key=lambda c: (c.effective_date, c.id))
+    current = status_on(history, today)
+    if connection.status != current:
+        connection.status = current
+        connection.save(update_fields=["status"])
+    return change
+
+
+@transaction.atomic
+def connections_set_status(
+    *,
+    org_codes: Sequence[str],
+    platform: Platform,
+    status: str,
+    since: dt.date | None = None,
+    entered_by=None,
+    source: str = "",
+) -> list[ConnectionChange]:
+    """Set the status of many institutions at once; unknown codes refuse them all."""
+    institutions = {i.org_code: i for i in Institution.objects.filter(org_code__in=org_codes)}
+    unknown = [code for code in org_codes if code not in institutions]
+    if unknown:
+        raise CommandRefused(_("未知的机构代码：%(codes)s") % {"codes": "、".join(unknown)})
+    changes = []
+    for code in dict.fromkeys(org_codes):
+        change = connection_set_status(
+            institution=institutions[code],
+            platform=platform,
+            status=status,
+            since=since,
+            entered_by=entered_by,
+            source=source,
+        )
+        if change:
+            changes.append(change)
+    return changes

@@ -1,0 +1,119 @@
+import re
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.core.results import ImportResult
+from apps.core.tabular import FileRefused, read_rows
+
+from .models import Region
+
+REGION_COLUMNS = {
+    "code": ["区划代码"],
+    "name": ["名称"],
+    "level": ["级别"],
+    "parent_code": ["上级区划代码"],
+}
+LEVEL_WORDS = {
+    "province": Region.Level.PROVINCE,
+    "省": Region.Level.PROVINCE,
+    "city": Region.Level.CITY,
+    "市": Region.Level.CITY,
+    "county": Region.Level.COUNTY,
+    "县": Region.Level.COUNTY,
+    "区": Region.Level.COUNTY,
+    "县/区": Region.Level.COUNTY,
+    "县区": Region.Level.COUNTY,
+}
+LEVEL_RANK = {Region.Level.PROVINCE: 0, Region.Level.CITY: 1, Region.Level.COUNTY: 2}
+CODE_RE = re.compile(r"^\d{6}$")
+
+
+@transaction.atomic
+def regions_import(*, source: str | Path | bytes) -> ImportResult:
+    """Load a regions file (code, name, level, parent_code). All or nothing."""
+    rows = read_rows(source, REGION_COLUMNS)
+    existing = {r.code: r for r in Region.objects.all()}
+    problems: list[str] = []
+    parsed: dict[str, dict] = {}
+    for row in rows:
+        v = row.values
+        where = _("第 %(row)d 行：") % {"row": row.number}
+        code, parent = v["code"], v["parent_code"]
+        level = LEVEL_WORDS.get(v["level"].strip().lower())
+        if not CODE_RE.match(code):
+            problems.append(where + _("区划代码“%(code)s”不是 6 位数字。") % {"code": code})
+            continue
+        if code in parsed:
+            problems.append(where + _("区划代码 %(code)s 在文件中重复。") % {"code": code})
+            continue
+        if not v["name"]:
+            problems.append(where + _("名称为空。"))
+        if level is None:
+            problems.append(
+                where
+                + _("级别“%(level)s”无法识别（应为 省、市 或 县/区）。") % {"level": v["level"]}
+            )
+        if parent and not CODE_RE.match(parent):
+            problems.append(where + _("上级区划代码“%(code)s”不是 6 位数字。") % {"code": parent})
+        parsed[code] = {"row": row.number, "name": v["name"], "level": level, "parent": parent}
+
+    levels = {code: r.level for code, r in existing.items()}
+    levels.update({code: p["level"] for code, p in parsed.items()})
+    for code, p in parsed.items():
+        parent = p["parent"]
+        where = _("第 %(row)d 行：") % {"row": p["row"]}
+        if not parent or not CODE_RE.match(parent):
+            continue
+        if parent == code:
+            problems.append(where + _("上级区划不能是自身。"))
+        elif parent not in levels:
+            problems.append(where + _("未知的上级区划代码 %(code)s。") % {"code": parent})
+        elif p["level"] and levels[parent] and LEVEL_RANK[levels[parent]] >= LEVEL_RANK[p["level"]]:
+            problems.append(where + _("上级区划 %(code)s 的级别不高于本区划。") % {"code": parent})
+    if problems:
+        # Two passes found them: report in row order.
+        raise FileRefused(sorted(problems, key=lambda p: int(re.search(r"\d+", p).group())))
+
+    result = ImportResult()
+    # Parents before children: sort by level, then write.
+    for code in sorted(parsed, key=lambda c: LEVEL_RANK[parsed[c]["level"]]):
+        p = parsed[code]
+        region = existing.get(code)
+        parent_id = p["parent"] or None
+        if region is None:
+            region = Region(code=code, name=p["name"], level=p["level"], parent_id=parent_id)
+            region.parent = Region.objects.get(pk=parent_id) if parent_id else None
+            region.save()
+            existing[code] = region
+            result.created += 1
+        elif (region.name, region.level, region.parent_id) != (p["name"], p["level"], parent_id):
+            region.name, region.level, region.parent_id = p["name"], p["level"], parent_id
+            region.parent = Region.objects.get(pk=parent_id) if parent_id else None
+            region.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if result.updated:
+        regions_rebuild_paths()
+    return result
+
+
+def regions_rebuild_paths() -> None:
+    """Recompute every materialized path (after a region moved)."""
+    regions = {r.code: r for r in Region.objects.all()}
+
+    def path_of(region: Region, seen: tuple = ()) -> str:
+        if region.code in seen:
+            raise ValueError(f"cycle at {region.code}")
+        parent = regions.get(region.parent_id) if region.parent_id else None
+        return (path_of(parent, (*seen, region.code)) if parent else "") + f"{region.code}/"
+
+    changed = []
+    for region in regions.values():
+        path = path_of(region)
+        if path != region.path:
+            region.path = path
+            changed.append(region)
+    Region.objects.bulk_update(changed, ["path"])

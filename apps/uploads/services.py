@@ -1,0 +1,196 @@
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from apps.core.results import ImportResult
+from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
+from apps.institutions.models import Institution
+from apps.institutions.services import is_valid_org_code
+from apps.platforms.models import Platform
+from apps.platforms.services import is_valid_table_code
+
+from .models import DailyTotal, DailyUpload
+
+UPLOAD_COLUMNS = {
+    "date": ["日期"],
+    "org_code": ["机构代码"],
+    "table_code": ["表代码"],
+    "records": ["上传记录数"],
+    "rejected": ["校验未通过数"],
+}
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    day: dt.date
+    org_code: str
+    table_code: str
+    records: int
+    rejected: int
+
+
+def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
+    """Read and check a statistics file; any bad row refuses the whole file."""
+    rows = read_rows(source, UPLOAD_COLUMNS)
+    problems: list[str] = []
+    parsed: list[UploadRow] = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        v = row.values
+        where = _("第 %(row)d 行：") % {"row": row.number}
+        row_problems = []
+        day = parse_date(v["date"])
+        if day is None:
+            row_problems.append(_("日期“%(value)s”无法识别。") % {"value": v["date"]})
+        if not is_valid_org_code(v["org_code"]):
+            row_problems.append(_("机构代码“%(code)s”格式不正确。") % {"code": v["org_code"]})
+        if not is_valid_table_code(v["table_code"]):
+            row_problems.append(_("表代码“%(code)s”格式不正确。") % {"code": v["table_code"]})
+        records, rejected = parse_count(v["records"]), parse_count(v["rejected"])
+        if records is None:
+            row_problems.append(
+                _("上传记录数“%(value)s”应为 0 或正整数。") % {"value": v["records"]}
+            )
+        if rejected is None:
+            row_problems.append(
+                _("校验未通过数“%(value)s”应为 0 或正整数。") % {"value": v["rejected"]}
+            )
+        if not row_problems:
+            key = (day, v["org_code"], v["table_code"])
+            if key in seen:
+                row_problems.append(
+                    _("与第 %(other)d 行重复（同一日期、机构、表）。") % {"other": seen[key]}
+                )
+            else:
+                seen[key] = row.number
+                parsed.append(UploadRow(day, v["org_code"], v["table_code"], records, rejected))
+        problems.extend(where + p for p in row_problems)
+    if problems:
+        raise FileRefused(problems)
+    return parsed
+
+
+@transaction.atomic
+def uploads_import(*, source: str | Path | bytes, platform: Platform) -> ImportResult:
+    """Load a platform's statistics export. Rows for institutions the registry does
+    not know refuse the file, listed by code; nothing is written on refusal."""
+    rows = uploads_parse(source)
+    codes = {r.org_code for r in rows}
+    known = dict(Institution.objects.filter(org_code__in=codes).values_list("org_code", "pk"))
+    unknown = sorted(codes - known.keys())
+    if unknown:
+        by_code: dict[str, int] = defaultdict(int)
+        for r in rows:
+            if r.org_code not in known:
+                by_code[r.org_code] += 1
+        raise FileRefused(
+            [
+                _("未知的机构代码 %(code)s（%(n)d 行）：请先在机构名录中登记。")
+                % {"code": code, "n": by_code[code]}
+                for code in unknown
+            ]
+        )
+    return uploads_store(platform=platform, rows=rows, institution_ids=known)
+
+
+@transaction.atomic
+def uploads_store(
+    *, platform: Platform, rows: Iterable[UploadRow], institution_ids: dict[str, int]
+) -> ImportResult:
+    """Write checked rows: new keys are added, changed figures replace the stored
+    ones (a later export of a day wins), equal rows are left alone. The daily
+    roll-up is refreshed for every (institution, day) that changed."""
+    rows = list(rows)
+    result = ImportResult()
+    if not rows:
+        return result
+    ids = set(institution_ids.values())
+    days = [r.day for r in rows]
+    existing = {
+        (inst, code, day): (rec, rej)
+        for inst, code, day, rec, rej in DailyUpload.objects.filter(
+            platform=platform, institution_id__in=ids, day__gte=min(days), day__lte=max(days)
+        ).values_list("institution_id", "table_code", "day", "records", "rejected")
+    }
+    to_write: list[DailyUpload] = []
+    touched: set[tuple[int, dt.date]] = set()
+    for r in rows:
+        inst = institution_ids[r.org_code]
+        old = existing.get((inst, r.table_code, r.day))
+        if old == (r.records, r.rejected):
+            result.unchanged += 1
+            continue
+        if old is None:
+            result.created += 1
+        else:
+            result.updated += 1
+        touched.add((inst, r.day))
+        to_write.append(
+            DailyUpload(
+                platform=platform,
+                institution_id=inst,
+                table_code=r.table_code,
+                day=r.day,
+                records=r.records,
+                rejected=r.rejected,
+            )
+        )
+    DailyUpload.objects.bulk_create(
+        to_write,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["platform", "institution", "table_code", "day"],
+        update_fields=["records", "rejected"],
+    )
+    totals_refresh(platform=platform, keys=touched)
+    return result
+
+
+def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
+    """Recompute the daily roll-up for the given (institution id, day) keys."""
+    if not keys:
+        return
+    by_inst: dict[int, list[dt.date]] = defaultdict(list)
+    for inst, day in keys:
+        by_inst[inst].append(day)
+    days = [d for ds in by_inst.values() for d in ds]
+    sums = (
+        DailyUpload.objects.filter(
+            platform=platform,
+            institution_id__in=by_inst.keys(),
+            day__gte=min(days),
+            day__lte=max(days),
+        )
+        .values("institution_id", "day")
+        .annotate(
+            total_records=Sum("records"),
+            total_rejected=Sum("rejected"),
+            tables=Count("table_code", filter=Q(records__gt=0)),
+        )
+    )
+    totals = [
+        DailyTotal(
+            platform=platform,
+            institution_id=s["institution_id"],
+            day=s["day"],
+            records=s["total_records"],
+            rejected=s["total_rejected"],
+            tables=s["tables"],
+        )
+        for s in sums
+        if (s["institution_id"], s["day"]) in keys
+    ]
+    DailyTotal.objects.bulk_create(
+        totals,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["platform", "institution", "day"],
+        update_fields=["records", "rejected", "tables"],
+    )

@@ -1,0 +1,77 @@
+"""Shared fixtures: a small city with two counties, and named users per role,
+as healthchecks' alice/bob/charlie:
+
+- alice: city officer of 信阳市 (sees both counties and the 市直 hospital)
+- bob: county officer of 潢川县
+- charlie: county officer of 光山县
+- dana: IT staff of 潢川县人民医院
+"""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from apps.platforms.services import connection_set_status
+from apps.uploads.services import UploadRow, uploads_store
+from tests.factories import (
+    EditionFactory,
+    InstitutionFactory,
+    PlatformFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def city(db):
+    province = RegionFactory(code="410000", name="河南省", level="province")
+    city = RegionFactory(code="411500", name="信阳市", level="city", parent=province)
+    huangchuan = RegionFactory(code="411526", name="潢川县", level="county", parent=city)
+    guangshan = RegionFactory(code="411522", name="光山县", level="county", parent=city)
+    platform = PlatformFactory()
+    edition = EditionFactory(platform=platform, name="2023", codes=["T1", "T2", "T3", "T4"])
+    central = InstitutionFactory(org_code="41150000001", name="信阳市中心医院", region=city)
+    hc_people = InstitutionFactory(org_code="41152600001", name="潢川县人民医院", region=huangchuan)
+    gs_people = InstitutionFactory(org_code="41152200001", name="光山县人民医院", region=guangshan)
+    return SimpleNamespace(
+        province=province,
+        city=city,
+        huangchuan=huangchuan,
+        guangshan=guangshan,
+        platform=platform,
+        edition=edition,
+        central=central,
+        hc_people=hc_people,
+        gs_people=gs_people,
+    )
+
+
+@pytest.fixture
+def users(city):
+    return SimpleNamespace(
+        alice=UserFactory(username="alice", role="city", region=city.city),
+        bob=UserFactory(username="bob", role="county", region=city.huangchuan),
+        charlie=UserFactory(username="charlie", role="county", region=city.guangshan),
+        dana=UserFactory(username="dana", role="hospital", institution=city.hc_people),
+        admin=UserFactory(username="admin", is_superuser=True, is_staff=True),
+    )
+
+
+def connect(institution, platform, since=dt.date(2023, 1, 1), status="connected"):
+    return connection_set_status(
+        institution=institution, platform=platform, status=status, since=since, source="test"
+    )
+
+
+def upload(platform, rows):
+    """Store (day, org_code, table_code, records[, rejected]) rows through the real service."""
+    from apps.institutions.models import Institution
+
+    parsed = [UploadRow(r[0], r[1], r[2], r[3], r[4] if len(r) > 4 else 0) for r in rows]
+    ids = dict(
+        Institution.objects.filter(org_code__in={r.org_code for r in parsed}).values_list(
+            "org_code", "pk"
+        )
+    )
+    return uploads_store(platform=platform, rows=parsed, institution_ids=ids)

@@ -1,0 +1,198 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from apps.institutions.models import Institution
+from apps.metrics.figures import Continuity, Tier, edition_in_force, period_figures
+from tests.conftest import connect, upload
+from tests.factories import EditionFactory, InstitutionFactory
+
+D = dt.date
+Q2 = (D(2023, 4, 1), D(2023, 6, 30))
+
+
+def figures(city, start=Q2[0], end=Q2[1], institutions=None):
+    qs = institutions if institutions is not None else Institution.objects.all()
+    return period_figures(institutions=qs, platform=city.platform, start=start, end=end)
+
+
+def every_day(start, end):
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def test_tables_records_and_last_upload(city):
+    connect(city.central, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 4, 3), "41150000001", "T1", 10, 1),
+            (D(2023, 4, 4), "41150000001", "T2", 5, 0),
+            (D(2023, 4, 5), "41150000001", "T3", 0, 7),
+            (D(2023, 4, 6), "41150000001", "UNKNOWN_X", 100, 2),
+        ],
+    )
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.required_tables == 4
+    # T3 sent only rejected records: not uploaded. UNKNOWN_X is outside the catalogue.
+    assert row.tables_uploaded == 2
+    assert row.missing_tables == 2
+    assert row.completeness == Decimal("50.0")
+    assert row.records == 115  # every table, in the catalogue or not
+    assert row.rejected == 10
+    assert row.upload_days == 3  # Apr 3, 4, 6 (Apr 5 had no accepted records)
+    assert row.last_upload_date == D(2023, 4, 6)
+    assert row.unknown_tables == ["UNKNOWN_X"]
+
+
+def test_completeness_rounds_half_up(city):
+    EditionFactory(
+        platform=city.platform,
+        name="2023b",
+        valid_from=D(2023, 2, 1),
+        codes=[f"C{i}" for i in range(51)],
+    )
+    connect(city.central, city.platform)
+    upload(city.platform, [(D(2023, 4, 3), "41150000001", f"C{i}", 1) for i in range(30)])
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.required_tables == 51
+    assert row.completeness == Decimal("58.8")  # 30/51 = 58.82…
+    assert row.tier == Tier.SECOND
+
+
+def test_last_upload_looks_before_the_period_but_not_after(city):
+    connect(city.central, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 3, 15), "41150000001", "T1", 3),
+            (D(2023, 7, 1), "41150000001", "T1", 3),
+        ],
+    )
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.last_upload_date == D(2023, 3, 15)
+    assert row.records == 0  # nothing inside the period
+    assert row.tier == Tier.FOURTH
+    assert row.continuity is None  # uploaded nothing in the period
+
+
+def test_period_boundaries_are_inclusive(city):
+    connect(city.central, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 3, 31), "41150000001", "T1", 1),
+            (D(2023, 4, 1), "41150000001", "T2", 2),
+            (D(2023, 6, 30), "41150000001", "T3", 4),
+            (D(2023, 7, 1), "41150000001", "T4", 8),
+        ],
+    )
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.records == 6
+    assert row.tables_uploaded == 2
+    assert row.upload_days == 2
+
+
+def test_interruption_days_and_longest_gap(city):
+    connect(city.central, city.platform)
+    days = [d for d in every_day(*Q2) if not (D(2023, 5, 10) <= d <= D(2023, 5, 19))]
+    days.remove(D(2023, 6, 1))
+    upload(city.platform, [(d, "41150000001", "T1", 1) for d in days])
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.interruption_days == 11
+    assert row.longest_gap == 10
+    assert row.continuity == Continuity.INTERRUPTED
+
+
+def test_connection_mid_period_counts_interruptions_from_connection_day(city):
+    connect(city.central, city.platform, since=D(2023, 6, 20))
+    upload(city.platform, [(d, "41150000001", "T1", 1) for d in every_day(D(2023, 6, 24), Q2[1])])
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.connected_since == D(2023, 6, 20)
+    assert row.interruption_days == 4  # Jun 20–23
+    assert row.longest_gap == 4
+    assert row.continuity == Continuity.GOOD
+
+
+def test_status_is_judged_at_the_end_of_the_period(city):
+    connect(city.central, city.platform, since=D(2023, 1, 1))
+    connect(city.central, city.platform, since=D(2023, 8, 1), status="not_connected")
+    assert figures(city).by_org_code()["41150000001"].connection_status == "connected"
+    q3 = figures(city, D(2023, 7, 1), D(2023, 9, 30)).by_org_code()["41150000001"]
+    assert q3.connection_status == "not_connected"
+    assert q3.tier is None
+    assert q3.interruption_days is None
+    assert q3.tier_label == "未联通"
+
+
+def test_connected_since_is_the_start_of_the_current_run(city):
+    connect(city.central, city.platform, since=D(2022, 1, 1))
+    connect(city.central, city.platform, since=D(2022, 6, 1), status="integrating")
+    connect(city.central, city.platform, since=D(2023, 5, 1))
+    row = figures(city).by_org_code()["41150000001"]
+    assert row.connected_since == D(2023, 5, 1)
+    assert row.interruption_days == 61  # May 1 – Jun 30, nothing uploaded
+
+
+def test_tiers_and_severely_missing(city):
+    EditionFactory(
+        platform=city.platform,
+        name="big",
+        valid_from=D(2023, 2, 1),
+        codes=[f"C{i}" for i in range(20)],
+    )
+    insts = [InstitutionFactory(region=city.huangchuan) for _ in range(5)]
+    for inst, n in zip(insts, [12, 8, 7, 1, 0], strict=True):
+        connect(inst, city.platform)
+        upload(city.platform, [(D(2023, 4, 3), inst.org_code, f"C{i}", 1) for i in range(n)])
+    rows = figures(city).by_org_code()
+    got = [(rows[i.org_code].tier, rows[i.org_code].severely_missing) for i in insts]
+    # 60% → 1st, 40% → 2nd, 35% → 3rd, 5% → 3rd and 严重缺失, none → 4th
+    assert got == [(1, False), (2, False), (3, False), (3, True), (4, False)]
+
+
+def test_upstream_and_unconnected_have_no_tier_and_count_in_connection_rate(city):
+    connect(city.central, city.platform)
+    connect(city.hc_people, city.platform, status="upstream")
+    connect(city.gs_people, city.platform, status="integrating")
+    result = figures(city)
+    rows = result.by_org_code()
+    assert rows["41152600001"].tier is None and rows["41152600001"].tier_label == "已联通省平台"
+    assert rows["41152200001"].tier_label == "未联通"
+    summary = result.summary
+    assert (summary.institutions, summary.connected, summary.upstream) == (3, 1, 1)
+    assert summary.connection_rate == Decimal("67")  # 2 of 3, no decimals
+
+
+def test_inactive_institutions_are_left_out(city):
+    city.gs_people.active = False
+    city.gs_people.save()
+    assert "41152200001" not in figures(city).by_org_code()
+
+
+def test_edition_for_named_categories_outranks_the_general_one(city):
+    specific = EditionFactory(
+        platform=city.platform,
+        name="平台版",
+        valid_from=D(2022, 1, 1),
+        categories=["区域平台"],
+        codes=["P1", "P2"],
+    )
+    editions = list(city.platform.editions.all())
+    assert edition_in_force(editions, "区域平台", D(2023, 6, 30)) == specific
+    assert edition_in_force(editions, "综合医院", D(2023, 6, 30)) == city.edition
+    assert edition_in_force(editions, "综合医院", D(2022, 6, 30)) is None
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_query_count_does_not_grow_with_institutions(city, count, django_assert_max_num_queries):
+    for _ in range(count):
+        inst = InstitutionFactory(region=city.guangshan)
+        connect(inst, city.platform)
+        upload(city.platform, [(D(2023, 4, 3), inst.org_code, "T1", 5)])
+    with django_assert_max_num_queries(9):
+        result = figures(city)
+        assert len(result.rows) == count + 3
