@@ -1,0 +1,124 @@
+"""The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin, loaded through the
+same import and storage services as real data. Running it twice changes nothing."""
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.accounts.services import user_add
+from apps.core.results import ImportResult
+from apps.institutions.models import Institution
+from apps.institutions.services import institutions_import
+from apps.platforms.models import ConnectionStatus, Platform
+from apps.platforms.services import connection_set_status, platform_add, tables_import
+from apps.regions.services import regions_import
+from apps.uploads.services import uploads_import
+
+from . import generator
+
+DATA = Path(__file__).parent / "data"
+PLATFORM_CODE = "xinyang"
+SOURCE = "load_demo"
+PASSWORD = "hipwatch2023"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    who: str
+
+
+DEMO_USERS = [
+    ("city", User.Role.CITY, "411500", "信阳市卫健委科技信息科（市级用户）"),
+    ("huangchuan", User.Role.COUNTY, "411526", "潢川县卫健委（县区用户）"),
+    ("xyzx", User.Role.HOSPITAL, "41150000001", "信阳市中心医院信息科（医院用户）"),
+]
+
+# (status, since) histories; every connected hospital has been connected since
+# before the quarter, some after a spell of 联调.
+INTEGRATION_START = dt.date(2022, 9, 1)
+UPSTREAM_SINCE = dt.date(2022, 6, 1)
+INTEGRATING_NOW = {"罗山县妇幼保健院": dt.date(2023, 5, 15)}
+
+
+def _connected_since(seq: int) -> dt.date:
+    # Spread over late 2022 and early 2023, deterministic by position.
+    return dt.date(2022, 10, 1) + dt.timedelta(days=(seq * 37) % 150)
+
+
+@transaction.atomic
+def demo_load() -> dict[str, ImportResult | int]:
+    report: dict[str, ImportResult | int] = {}
+    report["regions"] = regions_import(source=DATA / "regions.csv")
+    report["institutions"] = institutions_import(source=DATA / "institutions.csv")
+    platform = platform_add(
+        code=PLATFORM_CODE, name="信阳市全民健康信息平台", level=Platform.Level.CITY
+    )
+    report["tables"] = tables_import(
+        source=DATA / "tables-51.csv",
+        platform=platform,
+        edition="2023年版（51张表）",
+        valid_from=dt.date(2023, 1, 1),
+    )
+    report["connections"] = _load_connections(platform)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "xinyang-2023q2-uploads.csv"
+        generator.write_uploads_csv(generator.demo_uploads(), path)
+        report["uploads"] = uploads_import(source=path, platform=platform)
+    return report
+
+
+def _load_connections(platform: Platform) -> int:
+    institutions = {i.name: i for i in Institution.objects.all()}
+    changes = 0
+    for row in generator.load_attachment(DATA / "attachment.csv"):
+        institution = institutions[row["name"]]
+        seq = int(row["seq"])
+        remark = row["remark"]
+        steps: list[tuple[str, dt.date]] = []
+        if remark == "未联通":
+            if row["name"] in INTEGRATING_NOW:
+                steps = [(ConnectionStatus.INTEGRATING, INTEGRATING_NOW[row["name"]])]
+            else:
+                steps = [(ConnectionStatus.NOT_CONNECTED, INTEGRATION_START)]
+        elif remark.startswith("已联通省"):
+            steps = [(ConnectionStatus.UPSTREAM, UPSTREAM_SINCE)]
+        else:
+            since = _connected_since(seq)
+            if seq % 3 == 0:
+                steps.append((ConnectionStatus.INTEGRATING, INTEGRATION_START))
+            steps.append((ConnectionStatus.CONNECTED, since))
+        heartbeat = None
+        if remark != "未联通" and not remark.startswith("已联通省"):
+            last = row["last_upload_date"] or "2023-06-30"
+            heartbeat = dt.datetime.fromisoformat(f"{last}T23:5{seq % 10}:00+08:00")
+        for status, since in steps:
+            if connection_set_status(
+                institution=institution,
+                platform=platform,
+                status=status,
+                since=since,
+                source=SOURCE,
+                front_server_last_seen=heartbeat,
+            ):
+                changes += 1
+    return changes
+
+
+@transaction.atomic
+def demo_users() -> list[DemoLogin]:
+    logins = []
+    for username, role, scope, who in DEMO_USERS:
+        user_add(username=username, role=role, scope=scope, password=PASSWORD)
+        logins.append(DemoLogin(username, PASSWORD, who))
+    admin, _created = User.objects.get_or_create(username="admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(PASSWORD)
+    admin.save()
+    logins.append(DemoLogin("admin", PASSWORD, "系统管理员（后台 /admin/）"))
+    return logins
