@@ -1,0 +1,137 @@
+"""Benchmark of the metrics engine on synthetic statistics.
+
+    make bench                                  # 200 institutions × 50 tables × 92 days
+    BENCH_INSTITUTIONS=2000 BENCH_TABLES=100 make bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hipwatch_bench make bench
+
+Builds (once, reused while the sizes match) a throwaway database named by
+BENCH_DB (SQLite default: bench.sqlite3) through the real storage service, then
+times `period_figures` for a quarter, a month and one institution.
+"""
+
+import datetime as dt
+import os
+import random
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{os.environ.get('BENCH_DB', 'bench.sqlite3')}"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+
+from apps.institutions.models import Institution  # noqa: E402
+from apps.metrics.figures import period_figures  # noqa: E402
+from apps.platforms.models import CatalogueTable, Platform, TableEdition  # noqa: E402
+from apps.platforms.services import connection_set_status  # noqa: E402
+from apps.regions.models import Region  # noqa: E402
+from apps.uploads.models import DailyUpload  # noqa: E402
+from apps.uploads.services import UploadRow, uploads_store  # noqa: E402
+
+N = int(os.environ.get("BENCH_INSTITUTIONS", 200))
+T = int(os.environ.get("BENCH_TABLES", 50))
+START, END = dt.date(2023, 4, 1), dt.date(2023, 6, 30)
+
+
+def build() -> Platform:
+    call_command("migrate", verbosity=0)
+    platform, _ = Platform.objects.get_or_create(code="bench", defaults={"name": "基准平台"})
+    if Institution.objects.count() == N and TableEdition.objects.filter(platform=platform).exists():
+        return platform
+    print(f"building {N} institutions × {T} tables × {(END - START).days + 1} days …", flush=True)
+    province, _ = Region.objects.get_or_create(
+        code="410000", defaults={"name": "河南省", "level": "province"}
+    )
+    cities = [
+        Region.objects.get_or_create(
+            code=f"41{c:02d}00", defaults={"name": f"市{c}", "level": "city", "parent": province}
+        )[0]
+        for c in range(1, 18)
+    ]
+    edition = TableEdition.objects.create(
+        platform=platform, name="bench", valid_from=dt.date(2023, 1, 1)
+    )
+    CatalogueTable.objects.bulk_create(
+        CatalogueTable(edition=edition, code=f"TB{t:03d}", name=f"表{t}") for t in range(T)
+    )
+    institutions = Institution.objects.bulk_create(
+        Institution(
+            org_code=f"B{i:08d}",
+            name=f"机构{i}",
+            region=cities[i % 17],
+            category="综合医院",
+            grade="二级甲等",
+        )
+        for i in range(N)
+    )
+    rng = random.Random(1)
+    for inst in institutions:
+        connection_set_status(
+            institution=inst,
+            platform=platform,
+            status="connected",
+            since=dt.date(2023, 1, 1),
+            source="bench",
+        )
+        tables = rng.sample(range(T), rng.randint(0, T))
+        rows = []
+        day = START
+        while day <= END:
+            if rng.random() < 0.9:
+                rows += [
+                    UploadRow(day, inst.org_code, f"TB{t:03d}", rng.randint(1, 500), 0)
+                    for t in tables
+                ]
+            day += dt.timedelta(days=1)
+        uploads_store(platform=platform, rows=rows, institution_ids={inst.org_code: inst.pk})
+    return platform
+
+
+def timed(label, fn, repeat=3):
+    best = None
+    for _ in range(repeat):
+        reset_queries()
+        t0 = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - t0
+        best = elapsed if best is None else min(best, elapsed)
+    print(f"{label:<40} {best * 1000:8.1f} ms   ({len(connection.queries)} queries)")
+    return result
+
+
+def main() -> int:
+    from django.conf import settings
+
+    settings.DEBUG = True  # count queries
+    platform = build()
+    print(f"{connection.vendor}: {DailyUpload.objects.count():,} daily rows, {N} institutions")
+    everyone = Institution.objects.all()
+    timed(
+        "period_figures, quarter, all",
+        lambda: period_figures(institutions=everyone, platform=platform, start=START, end=END),
+    )
+    timed(
+        "period_figures, month, all",
+        lambda: period_figures(
+            institutions=everyone,
+            platform=platform,
+            start=dt.date(2023, 5, 1),
+            end=dt.date(2023, 5, 31),
+        ),
+    )
+    one = Institution.objects.filter(pk=everyone.first().pk)
+    timed(
+        "period_figures, quarter, one institution",
+        lambda: period_figures(institutions=one, platform=platform, start=START, end=END),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
