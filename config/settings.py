@@ -99,6 +99,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files itself (gunicorn in production, runserver in the
+# demo) and finds them without collectstatic, so `make run` needs no extra step.
+WHITENOISE_USE_FINDERS = True
 
 # Celery: with no REDIS_URL, tasks run eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default="")
