@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.core.calendar import full_months, month_end
 from apps.institutions.models import Institution
 from apps.platforms.models import (
     CatalogueTable,
@@ -27,7 +28,7 @@ from apps.platforms.models import (
     connected_since,
     status_on,
 )
-from apps.uploads.models import DailyTotal, DailyUpload
+from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
 
 from .definitions import DEFAULT, Definitions
 
@@ -198,6 +199,40 @@ def _runs_without_records(
     return missing, longest
 
 
+def _table_sums(
+    platform: Platform, ids: QuerySet, start: dt.date, end: dt.date
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """(records, rejected) per institution and table over start..end: whole months
+    from the monthly roll-up, the days of partly covered months from DailyUpload.
+    Two queries."""
+    months = full_months(start, end)
+    daily = DailyUpload.objects.filter(platform=platform, institution__in=ids)
+    if months:
+        first, last = months
+        daily = daily.filter(
+            Q(day__gte=start, day__lt=first) | Q(day__gt=month_end(last), day__lte=end)
+        )
+    else:
+        daily = daily.filter(day__gte=start, day__lte=end)
+    parts = [daily]
+    if months:
+        parts.append(
+            MonthlyTableTotal.objects.filter(
+                platform=platform, institution__in=ids, month__gte=months[0], month__lte=months[1]
+            )
+        )
+    sums: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for part in parts:
+        for inst, code, records, rejected in (
+            part.values("institution_id", "table_code")
+            .annotate(r=Sum("records"), x=Sum("rejected"))
+            .values_list("institution_id", "table_code", "r", "x")
+        ):
+            old_r, old_x = sums[inst].get(code, (0, 0))
+            sums[inst][code] = (old_r + records, old_x + rejected)
+    return sums
+
+
 def last_complete_day() -> dt.date:
     """A day's statistics are published the next day: today is never complete."""
     return timezone.localdate() - dt.timedelta(days=1)
@@ -235,16 +270,7 @@ def period_figures(
     )
     editions = platform_editions(platform)
 
-    per_table: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for inst, code, records, rejected in (
-        DailyUpload.objects.filter(
-            platform=platform, institution__in=ids, day__gte=start, day__lte=end
-        )
-        .values("institution_id", "table_code")
-        .annotate(r=Sum("records"), x=Sum("rejected"))
-        .values_list("institution_id", "table_code", "r", "x")
-    ):
-        per_table[inst][code] = (records, rejected)
+    per_table = _table_sums(platform, ids, start, end)
 
     upload_days: dict[int, set[dt.date]] = defaultdict(set)
     for inst, day in DailyTotal.objects.filter(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from apps.core.calendar import month_end
+
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 _QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -23,12 +25,14 @@ class Period:
     @classmethod
     def quarter(cls, year: int, q: int) -> Period:
         start = dt.date(year, 3 * q - 2, 1)
-        end = _month_end(year, 3 * q)
+        end = month_end(dt.date(year, 3 * q, 1))
         return cls(f"{year}Q{q}", start, end, f"{year}年{QUARTER_NAMES[q]}")
 
     @classmethod
     def month(cls, year: int, m: int) -> Period:
-        return cls(f"{year}-{m:02d}", dt.date(year, m, 1), _month_end(year, m), f"{year}年{m}月")
+        return cls(
+            f"{year}-{m:02d}", dt.date(year, m, 1), month_end(dt.date(year, m, 1)), f"{year}年{m}月"
+        )
 
     @classmethod
     def parse(cls, key: str) -> Period | None:
@@ -44,11 +48,6 @@ class Period:
 
     def previous_quarter(self) -> Period:
         return Period.containing_quarter(self.start - dt.timedelta(days=1))
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def default_period(latest_data_day: dt.date | None, today: dt.date | None = None) -> Period:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
 from apps.institutions.models import Institution
@@ -15,7 +17,7 @@ from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 
-from .models import DailyTotal, DailyUpload
+from .models import DailyTotal, DailyUpload, MonthlyTableTotal
 
 UPLOAD_COLUMNS = {
     "date": ["日期"],
@@ -154,9 +156,15 @@ def uploads_store(
 
 
 def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    """Recompute the daily roll-up for the given (institution id, day) keys."""
+    """Recompute the roll-ups (per day, and per table and month) for the given
+    (institution id, day) keys."""
     if not keys:
         return
+    _daily_totals_refresh(platform, keys)
+    _monthly_totals_refresh(platform, {(inst, month_start(day)) for inst, day in keys})
+
+
+def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
     by_inst: dict[int, list[dt.date]] = defaultdict(list)
     for inst, day in keys:
         by_inst[inst].append(day)
@@ -193,4 +201,44 @@ def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> Non
         update_conflicts=True,
         unique_fields=["platform", "institution", "day"],
         update_fields=["records", "rejected", "tables"],
+    )
+
+
+def _monthly_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
+    by_inst: dict[int, list[dt.date]] = defaultdict(list)
+    for inst, month in keys:
+        by_inst[inst].append(month)
+    months = [m for ms in by_inst.values() for m in ms]
+    sums = (
+        DailyUpload.objects.filter(
+            platform=platform,
+            institution_id__in=by_inst.keys(),
+            day__gte=min(months),
+            day__lte=month_end(max(months)),
+        )
+        .annotate(month=TruncMonth("day"))
+        .values("institution_id", "table_code", "month")
+        .annotate(total_records=Sum("records"), total_rejected=Sum("rejected"))
+    )
+    totals = []
+    for s in sums:
+        month = s["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        if (s["institution_id"], month) in keys:
+            totals.append(
+                MonthlyTableTotal(
+                    platform=platform,
+                    institution_id=s["institution_id"],
+                    table_code=s["table_code"],
+                    month=month,
+                    records=s["total_records"],
+                    rejected=s["total_rejected"],
+                )
+            )
+    MonthlyTableTotal.objects.bulk_create(
+        totals,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["platform", "institution", "table_code", "month"],
+        update_fields=["records", "rejected"],
     )

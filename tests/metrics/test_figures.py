@@ -196,3 +196,33 @@ def test_query_count_does_not_grow_with_institutions(city, count, django_assert_
     with django_assert_max_num_queries(9):
         result = figures(city)
         assert len(result.rows) == count + 3
+
+
+def test_partial_and_whole_months_sum_the_same_as_the_days(city):
+    """Whole months come from the monthly roll-up, edges from the daily rows: any
+    period must give the sums of its own days."""
+    connect(city.central, city.platform)
+    rows = [
+        (d, "41150000001", f"T{d.day % 4 + 1}", d.day, d.day % 3)
+        for d in every_day(D(2023, 3, 20), D(2023, 7, 10))
+    ]
+    upload(city.platform, rows)
+    for start, end in [
+        (D(2023, 3, 25), D(2023, 7, 5)),  # edges on both sides of three whole months
+        (D(2023, 4, 1), D(2023, 6, 30)),  # whole months only
+        (D(2023, 5, 3), D(2023, 5, 20)),  # inside one month
+        (D(2023, 4, 15), D(2023, 5, 31)),  # edge, then a whole month
+    ]:
+        row = figures(city, start, end).by_org_code()["41150000001"]
+        inside = [r for r in rows if start <= r[0] <= end]
+        assert row.records == sum(r[3] for r in inside), (start, end)
+        assert row.rejected == sum(r[4] for r in inside), (start, end)
+        assert row.tables_uploaded == len({r[2] for r in inside})
+
+
+def test_a_revised_day_updates_the_monthly_rollup(city):
+    connect(city.central, city.platform)
+    upload(city.platform, [(D(2023, 5, 2), "41150000001", "T1", 10, 1)])
+    upload(city.platform, [(D(2023, 5, 2), "41150000001", "T1", 0, 4)])
+    row = figures(city, D(2023, 5, 1), D(2023, 5, 31)).by_org_code()["41150000001"]
+    assert (row.records, row.rejected, row.tables_uploaded) == (0, 4, 0)

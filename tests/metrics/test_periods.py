@@ -6,7 +6,9 @@ D = dt.date
 
 
 def test_parse_quarters_and_months():
-    assert Period.parse("2023Q2") == Period("2023Q2", D(2023, 4, 1), D(2023, 6, 30), "2023年第二季度")
+    assert Period.parse("2023Q2") == Period(
+        "2023Q2", D(2023, 4, 1), D(2023, 6, 30), "2023年第二季度"
+    )
     assert Period.parse("2024-02").end == D(2024, 2, 29)
     assert Period.parse("2023-12").end == D(2023, 12, 31)
     for bad in ("2023Q5", "2023-13", "", "Q2", "2023-1"):
