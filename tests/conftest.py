@@ -23,6 +23,19 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The named users get passwords; the default hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def every_day(start, end):
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
 @pytest.fixture
 def city(db):
     province = RegionFactory(code="410000", name="河南省", level="province")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.calendar import full_months, month_end
@@ -440,10 +440,12 @@ def institution_days(
     return result
 
 
-def latest_data_day(
-    platform: Platform, institutions: Iterable | QuerySet | None = None
-) -> dt.date | None:
+def data_span(
+    platform: Platform, institutions: QuerySet[Institution] | None = None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day with statistics stored for these institutions."""
     qs = DailyTotal.objects.filter(platform=platform)
     if institutions is not None:
         qs = qs.filter(institution__in=institutions)
-    return qs.aggregate(last=Max("day"))["last"]
+    span = qs.aggregate(first=Min("day"), last=Max("day"))
+    return span["first"], span["last"]

@@ -1,7 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/<str:org_code>/", views.institution_detail, name="institution-detail"),
 ]

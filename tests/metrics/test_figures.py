@@ -5,7 +5,7 @@ import pytest
 
 from apps.institutions.models import Institution
 from apps.metrics.figures import Continuity, Tier, edition_in_force, period_figures
-from tests.conftest import connect, upload
+from tests.conftest import connect, every_day, upload
 from tests.factories import EditionFactory, InstitutionFactory
 
 D = dt.date
@@ -15,13 +15,6 @@ Q2 = (D(2023, 4, 1), D(2023, 6, 30))
 def figures(city, start=Q2[0], end=Q2[1], institutions=None):
     qs = institutions if institutions is not None else Institution.objects.all()
     return period_figures(institutions=qs, platform=city.platform, start=start, end=end)
-
-
-def every_day(start, end):
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)
 
 
 def test_tables_records_and_last_upload(city):

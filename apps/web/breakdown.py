@@ -1,0 +1,50 @@
+"""The home page's per-region table: the rows of one `PeriodFigures` grouped by
+the child regions of the region in view, each group summarised by the metrics
+module's own `Summary`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.metrics.figures import PeriodFigures, Summary
+from apps.regions.models import Region
+
+DIRECT_LABELS = {
+    Region.Level.PROVINCE: gettext_lazy("省直"),
+    Region.Level.CITY: gettext_lazy("市直"),
+    Region.Level.COUNTY: gettext_lazy("县直"),
+}
+
+
+@dataclass
+class RegionGroup:
+    label: str
+    region: Region | None  # None for institutions attached to the parent region itself
+    summary: Summary
+
+
+def region_breakdown(
+    figures: PeriodFigures, parent: Region | None, children: list[Region]
+) -> list[RegionGroup]:
+    """One group per child region (institutions at any depth below it), plus one for
+    the institutions attached directly to `parent`, when there are any."""
+    grouped: dict[str, list] = {child.path: [] for child in children}
+    direct = []
+    for row in figures.rows:
+        path = row.institution.region.path
+        child = next((c for c in children if path.startswith(c.path)), None)
+        (grouped[child.path] if child else direct).append(row)
+
+    def summarise(rows) -> Summary:
+        return PeriodFigures(
+            figures.platform, figures.start, figures.end, figures.definitions, rows
+        ).summary
+
+    groups = [RegionGroup(child.name, child, summarise(grouped[child.path])) for child in children]
+    if direct:
+        label = str(DIRECT_LABELS.get(parent.level, _("直属"))) if parent else _("其他")
+        groups.insert(0, RegionGroup(label, None, summarise(direct)))
+    return groups

@@ -1,0 +1,135 @@
+"""The institution list as a django-tables2 table over the metrics result rows.
+
+`FigureRow` only adds sort keys so that empty figures (None) sort after the
+others; every value shown is read from `InstitutionFigures`.
+"""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.metrics.figures import InstitutionFigures
+
+
+def _nulls_last(value):
+    return (value is None, value if value is not None else 0)
+
+
+class FigureRow:
+    """One `InstitutionFigures` with sort keys for the columns that may be empty."""
+
+    def __init__(self, figures: InstitutionFigures):
+        self.figures = figures
+
+    def __getattr__(self, name):
+        return getattr(self.figures, name)
+
+    @property
+    def completeness_key(self):
+        return _nulls_last(self.figures.completeness)
+
+    @property
+    def interruption_days_key(self):
+        return _nulls_last(self.figures.interruption_days)
+
+    @property
+    def longest_gap_key(self):
+        return _nulls_last(self.figures.longest_gap)
+
+    @property
+    def last_upload_date_key(self):
+        return _nulls_last(
+            self.figures.last_upload_date and self.figures.last_upload_date.toordinal()
+        )
+
+    @property
+    def tier_key(self):
+        # Bulletin order: tiers 1-4 (severely missing after the rest of tier 3), then the others.
+        return (
+            self.figures.tier is None,
+            self.figures.tier or 0,
+            self.figures.severely_missing,
+            self.figures.tier_label,
+        )
+
+    @property
+    def continuity_key(self):
+        return (self.figures.continuity is None, self.figures.continuity or "")
+
+
+EMPTY = "—"
+
+
+class InstitutionTable(tables.Table):
+    org_code = tables.Column(verbose_name=_("机构代码"))
+    name = tables.Column(verbose_name=_("机构名称"), order_by=("name", "org_code"))
+    region = tables.Column(
+        verbose_name=_("地区"),
+        accessor="institution__region__name",
+        order_by=("institution__region__path", "org_code"),
+    )
+    category = tables.Column(verbose_name=_("类别"), accessor="institution__category")
+    connection_status = tables.Column(
+        verbose_name=_("联通状态"), accessor="connection_status_label"
+    )
+    required_tables = tables.Column(verbose_name=_("应传表数"), attrs={"td": {"class": "text-end"}})
+    tables_uploaded = tables.Column(verbose_name=_("已传表数"), attrs={"td": {"class": "text-end"}})
+    completeness = tables.Column(
+        verbose_name=_("数据完整率(%)"),
+        order_by="completeness_key",
+        attrs={"td": {"class": "text-end"}},
+    )
+    missing_tables = tables.Column(verbose_name=_("缺失表数"), attrs={"td": {"class": "text-end"}})
+    records = tables.Column(verbose_name=_("已上传数据量"), attrs={"td": {"class": "text-end"}})
+    rejected = tables.Column(verbose_name=_("校验未通过数"), attrs={"td": {"class": "text-end"}})
+    upload_days = tables.Column(verbose_name=_("上传天数"), attrs={"td": {"class": "text-end"}})
+    interruption_days = tables.Column(
+        verbose_name=_("上传中断天数"),
+        order_by="interruption_days_key",
+        attrs={"td": {"class": "text-end"}},
+    )
+    longest_gap = tables.Column(
+        verbose_name=_("最长中断天数"),
+        order_by="longest_gap_key",
+        attrs={"td": {"class": "text-end"}},
+    )
+    last_upload_date = tables.DateColumn(
+        verbose_name=_("最近上传日期"), format="Y-m-d", order_by="last_upload_date_key"
+    )
+    tier = tables.Column(verbose_name=_("梯队"), accessor="tier_label", order_by="tier_key")
+    continuity = tables.Column(
+        verbose_name=_("连续性"), accessor="continuity_label", order_by="continuity_key"
+    )
+
+    class Meta:
+        attrs = {"class": "table table-sm table-striped table-hover align-middle figures-table"}
+        order_by = ("region",)
+        per_page = 50
+        empty_text = _("没有符合条件的机构。")
+        default = EMPTY
+
+    def __init__(self, *args, query_string: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query_string = query_string
+
+    def render_name(self, value, record):
+        url = reverse("institution-detail", args=[record.org_code])
+        if self.query_string:
+            url = f"{url}?{self.query_string}"
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_records(self, value):
+        return f"{value:,}"
+
+    def render_rejected(self, value):
+        return f"{value:,}"
+
+    def render_tier(self, value, record):
+        if record.severely_missing:
+            return format_html(
+                '{} <span class="badge text-bg-danger">{}</span>', value, _("严重缺失")
+            )
+        return value

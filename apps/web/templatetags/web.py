@@ -1,0 +1,46 @@
+"""Query-string helpers: selectors and links keep the rest of the current query."""
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def hidden_query(context, *exclude):
+    """Hidden inputs for every current GET parameter except `exclude` (and the page)."""
+    request = context["request"]
+    skip = {*exclude, "page"}
+    items = [(k, v) for k, values in request.GET.lists() if k not in skip for v in values]
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', items)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **params):
+    """The current query string with `params` replaced (None removes), page dropped."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    for key, value in params.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return format_html("?{}", encoded) if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def nav_query(context):
+    """Only the platform and period of the current query, for links to other pages."""
+    query = context["request"].GET.copy()
+    for key in list(query):
+        if key not in ("platform", "period"):
+            query.pop(key)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+@register.filter
+def grouped(value):
+    """12345 → 12,345 (the separator the bulletins use), as the list's columns."""
+    return f"{value:,}" if isinstance(value, int) else value

@@ -1,0 +1,177 @@
+"""Server-rendered pages. Each view parses the request, asks the metrics module
+for figures over a scoped queryset and renders them; nothing is counted here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django_tables2 import RequestConfig
+
+from apps.accounts.models import User
+from apps.accounts.scoping import (
+    connection_changes_for,
+    connections_for,
+    institutions_for,
+    regions_for,
+)
+from apps.metrics.figures import (
+    Tier,
+    institution_days,
+    institution_tables,
+    period_figures,
+)
+from apps.platforms.models import ConnectionStatus
+from apps.regions.models import Region
+
+from .breakdown import region_breakdown
+from .context import navigation, resolve_request
+from .forms import InstitutionFilterForm
+from .tables import FigureRow, InstitutionTable
+
+
+def _region_in_scope(request: HttpRequest) -> Region | None:
+    """The ?region=CODE of the request; 404 outside the user's regions."""
+    code = request.GET.get("region")
+    if not code:
+        return None
+    return get_object_or_404(regions_for(request.user), code=code)
+
+
+def _nav_query(request: HttpRequest) -> str:
+    keep = request.GET.copy()
+    for key in list(keep):
+        if key not in ("platform", "period"):
+            keep.pop(key)
+    return keep.urlencode()
+
+
+def _empty(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/empty.html")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    region = _region_in_scope(request)
+    user = request.user
+    if user.role == User.Role.HOSPITAL and user.institution_id:
+        url = reverse("institution-detail", args=[user.institution.org_code])
+        query = _nav_query(request)
+        return redirect(f"{url}?{query}" if query else url)
+    platform, period = resolve_request(request)
+    if platform is None:
+        return _empty(request)
+
+    institutions = institutions_for(user)
+    if region is not None:
+        institutions = institutions.filter(region__path__startswith=region.path)
+    figures = period_figures(
+        institutions=institutions, platform=platform, start=period.start, end=period.end
+    )
+    parent = region or user.region
+    regions = regions_for(user)
+    children = list(
+        regions.filter(parent=parent) if parent else regions.filter(parent__isnull=True)
+    )
+    unconnected = [
+        r
+        for r in figures.rows
+        if r.connection_status in (ConnectionStatus.NOT_CONNECTED, ConnectionStatus.INTEGRATING)
+    ]
+    summary = figures.summary
+    return render(
+        request,
+        "web/home.html",
+        {
+            "nav": navigation(request, platform, period),
+            "figures": figures,
+            "summary": summary,
+            "tiers": [(label, summary.tiers[t]) for t, label in Tier.LABELS.items()],
+            "unconnected": unconnected,
+            "region": region,
+            "regions": regions,
+            "breakdown": region_breakdown(figures, parent, children) if children else [],
+        },
+    )
+
+
+@login_required
+def institution_list(request: HttpRequest) -> HttpResponse:
+    _region_in_scope(request)
+    platform, period = resolve_request(request)
+    if platform is None:
+        return _empty(request)
+    form = InstitutionFilterForm(request.GET or None, regions=regions_for(request.user))
+    institutions = institutions_for(request.user)
+    valid = form.is_valid() if form.is_bound else True
+    if form.is_bound and valid:
+        institutions = form.filter_institutions(institutions)
+    figures = period_figures(
+        institutions=institutions, platform=platform, start=period.start, end=period.end
+    )
+    rows = form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
+    table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(
+        request,
+        "web/institution_list.html",
+        {
+            "nav": navigation(request, platform, period),
+            "form": form,
+            "table": table,
+            "count": len(rows),
+        },
+    )
+
+
+@login_required
+def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
+    institution = get_object_or_404(
+        institutions_for(request.user).select_related("region"), org_code=org_code
+    )
+    platform, period = resolve_request(request)
+    if platform is None:
+        return _empty(request)
+    figures = period_figures(
+        institutions=institutions_for(request.user).filter(pk=institution.pk),
+        platform=platform,
+        start=period.start,
+        end=period.end,
+    )
+    row = figures.rows[0] if figures.rows else None
+    tables = (
+        institution_tables(figures=row, platform=platform, start=period.start, end=period.end)
+        if row
+        else []
+    )
+    days = institution_days(
+        institution=institution, platform=platform, start=period.start, end=period.end
+    )
+    connection = (
+        connections_for(request.user).filter(platform=platform, institution=institution).first()
+    )
+    changes = (
+        connection_changes_for(request.user)
+        .filter(connection__platform=platform, connection__institution=institution)
+        .select_related("entered_by")
+        .order_by("-effective_date", "-id")
+    )
+    return render(
+        request,
+        "web/institution_detail.html",
+        {
+            "nav": navigation(request, platform, period),
+            "institution": institution,
+            "row": row,
+            "connection": connection,
+            "changes": changes,
+            "uploaded_tables": [t for t in tables if t.in_catalogue and t.uploaded],
+            "missing_tables": [t for t in tables if t.in_catalogue and not t.uploaded],
+            "unknown_tables": [t for t in tables if not t.in_catalogue],
+            "tables": tables,
+            "days": days,
+            # Bar lengths only: scaled to the busiest day of the period.
+            "max_day_records": max((d.records for d in days), default=0),
+        },
+    )

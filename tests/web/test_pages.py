@@ -1,0 +1,289 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from apps.platforms.models import Platform
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("home")
+LIST = reverse("institution-list")
+
+
+def detail(org_code):
+    return reverse("institution-detail", args=[org_code])
+
+
+def text(response):
+    return response.content.decode()
+
+
+def test_login_page_renders_in_chinese(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "登录" in text(response)
+    assert "用户名" in text(response) and "密码" in text(response)
+
+
+def test_login_with_password_lands_on_home(client, quarter, users):
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw-for-tests"})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+@pytest.mark.parametrize("url", [HOME, LIST, detail("41150000001")])
+def test_anonymous_is_sent_to_login(client, quarter, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
+
+
+def test_logout_is_a_post_form(login, quarter, users):
+    client = login(users.alice)
+    html = text(client.get(HOME))
+    assert re.search(r'<form method="post" action="/logout/"', html)
+    assert "退出" in html
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(HOME).status_code == 302
+
+
+def test_home_for_city_officer(login, quarter, users):
+    response = login(users.alice).get(HOME)
+    assert response.status_code == 200
+    html = text(response)
+    assert "健康信息平台互联互通监管门户" in html
+    assert "信阳市" in html  # scope label
+    assert "2023年第二季度" in html  # default period: the last quarter with data
+    summary = response.context["summary"]
+    assert (summary.institutions, summary.connected, summary.upstream) == (4, 2, 1)
+    assert re.search(r'id="card-institutions">4<', html)
+    assert re.search(r'id="card-connected">2<', html)
+    assert re.search(r'id="card-upstream">1<', html)
+    assert re.search(r'id="card-rate">75%<', html)
+    assert "3/4" in html
+    assert re.search(r'id="card-unconnected">1<', html)
+    unconnected = html[html.index('id="unconnected-list"') :]
+    assert "光山县人民医院" in unconnected and "未联通" in unconnected
+    assert "第一梯队" in html and "第四梯队" in html and "严重缺失" in html
+    assert "良好" in html and "中断" in html
+
+
+def test_home_region_breakdown_has_city_direct_row(login, quarter, users):
+    response = login(users.alice).get(HOME)
+    groups = {g.label: g.summary for g in response.context["breakdown"]}
+    assert list(groups) == ["市直", "光山县", "潢川县"]  # by region code
+    assert (groups["市直"].institutions, groups["市直"].connection_rate) == (1, 100)
+    assert groups["光山县"].institutions == 2
+    assert groups["光山县"].joined == 1
+    assert groups["光山县"].connection_rate == 50
+    html = text(response)
+    table = html[html.index('id="region-breakdown"') :]
+    assert "市直" in table and "50%" in table and "(1/2)" in table
+
+
+def test_home_with_region_narrows_the_scope(login, quarter, users):
+    response = login(users.alice).get(HOME, {"region": "411522"})
+    assert response.status_code == 200
+    assert response.context["summary"].institutions == 2
+    assert response.context["breakdown"] == []
+
+
+def test_home_for_county_officer_sees_only_the_county(login, quarter, users):
+    response = login(users.bob).get(HOME)
+    assert response.status_code == 200
+    assert response.context["summary"].institutions == 1
+    assert "光山县人民医院" not in text(response)
+
+
+def test_hospital_user_is_redirected_to_her_institution(login, quarter, users):
+    response = login(users.dana).get(HOME, {"period": "2023-05"})
+    assert response.status_code == 302
+    assert response.url == detail("41152600001") + "?period=2023-05"
+
+
+def test_list_for_city_officer_shows_every_figure(login, quarter, users):
+    response = login(users.alice).get(LIST)
+    assert response.status_code == 200
+    html = text(response)
+    for heading in (
+        "机构代码", "机构名称", "地区", "类别", "联通状态", "应传表数", "已传表数",
+        "数据完整率(%)", "缺失表数", "已上传数据量", "校验未通过数", "上传天数",
+        "上传中断天数", "最长中断天数", "最近上传日期", "梯队", "连续性",
+    ):  # fmt: skip
+        assert heading in html, heading
+    for name in ("信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"):
+        assert name in html
+    assert "75.0" in html  # 信阳市中心医院 completeness
+    assert "27,307" in html  # 91 days × 3 tables × 100 + 7 outside the catalogue
+    assert "已联通省平台" in html
+    assert f'href="{detail("41150000001")}' in html
+
+
+def table_names(response):
+    return [row.record.name for row in response.context["table"].page.object_list]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"region": "411522"}, {"光山县人民医院", "光山县中医院"}),
+        (
+            {"region": "411500"},
+            {"信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"},
+        ),
+        ({"status": "connected"}, {"信阳市中心医院", "潢川县人民医院"}),
+        ({"category": "中医医院"}, {"光山县中医院"}),
+        ({"tier": "1"}, {"信阳市中心医院"}),
+        ({"tier": "3"}, {"潢川县人民医院"}),
+        ({"tier": "unconnected"}, {"光山县人民医院"}),
+        ({"tier": "upstream"}, {"光山县中医院"}),
+        ({"q": "中心"}, {"信阳市中心医院"}),
+        ({"q": "41152600001"}, {"潢川县人民医院"}),
+    ],
+)
+def test_list_filters(login, quarter, users, params, expected):
+    response = login(users.alice).get(LIST, params)
+    assert response.status_code == 200
+    assert set(table_names(response)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("completeness", ["光山县人民医院", "光山县中医院", "潢川县人民医院", "信阳市中心医院"]),
+        ("-records", ["信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"]),
+        # Empty figures (not connected: no interruption days, no upload) sort last.
+        (
+            "interruption_days",
+            ["信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"],
+        ),
+        (
+            "last_upload_date",
+            ["潢川县人民医院", "信阳市中心医院", "光山县人民医院", "光山县中医院"],
+        ),
+        ("-longest_gap", ["光山县人民医院", "光山县中医院", "潢川县人民医院", "信阳市中心医院"]),
+        ("tier", ["信阳市中心医院", "潢川县人民医院", "光山县中医院", "光山县人民医院"]),
+        ("continuity", ["信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"]),
+    ],
+)
+def test_list_sorting_with_empty_values(login, quarter, users, sort, expected):
+    response = login(users.alice).get(LIST, {"sort": sort})
+    assert response.status_code == 200
+    assert table_names(response) == expected
+
+
+def test_list_query_count_does_not_grow_with_institutions(
+    login, quarter, users, django_assert_max_num_queries
+):
+    client = login(users.alice)
+    with django_assert_max_num_queries(20):
+        client.get(LIST)
+
+
+def test_detail_for_city_officer(login, quarter, users):
+    response = login(users.alice).get(detail("41150000001"))
+    assert response.status_code == 200
+    html = text(response)
+    assert "信阳市中心医院" in html
+    assert "已联通" in html and "2023-01-01" in html  # status and connected since
+    assert "第一梯队" in html and "75.0" in html and "27,307" in html
+    uploaded = [t.code for t in response.context["uploaded_tables"]]
+    missing = [t.code for t in response.context["missing_tables"]]
+    assert uploaded == ["T1", "T2", "T3"]
+    assert missing == ["T4"]
+    assert "表T4" in html[html.index('id="missing-tables"') :]
+    assert "X_OUTSIDE" in html and "目录外" in html
+    history = html[html.index('id="status-history"') :]
+    assert "生效日期" in history and "test" in history and "已联通" in history
+    assert len(response.context["days"]) == 91
+    assert "2023-06-30" in html[html.index('id="day-records"') :]
+
+
+def test_detail_for_hospital_user(login, quarter, users):
+    response = login(users.dana).get(detail("41152600001"))
+    assert response.status_code == 200
+    html = text(response)
+    assert "潢川县人民医院" in html and "第三梯队" in html and "中断" in html
+
+
+def test_detail_of_not_connected_institution(login, quarter, users):
+    response = login(users.charlie).get(detail("41152200001"))
+    assert response.status_code == 200
+    assert response.context["row"].tier_label == "未联通"
+    assert "暂无变更记录" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "params"),
+    [
+        ("bob", detail("41152200001"), {}),  # 光山县人民医院
+        ("bob", detail("41150000001"), {}),  # 市直
+        ("charlie", detail("41152600001"), {}),  # 潢川县人民医院
+        ("dana", detail("41150000001"), {}),
+        ("dana", detail("41152200001"), {}),
+        ("bob", HOME, {"region": "411522"}),
+        ("bob", LIST, {"region": "411522"}),
+        ("bob", HOME, {"region": "411500"}),  # the city above the county
+        ("charlie", HOME, {"region": "411526"}),
+        ("charlie", LIST, {"region": "411526"}),
+        ("dana", HOME, {"region": "411526"}),
+        ("dana", LIST, {"region": "411526"}),
+        ("alice", HOME, {"region": "999999"}),
+        ("alice", detail("NOPE"), {}),
+        ("alice", HOME, {"period": "2023Q5"}),
+        ("alice", LIST, {"platform": "nope"}),
+    ],
+)
+def test_outside_scope_answers_404(login, quarter, users, user, url, params):
+    response = login(getattr(users, user)).get(url, params)
+    assert response.status_code == 404
+
+
+def test_list_for_hospital_user_shows_only_her_institution(login, quarter, users):
+    response = login(users.dana).get(LIST)
+    assert table_names(response) == ["潢川县人民医院"]
+
+
+def test_period_and_platform_selectors(login, quarter, users):
+    Platform.objects.create(code="province", name="省全民健康信息平台", level="province")
+    response = login(users.alice).get(HOME, {"period": "2023-05"})
+    html = text(response)
+    assert response.context["figures"].start.isoformat() == "2023-05-01"
+    assert '<option value="2023Q2"' in html and '<option value="2023-04"' in html
+    assert '<option value="2023-05" selected>' in html
+    assert 'name="platform"' in html and "省全民健康信息平台" in html
+    # The default stays the city platform.
+    assert response.context["nav"].platform.code == "city"
+
+
+def test_page_without_platform_is_friendly(login, users, city):
+    Platform.objects.all().delete()
+    response = login(users.alice).get(HOME)
+    assert response.status_code == 200
+    assert "尚未配置信息平台" in text(response)
+
+
+@pytest.mark.parametrize("url", [HOME, LIST, detail("41150000001"), reverse("login")])
+def test_no_external_assets(login, quarter, users, url):
+    html = text(login(users.alice).get(url))
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in html
+
+
+def test_superuser_sees_everything(login, quarter, users):
+    client = login(users.admin)
+    response = client.get(HOME)
+    assert response.status_code == 200
+    assert response.context["summary"].institutions == 4
+    assert "全部" in text(response)
+    assert len(table_names(client.get(LIST))) == 4
+    assert client.get(detail("41152200001")).status_code == 200
+
+
+def test_sort_links_keep_filters(login, quarter, users):
+    html = text(login(users.alice).get(LIST, {"status": "connected", "period": "2023Q2"}))
+    assert re.search(r'href="\?[^"]*status=connected[^"]*sort=completeness', html) or re.search(
+        r'href="\?[^"]*sort=completeness[^"]*status=connected', html
+    )
