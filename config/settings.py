@@ -133,6 +133,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "健康信息平台互联互通监管门户 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "apps.platforms.models.ConnectionStatus"},
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -1,6 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("institutions", views.InstitutionViewSet, basename="institution")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/", include(router.urls)),
+    path("v1/metrics/", views.MetricsView.as_view(), name="metrics"),
 ]

@@ -1,0 +1,108 @@
+"""API views: parse the request, call one selector, render the result."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.scoping import institutions_for, regions_for
+from apps.institutions.models import Institution
+from apps.metrics.figures import period_figures
+from apps.platforms.models import Connection
+
+from .serializers import (
+    InstitutionFiguresSerializer,
+    InstitutionSerializer,
+    MetricsQuerySerializer,
+)
+
+REGION_PARAMETER = OpenApiParameter(
+    "region",
+    OpenApiTypes.STR,
+    description="区划代码：只列该区划及其下级的机构；不在权限范围内返回 404",
+)
+BAD_REQUEST = OpenApiResponse(description="参数错误：{字段: [说明]} 或 {detail: 说明}")
+NOT_FOUND = OpenApiResponse(description="不在权限范围内或不存在")
+
+
+def institutions_in_scope(request: Request, region_code: str | None) -> QuerySet[Institution]:
+    """The user's institutions, narrowed to a region of their scope when one is given
+    (a region outside the scope answers 404)."""
+    institutions = institutions_for(request.user)
+    if region_code:
+        region = get_object_or_404(regions_for(request.user), code=region_code)
+        institutions = institutions.filter(region__path__startswith=region.path)
+    return institutions
+
+
+@extend_schema(tags=["institutions"])
+class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Institutions in the user's scope with their connection status on each platform."""
+
+    serializer_class = InstitutionSerializer
+    lookup_field = "org_code"
+
+    def get_queryset(self) -> QuerySet[Institution]:
+        region = self.request.query_params.get("region") if self.action == "list" else None
+        return (
+            institutions_in_scope(self.request, region)
+            .select_related("region")
+            .prefetch_related(
+                Prefetch(
+                    "connections",
+                    queryset=Connection.objects.select_related("platform").order_by(
+                        "platform__code"
+                    ),
+                )
+            )
+            .order_by("region__path", "org_code")
+        )
+
+    @extend_schema(
+        summary="权限范围内的医疗机构",
+        parameters=[REGION_PARAMETER],
+        responses={200: InstitutionSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="一家医疗机构",
+        parameters=[OpenApiParameter("org_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        responses={200: InstitutionSerializer, 404: NOT_FOUND},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+@extend_schema(tags=["metrics"])
+class MetricsView(generics.GenericAPIView):
+    """The figures of metrics.md for every active institution in scope, one page of
+    rows per request; the figures are computed once for the whole scope."""
+
+    serializer_class = InstitutionFiguresSerializer
+
+    @extend_schema(
+        summary="统计期内各机构的统计指标",
+        parameters=[MetricsQuerySerializer],
+        responses={
+            200: InstitutionFiguresSerializer(many=True),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = MetricsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        figures = period_figures(
+            institutions=institutions_in_scope(request, params.get("region")),
+            platform=params["platform"],
+            start=params["start"],
+            end=params["end"],
+        )
+        page = self.paginate_queryset(figures.rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
