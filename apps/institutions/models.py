@@ -47,3 +47,11 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def region_label(self) -> str:
+        """How a bulletin names the supervising region: 市直 for the hospitals
+        directly under a city commission, else the county's name."""
+        if self.region.level == self.region.Level.CITY:
+            return str(_("市直"))
+        return self.region.name

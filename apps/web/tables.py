@@ -68,7 +68,7 @@ class InstitutionTable(tables.Table):
     name = tables.Column(verbose_name=_("机构名称"), order_by=("name", "org_code"))
     region = tables.Column(
         verbose_name=_("地区"),
-        accessor="institution__region__name",
+        accessor="institution__region_label",
         order_by=("institution__region__path", "org_code"),
     )
     category = tables.Column(verbose_name=_("类别"), accessor="institution__category")
