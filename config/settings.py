@@ -8,6 +8,7 @@ DATABASE_URL (PostgreSQL) and REDIS_URL.
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -130,7 +131,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipwatch API",
-    "DESCRIPTION": "健康信息平台互联互通监管门户 API",
+    "DESCRIPTION": gettext_lazy(
+        "Health information platform interconnection supervision portal API"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "apps.platforms.models.ConnectionStatus"},

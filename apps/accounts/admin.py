@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -8,5 +9,8 @@ from .models import User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "role", "region", "institution", "is_staff", "is_active")
     list_filter = ("role", "is_staff", "is_superuser", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("范围", {"fields": ("role", "region", "institution")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Scope"), {"fields": ("role", "region", "institution")}),
+    )
     autocomplete_fields = ("region", "institution")

@@ -10,14 +10,14 @@ class User(AbstractUser):
     institution under it, at any depth) or one institution."""
 
     class Role(models.TextChoices):
-        CITY = "city", _("市卫健委")
-        COUNTY = "county", _("县区卫健委")
-        HOSPITAL = "hospital", _("医院信息科")
+        CITY = "city", _("City health commission")
+        COUNTY = "county", _("County health commission")
+        HOSPITAL = "hospital", _("Hospital IT department")
 
-    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     region = models.ForeignKey(
         "regions.Region",
-        verbose_name=_("管辖区划"),
+        verbose_name=_("supervised region"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -25,7 +25,7 @@ class User(AbstractUser):
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name=_("所属机构"),
+        verbose_name=_("affiliated institution"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -33,8 +33,8 @@ class User(AbstractUser):
     )
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 name="user_scope_matches_role",
@@ -47,12 +47,16 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.role in (self.Role.CITY, self.Role.COUNTY) and not self.region_id:
-            raise ValidationError({"region": _("市、县区用户须指定管辖区划。")})
+            raise ValidationError(
+                {"region": _("City and county users must have a supervised region.")}
+            )
         if self.role == self.Role.HOSPITAL and not self.institution_id:
-            raise ValidationError({"institution": _("医院用户须指定所属机构。")})
+            raise ValidationError(
+                {"institution": _("Hospital users must have an affiliated institution.")}
+            )
 
     @property
     def scope_label(self) -> str:
         if self.is_superuser and not self.role:
-            return str(_("全部"))
+            return str(_("All"))
         return str(self.institution or self.region or "")

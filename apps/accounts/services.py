@@ -13,21 +13,23 @@ def user_add(*, username: str, role: str, scope: str, password: str | None = Non
     """Create or update a user with a role and a scope (a region code for city and
     county officers, an org_code for hospital staff)."""
     if role not in User.Role.values:
-        raise CommandRefused(_("未知的角色“%(role)s”。") % {"role": role})
+        raise CommandRefused(_("Unknown role “%(role)s”.") % {"role": role})
     region = institution = None
     if role == User.Role.HOSPITAL:
         institution = Institution.objects.filter(org_code=scope).first()
         if institution is None:
-            raise CommandRefused(_("未知的机构代码“%(code)s”。") % {"code": scope})
+            raise CommandRefused(_("Unknown institution code “%(code)s”.") % {"code": scope})
     else:
         region = Region.objects.filter(code=scope).first()
         if region is None:
-            raise CommandRefused(_("未知的区划代码“%(code)s”。") % {"code": scope})
+            raise CommandRefused(_("Unknown region code “%(code)s”.") % {"code": scope})
         expected = Region.Level.CITY if role == User.Role.CITY else Region.Level.COUNTY
         if role == User.Role.COUNTY and region.level != expected:
-            raise CommandRefused(_("县区用户的管辖区划须为县/区。"))
+            raise CommandRefused(
+                _("A county user’s supervised region must be a county or district.")
+            )
         if role == User.Role.CITY and region.level == Region.Level.COUNTY:
-            raise CommandRefused(_("市级用户的管辖区划须为市或省。"))
+            raise CommandRefused(_("A city user’s supervised region must be a city or a province."))
     user, _created = User.objects.get_or_create(username=username)
     user.role, user.region, user.institution = role, region, institution
     if password:

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -11,7 +12,9 @@ class StandardPagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-    page_size_query_description = "每页条数，1 到 1000（默认 100；超出范围返回 400）。"
+    page_size_query_description = gettext_lazy(
+        "Rows per page, 1 to 1000 (default 100; 400 outside that range)."
+    )
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -25,7 +28,8 @@ class StandardPagination(PageNumberPagination):
             raise ValidationError(
                 {
                     self.page_size_query_param: [
-                        _("page_size 须为 1 到 %(max)d 之间的整数。") % {"max": self.max_page_size}
+                        _("page_size must be a whole number from 1 to %(max)d.")
+                        % {"max": self.max_page_size}
                     ]
                 }
             )

@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from apps.accounts.scoping import platforms_for
@@ -13,7 +14,9 @@ from apps.platforms.models import Connection, ConnectionStatus
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
-    platform = serializers.CharField(source="platform.code", help_text="平台代码")
+    platform = serializers.CharField(
+        source="platform.code", help_text=gettext_lazy("Platform code")
+    )
 
     class Meta:
         model = Connection
@@ -23,7 +26,11 @@ class ConnectionSerializer(serializers.ModelSerializer):
 class InstitutionSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region_id")
     region_name = serializers.CharField(source="region.name")
-    connections = ConnectionSerializer(many=True, read_only=True, help_text="各平台的当前联通状态")
+    connections = ConnectionSerializer(
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy("Current connection status on each platform"),
+    )
 
     class Meta:
         model = Institution
@@ -42,33 +49,51 @@ class InstitutionSerializer(serializers.ModelSerializer):
 class MetricsQuerySerializer(serializers.Serializer):
     """The query parameters of /api/v1/metrics/. `platform` becomes a Platform."""
 
-    start = serializers.DateField(help_text="统计期开始日期（含），YYYY-MM-DD")
-    end = serializers.DateField(help_text="统计期结束日期（含），YYYY-MM-DD")
+    start = serializers.DateField(
+        help_text=gettext_lazy("First day of the period (included), YYYY-MM-DD")
+    )
+    end = serializers.DateField(
+        help_text=gettext_lazy("Last day of the period (included), YYYY-MM-DD")
+    )
     platform = serializers.SlugField(
-        required=False, help_text="平台代码；仅有一个平台时可省略，有多个平台时必填"
+        required=False,
+        help_text=gettext_lazy(
+            "Platform code; may be omitted when there is only one platform, required when there are several"
+        ),
     )
     region = serializers.CharField(
-        required=False, help_text="区划代码：只列该区划及其下级的机构；不在权限范围内返回 404"
+        required=False,
+        help_text=gettext_lazy(
+            "Region code: list only the institutions of this region and the regions below it; 404 outside the user's scope"
+        ),
     )
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": [_("结束日期不能早于开始日期。")]})
+            raise serializers.ValidationError(
+                {"end": [_("The end date cannot be before the start date.")]}
+            )
         platforms = platforms_for(self.context["request"].user)
         code = attrs.get("platform")
         if code:
             platform = platforms.filter(code=code).first()
             if platform is None:
                 raise serializers.ValidationError(
-                    {"platform": [_("未知的平台“%(code)s”。") % {"code": code}]}
+                    {"platform": [_("Unknown platform “%(code)s”.") % {"code": code}]}
                 )
         else:
             candidates = list(platforms[:2])
             if len(candidates) != 1:
                 raise serializers.ValidationError(
-                    {"platform": [_("存在多个信息平台，请用 platform 参数指定平台代码。")]}
+                    {
+                        "platform": [
+                            _(
+                                "There are several platforms: give a platform code in the platform parameter."
+                            )
+                        ]
+                    }
                     if candidates
-                    else {"platform": [_("尚未登记任何信息平台。")]}
+                    else {"platform": [_("No platform has been registered yet.")]}
                 )
             platform = candidates[0]
         attrs["platform"] = platform
@@ -85,13 +110,19 @@ class InstitutionFiguresSerializer(serializers.Serializer):
         source="institution.category", choices=Institution.Category.choices
     )
     connection_status = serializers.ChoiceField(
-        choices=ConnectionStatus.choices, help_text="统计期末日的联通状态"
+        choices=ConnectionStatus.choices,
+        help_text=gettext_lazy("Connection status on the last day of the period"),
     )
     connected_since = serializers.DateField(
-        allow_null=True, help_text="统计期末日所处联通状态的起始日期；未联通为 null"
+        allow_null=True,
+        help_text=gettext_lazy(
+            "First day of the connection status in force on the last day of the period; null when not connected"
+        ),
     )
-    required_tables = serializers.IntegerField(help_text="必传数据表数")
-    tables_uploaded = serializers.IntegerField(help_text="已上传的必传数据表数")
+    required_tables = serializers.IntegerField(help_text=gettext_lazy("Number of required tables"))
+    tables_uploaded = serializers.IntegerField(
+        help_text=gettext_lazy("Number of required tables uploaded")
+    )
     completeness = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,
@@ -99,23 +130,39 @@ class InstitutionFiguresSerializer(serializers.Serializer):
         min_value=Decimal("0"),
         max_value=Decimal("100"),
         allow_null=True,
-        help_text="完整率（%），JSON 数字，一位小数，四舍五入（如 58.8）；无必传表时为 null",
+        help_text=gettext_lazy(
+            "Completeness (%) as a JSON number with one decimal, rounded half up (e.g. 58.8); null when no table is required"
+        ),
     )
-    missing_tables = serializers.IntegerField(help_text="缺失的必传数据表数")
-    records = serializers.IntegerField(help_text="上传记录数（含目录外的表）")
-    rejected = serializers.IntegerField(help_text="被拒记录数")
-    upload_days = serializers.IntegerField(help_text="有上传的天数")
+    missing_tables = serializers.IntegerField(
+        help_text=gettext_lazy("Number of required tables missing")
+    )
+    records = serializers.IntegerField(
+        help_text=gettext_lazy("Records uploaded (tables outside the catalogue included)")
+    )
+    rejected = serializers.IntegerField(help_text=gettext_lazy("Records rejected by validation"))
+    upload_days = serializers.IntegerField(help_text=gettext_lazy("Days with uploads"))
     interruption_days = serializers.IntegerField(
-        allow_null=True, help_text="上传中断天数；未联通为 null"
+        allow_null=True,
+        help_text=gettext_lazy("Days of interrupted uploads; null when not connected"),
     )
-    longest_gap = serializers.IntegerField(allow_null=True, help_text="最长连续中断天数")
-    last_upload_date = serializers.DateField(allow_null=True, help_text="最近上传日期")
+    longest_gap = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("Longest run of interrupted days")
+    )
+    last_upload_date = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("Last upload date")
+    )
     tier = serializers.IntegerField(
-        allow_null=True, min_value=1, max_value=4, help_text="梯队 1 到 4；未联通为 null"
+        allow_null=True,
+        min_value=1,
+        max_value=4,
+        help_text=gettext_lazy("Tier 1 to 4; null when not connected"),
     )
-    severely_missing = serializers.BooleanField(help_text="严重缺失")
+    severely_missing = serializers.BooleanField(help_text=gettext_lazy("Severely missing"))
     continuity = serializers.ChoiceField(
         choices=[Continuity.GOOD, Continuity.INTERRUPTED],
         allow_null=True,
-        help_text="连续性：good 良好，interrupted 中断；未联通或未上传为 null",
+        help_text=gettext_lazy(
+            "Continuity: good or interrupted; null when not connected or nothing was uploaded"
+        ),
     )

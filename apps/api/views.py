@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, viewsets
@@ -22,10 +23,14 @@ from .serializers import (
 REGION_PARAMETER = OpenApiParameter(
     "region",
     OpenApiTypes.STR,
-    description="区划代码：只列该区划及其下级的机构；不在权限范围内返回 404",
+    description=gettext_lazy(
+        "Region code: list only the institutions of this region and the regions below it; 404 outside the user's scope"
+    ),
 )
-BAD_REQUEST = OpenApiResponse(description="参数错误：{字段: [说明]} 或 {detail: 说明}")
-NOT_FOUND = OpenApiResponse(description="不在权限范围内或不存在")
+BAD_REQUEST = OpenApiResponse(
+    description=gettext_lazy("Bad parameters: {field: [explanation]} or {detail: explanation}")
+)
+NOT_FOUND = OpenApiResponse(description=gettext_lazy("Outside the user's scope or does not exist"))
 
 
 def institutions_in_scope(request: Request, region_code: str | None) -> QuerySet[Institution]:
@@ -62,7 +67,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        summary="权限范围内的医疗机构",
+        summary=gettext_lazy("Healthcare institutions in the user's scope"),
         parameters=[REGION_PARAMETER],
         responses={200: InstitutionSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
     )
@@ -70,7 +75,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        summary="一家医疗机构",
+        summary=gettext_lazy("One healthcare institution"),
         parameters=[OpenApiParameter("org_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
         responses={200: InstitutionSerializer, 404: NOT_FOUND},
     )
@@ -86,7 +91,7 @@ class MetricsView(generics.GenericAPIView):
     serializer_class = InstitutionFiguresSerializer
 
     @extend_schema(
-        summary="统计期内各机构的统计指标",
+        summary=gettext_lazy("Each institution's figures for a period"),
         parameters=[MetricsQuerySerializer],
         responses={
             200: InstitutionFiguresSerializer(many=True),

@@ -4,9 +4,19 @@ every reason the file was refused."""
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused
+
+
+class TranslatedCommand(BaseCommand):
+    """A command whose `help` is a lazy translation: argparse needs a plain string,
+    so it is resolved in the active language when the parser is built."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
 
 def run_import(command: BaseCommand, label: str, call: Callable[[], ImportResult]) -> None:
@@ -16,10 +26,13 @@ def run_import(command: BaseCommand, label: str, call: Callable[[], ImportResult
         for problem in refused.problems:
             command.stderr.write(problem)
         raise CommandError(
-            f"{label}：文件被拒绝，共 {len(refused.problems)} 处问题，未写入任何数据。"
+            _("%(label)s: the file was refused (%(n)d problems); nothing was written.")
+            % {"label": label, "n": len(refused.problems)}
         ) from None
     except FileNotFoundError as exc:
-        raise CommandError(f"找不到文件：{exc.filename}") from None
-    command.stdout.write(f"{label}：{result.summary()}")
+        raise CommandError(_("File not found: %(filename)s") % {"filename": exc.filename}) from None
+    command.stdout.write(
+        _("%(label)s: %(summary)s") % {"label": label, "summary": result.summary()}
+    )
     for note in result.notes:
         command.stdout.write(note)

@@ -46,7 +46,11 @@ def _decode(raw: bytes) -> str:
         return raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise FileRefused(
-            [_("文件编码无法识别：请使用 UTF-8 或 GBK 编码的 CSV，或 XLSX 文件。")]
+            [
+                _(
+                    "Unrecognised file encoding: use a CSV file encoded in UTF-8 or GBK, or an XLSX file."
+                )
+            ]
         ) from exc
 
 
@@ -71,7 +75,9 @@ def _raw_rows(raw: bytes) -> list[list[str]]:
         try:
             workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise FileRefused([_("XLSX 文件无法打开：%(error)s") % {"error": exc}]) from exc
+            raise FileRefused(
+                [_("The XLSX file cannot be opened: %(error)s") % {"error": exc}]
+            ) from exc
         sheet = workbook.worksheets[0]
         rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
@@ -80,7 +86,7 @@ def _raw_rows(raw: bytes) -> list[list[str]]:
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
-        raise FileRefused([_("CSV 文件格式错误：%(error)s") % {"error": exc}]) from exc
+        raise FileRefused([_("Malformed CSV file: %(error)s") % {"error": exc}]) from exc
 
 
 def read_rows(
@@ -99,7 +105,7 @@ def read_rows(
     while rows and not any(rows[0]):
         rows.pop(0)
     if not rows:
-        raise FileRefused([_("文件为空：没有表头行。")])
+        raise FileRefused([_("The file is empty: there is no header row.")])
 
     lookup: dict[str, str] = {}
     for name, aliases in columns.items():
@@ -115,15 +121,15 @@ def read_rows(
             continue
         name = lookup.get(key)
         if name is None:
-            problems.append(_("第 1 行：未知的列“%(column)s”。") % {"column": cell})
+            problems.append(_("Row 1: unknown column “%(column)s”.") % {"column": cell})
         elif name in positions:
-            problems.append(_("第 1 行：列“%(column)s”重复。") % {"column": cell})
+            problems.append(_("Row 1: column “%(column)s” is repeated.") % {"column": cell})
         else:
             positions[name] = index
     for name, aliases in columns.items():
         if name not in positions and name not in optional:
             label = " / ".join((name, *aliases))
-            problems.append(_("第 1 行：缺少列“%(column)s”。") % {"column": label})
+            problems.append(_("Row 1: missing column “%(column)s”.") % {"column": label})
     if problems:
         raise FileRefused(problems)
 
@@ -134,7 +140,7 @@ def read_rows(
         extra = [c for i, c in enumerate(cells) if c.strip() and i not in positions.values()]
         if extra:
             problems.append(
-                _("第 %(row)d 行：表头之外还有内容“%(value)s”。")
+                _("Row %(row)d: “%(value)s” lies outside the header’s columns.")
                 % {"row": number, "value": extra[0]}
             )
             continue

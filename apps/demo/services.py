@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.services import user_add
@@ -34,9 +35,24 @@ class DemoLogin:
 
 
 DEMO_USERS = [
-    ("city", User.Role.CITY, "411500", "信阳市卫健委科技信息科（市级用户）"),
-    ("huangchuan", User.Role.COUNTY, "411526", "潢川县卫健委（县区用户）"),
-    ("xyzx", User.Role.HOSPITAL, "41150000001", "信阳市中心医院信息科（医院用户）"),
+    (
+        "city",
+        User.Role.CITY,
+        "411500",
+        gettext_lazy("Xinyang health commission, science and IT section (city user)"),
+    ),
+    (
+        "huangchuan",
+        User.Role.COUNTY,
+        "411526",
+        gettext_lazy("Huangchuan county health commission (county user)"),
+    ),
+    (
+        "xyzx",
+        User.Role.HOSPITAL,
+        "41150000001",
+        gettext_lazy("Xinyang Central Hospital, IT department (hospital user)"),
+    ),
 ]
 
 # (status, since) histories; every connected hospital has been connected since
@@ -115,10 +131,12 @@ def demo_users() -> list[DemoLogin]:
     logins = []
     for username, role, scope, who in DEMO_USERS:
         user_add(username=username, role=role, scope=scope, password=PASSWORD)
-        logins.append(DemoLogin(username, PASSWORD, who))
+        logins.append(DemoLogin(username, PASSWORD, str(who)))
     admin, _created = User.objects.get_or_create(username="admin")
     admin.is_staff = admin.is_superuser = True
     admin.set_password(PASSWORD)
     admin.save()
-    logins.append(DemoLogin("admin", PASSWORD, "系统管理员（后台 /admin/）"))
+    logins.append(
+        DemoLogin("admin", PASSWORD, str(gettext_lazy("System administrator (admin site /admin/)")))
+    )
     return logins

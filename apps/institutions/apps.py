@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InstitutionsConfig(AppConfig):
     name = "apps.institutions"
-    verbose_name = "医疗机构"
+    verbose_name = _("Healthcare institutions")

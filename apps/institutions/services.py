@@ -36,21 +36,27 @@ def institutions_import(*, source: str | Path | bytes) -> ImportResult:
     parsed: dict[str, dict] = {}
     for row in rows:
         v = row.values
-        where = _("第 %(row)d 行：") % {"row": row.number}
+        where = _("Row %(row)d: ") % {"row": row.number}
         code = v["org_code"]
         row_problems = []
         if not is_valid_org_code(code):
-            row_problems.append(_("机构代码“%(code)s”格式不正确。") % {"code": code})
+            row_problems.append(_("Institution code “%(code)s” is malformed.") % {"code": code})
         elif code in parsed:
-            row_problems.append(_("机构代码 %(code)s 在文件中重复。") % {"code": code})
+            row_problems.append(
+                _("Institution code %(code)s is repeated in the file.") % {"code": code}
+            )
         if not v["name"]:
-            row_problems.append(_("机构名称为空。"))
+            row_problems.append(_("The institution name is empty."))
         if v["region_code"] not in regions:
-            row_problems.append(_("未知的主管区划代码“%(code)s”。") % {"code": v["region_code"]})
+            row_problems.append(
+                _("Unknown supervising region code “%(code)s”.") % {"code": v["region_code"]}
+            )
         if v["category"] not in categories:
-            row_problems.append(_("未知的机构类别“%(value)s”。") % {"value": v["category"]})
+            row_problems.append(
+                _("Unknown institution category “%(value)s”.") % {"value": v["category"]}
+            )
         if v["grade"] not in grades:
-            row_problems.append(_("未知的等级“%(value)s”。") % {"value": v["grade"]})
+            row_problems.append(_("Unknown grade “%(value)s”.") % {"value": v["grade"]})
         if row_problems:
             problems.extend(where + p for p in row_problems)
         else:

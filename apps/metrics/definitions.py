@@ -1,8 +1,9 @@
-"""The thresholds of ../shared/metrics.md (统计口径). A commission may change them;
-a published bulletin keeps the `Definitions` it used (`as_dict`)."""
+"""The thresholds and weights of ../shared/metrics.md (统计口径). A commission may
+change them per bulletin; a published bulletin keeps the `Definitions` it used
+(`as_dict`), and `from_dict` reads them back."""
 
-from dataclasses import asdict, dataclass
-from decimal import Decimal
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal, InvalidOperation
 
 
 @dataclass(frozen=True)
@@ -11,9 +12,41 @@ class Definitions:
     tier2_min: Decimal = Decimal("40")  # 第二梯队: completeness ≥ this
     severe_below: Decimal = Decimal("10")  # 严重缺失 within 第三梯队: completeness < this
     good_continuity_max_days: int = 7  # 连续性良好: interruption days ≤ this
+    score_points: Decimal = Decimal("40")  # 互联互通度: points of the assessment
+    weight_connection: Decimal = Decimal("0.3")  # C
+    weight_completeness: Decimal = Decimal("0.4")  # K
+    weight_volume: Decimal = Decimal("0.3")  # V
 
     def as_dict(self) -> dict:
         return {k: str(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Definitions":
+        """Definitions from stored values; missing keys take the defaults.
+        Raises ValueError on a value that is not a number or out of range."""
+        data = data or {}
+        values = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            try:
+                value = f.type(str(data[f.name])) if f.type is int else Decimal(str(data[f.name]))
+            except (InvalidOperation, ValueError) as exc:
+                raise ValueError(f"{f.name}: {data[f.name]!r}") from exc
+            if value < 0:
+                raise ValueError(f"{f.name}: {data[f.name]!r}")
+            values[f.name] = value
+        definitions = cls(**values)
+        if not definitions.severe_below <= definitions.tier2_min <= definitions.tier1_min <= 100:
+            raise ValueError("thresholds must satisfy severe ≤ tier 2 ≤ tier 1 ≤ 100")
+        weights = (
+            definitions.weight_connection
+            + definitions.weight_completeness
+            + definitions.weight_volume
+        )
+        if weights != 1:
+            raise ValueError("weights must add up to 1")
+        return definitions
 
 
 DEFAULT = Definitions()

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import full_months, month_end
 from apps.institutions.models import Institution
@@ -44,13 +46,18 @@ def percent(part: int, whole: int, places: Decimal = ONE_DECIMAL) -> Decimal | N
 
 class Tier:
     FIRST, SECOND, THIRD, FOURTH = 1, 2, 3, 4
-    LABELS = {1: "第一梯队", 2: "第二梯队", 3: "第三梯队", 4: "第四梯队"}
+    LABELS = {
+        1: gettext_lazy("Tier 1"),
+        2: gettext_lazy("Tier 2"),
+        3: gettext_lazy("Tier 3"),
+        4: gettext_lazy("Tier 4"),
+    }
 
 
 class Continuity:
     GOOD = "good"
     INTERRUPTED = "interrupted"
-    LABELS = {GOOD: "良好", INTERRUPTED: "中断"}
+    LABELS = {GOOD: gettext_lazy("Good"), INTERRUPTED: gettext_lazy("Interrupted")}
 
 
 @dataclass
@@ -85,20 +92,20 @@ class InstitutionFigures:
 
     @property
     def connection_status_label(self) -> str:
-        return ConnectionStatus(self.connection_status).label
+        return str(ConnectionStatus(self.connection_status).label)
 
     @property
     def tier_label(self) -> str:
         """The section a bulletin lists the institution under."""
         if self.tier:
-            return Tier.LABELS[self.tier]
+            return str(Tier.LABELS[self.tier])
         if self.connection_status == ConnectionStatus.UPSTREAM:
-            return "已联通省平台"
-        return "未联通"
+            return _("Connected to the provincial platform")
+        return _("Not connected")
 
     @property
     def continuity_label(self) -> str:
-        return Continuity.LABELS.get(self.continuity or "", "")
+        return str(Continuity.LABELS.get(self.continuity or "", ""))
 
 
 @dataclass

@@ -7,10 +7,17 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import month_end
 
-QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+QUARTER_NAMES = {
+    1: gettext_lazy("Q1"),
+    2: gettext_lazy("Q2"),
+    3: gettext_lazy("Q3"),
+    4: gettext_lazy("Q4"),
+}
 _QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -26,13 +33,13 @@ class Period:
     def quarter(cls, year: int, q: int) -> Period:
         start = dt.date(year, 3 * q - 2, 1)
         end = month_end(dt.date(year, 3 * q, 1))
-        return cls(f"{year}Q{q}", start, end, f"{year}年{QUARTER_NAMES[q]}")
+        label = _("%(quarter)s %(year)d") % {"quarter": QUARTER_NAMES[q], "year": year}
+        return cls(f"{year}Q{q}", start, end, label)
 
     @classmethod
     def month(cls, year: int, m: int) -> Period:
-        return cls(
-            f"{year}-{m:02d}", dt.date(year, m, 1), month_end(dt.date(year, m, 1)), f"{year}年{m}月"
-        )
+        label = _("%(year)d-%(month)02d") % {"year": year, "month": m}
+        return cls(f"{year}-{m:02d}", dt.date(year, m, 1), month_end(dt.date(year, m, 1)), label)
 
     @classmethod
     def parse(cls, key: str) -> Period | None:

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformsConfig(AppConfig):
     name = "apps.platforms"
-    verbose_name = "信息平台"
+    verbose_name = _("Information platforms")

@@ -10,16 +10,16 @@ class Platform(models.Model):
     """A health information platform institutions connect to (the city platform …)."""
 
     class Level(models.TextChoices):
-        CITY = "city", _("市级")
-        PROVINCE = "province", _("省级")
+        CITY = "city", _("City-level")
+        PROVINCE = "province", _("Province-level")
 
-    code = models.SlugField(_("平台代码"), max_length=32, unique=True)
-    name = models.CharField(_("平台名称"), max_length=128)
-    level = models.CharField(_("级别"), max_length=16, choices=Level.choices, default=Level.CITY)
+    code = models.SlugField(_("platform code"), max_length=32, unique=True)
+    name = models.CharField(_("platform name"), max_length=128)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.CITY)
 
     class Meta:
-        verbose_name = _("信息平台")
-        verbose_name_plural = _("信息平台")
+        verbose_name = _("information platform")
+        verbose_name_plural = _("information platforms")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -34,16 +34,16 @@ class TableEdition(models.Model):
     """
 
     platform = models.ForeignKey(
-        Platform, verbose_name=_("平台"), on_delete=models.CASCADE, related_name="editions"
+        Platform, verbose_name=_("platform"), on_delete=models.CASCADE, related_name="editions"
     )
-    name = models.CharField(_("版本名称"), max_length=64)
-    valid_from = models.DateField(_("生效日期"))
-    categories = models.JSONField(_("适用机构类别"), default=list, blank=True)
-    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    name = models.CharField(_("edition name"), max_length=64)
+    valid_from = models.DateField(_("effective date"))
+    categories = models.JSONField(_("applicable institution categories"), default=list, blank=True)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("数据表目录版本")
-        verbose_name_plural = _("数据表目录版本")
+        verbose_name = _("table catalogue edition")
+        verbose_name_plural = _("table catalogue editions")
         ordering = ["platform", "-valid_from", "name"]
         constraints = [
             models.UniqueConstraint(fields=["platform", "name"], name="edition_unique_name"),
@@ -58,15 +58,18 @@ class TableEdition(models.Model):
 
 class CatalogueTable(models.Model):
     edition = models.ForeignKey(
-        TableEdition, verbose_name=_("目录版本"), on_delete=models.CASCADE, related_name="tables"
+        TableEdition,
+        verbose_name=_("catalogue edition"),
+        on_delete=models.CASCADE,
+        related_name="tables",
     )
-    code = models.CharField(_("表代码"), max_length=64)
-    name = models.CharField(_("表名称"), max_length=128)
-    category = models.CharField(_("类别"), max_length=64, blank=True)
+    code = models.CharField(_("table code"), max_length=64)
+    name = models.CharField(_("table name"), max_length=128)
+    category = models.CharField(_("category"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = _("必传数据表")
-        verbose_name_plural = _("必传数据表")
+        verbose_name = _("required table")
+        verbose_name_plural = _("required tables")
         ordering = ["edition", "id"]
         constraints = [
             models.UniqueConstraint(fields=["edition", "code"], name="catalogue_unique_code"),
@@ -77,10 +80,10 @@ class CatalogueTable(models.Model):
 
 
 class ConnectionStatus(models.TextChoices):
-    CONNECTED = "connected", _("已联通")
-    INTEGRATING = "integrating", _("联调中")
-    NOT_CONNECTED = "not_connected", _("未联通")
-    UPSTREAM = "upstream", _("已联通省平台")
+    CONNECTED = "connected", _("Connected")
+    INTEGRATING = "integrating", _("Integrating")
+    NOT_CONNECTED = "not_connected", _("Not connected")
+    UPSTREAM = "upstream", _("Connected to the provincial platform")
 
 
 class Connection(models.Model):
@@ -89,24 +92,26 @@ class Connection(models.Model):
 
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name=_("机构"),
+        verbose_name=_("institution"),
         on_delete=models.CASCADE,
         related_name="connections",
     )
     platform = models.ForeignKey(
-        Platform, verbose_name=_("平台"), on_delete=models.CASCADE, related_name="connections"
+        Platform, verbose_name=_("platform"), on_delete=models.CASCADE, related_name="connections"
     )
     status = models.CharField(
-        _("联通状态"),
+        _("connection status"),
         max_length=16,
         choices=ConnectionStatus.choices,
         default=ConnectionStatus.NOT_CONNECTED,
     )
-    front_server_last_seen = models.DateTimeField(_("前置机最近心跳"), null=True, blank=True)
+    front_server_last_seen = models.DateTimeField(
+        _("front server last seen"), null=True, blank=True
+    )
 
     class Meta:
-        verbose_name = _("联通情况")
-        verbose_name_plural = _("联通情况")
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "platform"], name="connection_unique_pair"
@@ -122,25 +127,27 @@ class ConnectionChange(models.Model):
     (or by an import or a pull, named in `source`)."""
 
     connection = models.ForeignKey(
-        Connection, verbose_name=_("联通情况"), on_delete=models.CASCADE, related_name="changes"
+        Connection, verbose_name=_("connection"), on_delete=models.CASCADE, related_name="changes"
     )
-    effective_date = models.DateField(_("生效日期"))
-    from_status = models.CharField(_("原状态"), max_length=16, choices=ConnectionStatus.choices)
-    to_status = models.CharField(_("新状态"), max_length=16, choices=ConnectionStatus.choices)
-    entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    effective_date = models.DateField(_("effective date"))
+    from_status = models.CharField(
+        _("previous status"), max_length=16, choices=ConnectionStatus.choices
+    )
+    to_status = models.CharField(_("new status"), max_length=16, choices=ConnectionStatus.choices)
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
+        verbose_name=_("entered by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    source = models.CharField(_("来源"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("联通状态变更")
-        verbose_name_plural = _("联通状态变更")
+        verbose_name = _("connection status change")
+        verbose_name_plural = _("connection status changes")
         ordering = ["connection", "effective_date", "id"]
         indexes = [models.Index(fields=["connection", "effective_date"])]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, read_rows
@@ -26,7 +27,7 @@ TABLE_CODE_RE = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
 
 
 class CommandRefused(Exception):
-    """A request that cannot be carried out; the message says why, in Chinese."""
+    """A request that cannot be carried out; the message says why, in the user's language."""
 
 
 def is_valid_table_code(code: str) -> bool:
@@ -36,7 +37,7 @@ def is_valid_table_code(code: str) -> bool:
 @transaction.atomic
 def platform_add(*, code: str, name: str, level: str = Platform.Level.CITY) -> Platform:
     if level not in Platform.Level.values:
-        raise CommandRefused(_("未知的平台级别“%(level)s”。") % {"level": level})
+        raise CommandRefused(_("Unknown platform level “%(level)s”.") % {"level": level})
     platform, created = Platform.objects.get_or_create(
         code=code, defaults={"name": name, "level": level}
     )
@@ -59,22 +60,26 @@ def tables_import(
     same name replaces its tables by the file's."""
     unknown = [c for c in categories if c not in Institution.Category.values]
     if unknown:
-        raise FileRefused([_("未知的机构类别：%(values)s。") % {"values": "、".join(unknown)}])
+        raise FileRefused(
+            [_("Unknown institution categories: %(values)s.") % {"values": "、".join(unknown)}]
+        )
     rows = read_rows(source, TABLE_COLUMNS, optional=("category",))
     problems: list[str] = []
     parsed: dict[str, dict] = {}
     for row in rows:
         v = row.values
-        where = _("第 %(row)d 行：") % {"row": row.number}
+        where = _("Row %(row)d: ") % {"row": row.number}
         if not is_valid_table_code(v["code"]):
-            problems.append(where + _("表代码“%(code)s”格式不正确。") % {"code": v["code"]})
+            problems.append(where + _("Table code “%(code)s” is malformed.") % {"code": v["code"]})
         elif v["code"] in parsed:
-            problems.append(where + _("表代码 %(code)s 在文件中重复。") % {"code": v["code"]})
+            problems.append(
+                where + _("Table code %(code)s is repeated in the file.") % {"code": v["code"]}
+            )
         if not v["name"]:
-            problems.append(where + _("表名称为空。"))
+            problems.append(where + _("The table name is empty."))
         parsed.setdefault(v["code"], v)
     if not rows:
-        problems.append(_("文件中没有数据表。"))
+        problems.append(_("The file lists no tables."))
     if problems:
         raise FileRefused(problems)
 
@@ -108,7 +113,11 @@ def tables_import(
     if existing:
         CatalogueTable.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
         result.notes.append(
-            _("已从目录中移除 %(n)d 张表：%(codes)s")
+            ngettext(
+                "Removed %(n)d table from the catalogue: %(codes)s",
+                "Removed %(n)d tables from the catalogue: %(codes)s",
+                len(existing),
+            )
             % {"n": len(existing), "codes": "、".join(sorted(existing))}
         )
     return result
@@ -129,7 +138,7 @@ def connection_set_status(
     `since` (default today). Returns the change, or None if the status in force on
     that day is already `status`."""
     if status not in ConnectionStatus.values:
-        raise CommandRefused(_("未知的联通状态“%(status)s”。") % {"status": status})
+        raise CommandRefused(_("Unknown connection status “%(status)s”.") % {"status": status})
     today = timezone.localdate()
     since = since or today
     connection, _created = Connection.objects.select_for_update().get_or_create(
@@ -172,7 +181,9 @@ def connections_set_status(
     institutions = {i.org_code: i for i in Institution.objects.filter(org_code__in=org_codes)}
     unknown = [code for code in org_codes if code not in institutions]
     if unknown:
-        raise CommandRefused(_("未知的机构代码：%(codes)s") % {"codes": "、".join(unknown)})
+        raise CommandRefused(
+            _("Unknown institution codes: %(codes)s") % {"codes": "、".join(unknown)}
+        )
     changes = []
     for code in dict.fromkeys(org_codes):
         change = connection_set_status(

@@ -10,26 +10,26 @@ class Region(models.Model):
     """
 
     class Level(models.TextChoices):
-        PROVINCE = "province", _("省")
-        CITY = "city", _("市")
-        COUNTY = "county", _("县/区")
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County/district")
 
-    code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
-    name = models.CharField(_("名称"), max_length=64)
-    level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
+    code = models.CharField(_("region code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("上级区划"),
+        verbose_name=_("parent region"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="children",
     )
-    path = models.CharField(_("路径"), max_length=128, db_index=True, editable=False)
+    path = models.CharField(_("path"), max_length=128, db_index=True, editable=False)
 
     class Meta:
-        verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name = _("administrative region")
+        verbose_name_plural = _("administrative regions")
         ordering = ["path"]
 
     def __str__(self) -> str:

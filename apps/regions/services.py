@@ -39,39 +39,48 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
     parsed: dict[str, dict] = {}
     for row in rows:
         v = row.values
-        where = _("第 %(row)d 行：") % {"row": row.number}
+        where = _("Row %(row)d: ") % {"row": row.number}
         code, parent = v["code"], v["parent_code"]
         level = LEVEL_WORDS.get(v["level"].strip().lower())
         if not CODE_RE.match(code):
-            problems.append(where + _("区划代码“%(code)s”不是 6 位数字。") % {"code": code})
+            problems.append(where + _("Region code “%(code)s” is not 6 digits.") % {"code": code})
             continue
         if code in parsed:
-            problems.append(where + _("区划代码 %(code)s 在文件中重复。") % {"code": code})
+            problems.append(
+                where + _("Region code %(code)s is repeated in the file.") % {"code": code}
+            )
             continue
         if not v["name"]:
-            problems.append(where + _("名称为空。"))
+            problems.append(where + _("The name is empty."))
         if level is None:
             problems.append(
                 where
-                + _("级别“%(level)s”无法识别（应为 省、市 或 县/区）。") % {"level": v["level"]}
+                + _("Unrecognised level “%(level)s” (expected province, city or county).")
+                % {"level": v["level"]}
             )
         if parent and not CODE_RE.match(parent):
-            problems.append(where + _("上级区划代码“%(code)s”不是 6 位数字。") % {"code": parent})
+            problems.append(
+                where + _("Parent region code “%(code)s” is not 6 digits.") % {"code": parent}
+            )
         parsed[code] = {"row": row.number, "name": v["name"], "level": level, "parent": parent}
 
     levels = {code: r.level for code, r in existing.items()}
     levels.update({code: p["level"] for code, p in parsed.items()})
     for code, p in parsed.items():
         parent = p["parent"]
-        where = _("第 %(row)d 行：") % {"row": p["row"]}
+        where = _("Row %(row)d: ") % {"row": p["row"]}
         if not parent or not CODE_RE.match(parent):
             continue
         if parent == code:
-            problems.append(where + _("上级区划不能是自身。"))
+            problems.append(where + _("A region cannot be its own parent."))
         elif parent not in levels:
-            problems.append(where + _("未知的上级区划代码 %(code)s。") % {"code": parent})
+            problems.append(where + _("Unknown parent region code %(code)s.") % {"code": parent})
         elif p["level"] and levels[parent] and LEVEL_RANK[levels[parent]] >= LEVEL_RANK[p["level"]]:
-            problems.append(where + _("上级区划 %(code)s 的级别不高于本区划。") % {"code": parent})
+            problems.append(
+                where
+                + _("Parent region %(code)s is not at a higher level than this region.")
+                % {"code": parent}
+            )
     if problems:
         # Two passes found them: report in row order.
         raise FileRefused(sorted(problems, key=lambda p: int(re.search(r"\d+", p).group())))

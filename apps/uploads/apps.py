@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UploadsConfig(AppConfig):
     name = "apps.uploads"
-    verbose_name = "上传统计"
+    verbose_name = _("Upload statistics")

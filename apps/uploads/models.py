@@ -10,22 +10,22 @@ class DailyUpload(models.Model):
     """
 
     platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("平台"), on_delete=models.CASCADE, related_name="+"
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name=_("机构"),
+        verbose_name=_("institution"),
         on_delete=models.CASCADE,
         related_name="daily_uploads",
     )
-    table_code = models.CharField(_("表代码"), max_length=64)
-    day = models.DateField(_("日期"))
-    records = models.BigIntegerField(_("上传记录数"))
-    rejected = models.BigIntegerField(_("校验未通过数"), default=0)
+    table_code = models.CharField(_("table code"), max_length=64)
+    day = models.DateField(_("date"))
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"), default=0)
 
     class Meta:
-        verbose_name = _("每日上传统计")
-        verbose_name_plural = _("每日上传统计")
+        verbose_name = _("daily upload")
+        verbose_name_plural = _("daily uploads")
         constraints = [
             # Also the index for one institution's period: (platform, institution, …).
             models.UniqueConstraint(
@@ -49,22 +49,22 @@ class DailyTotal(models.Model):
     upload) read this: a hundred times fewer rows than DailyUpload."""
 
     platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("平台"), on_delete=models.CASCADE, related_name="+"
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name=_("机构"),
+        verbose_name=_("institution"),
         on_delete=models.CASCADE,
         related_name="daily_totals",
     )
-    day = models.DateField(_("日期"))
-    records = models.BigIntegerField(_("上传记录数"))
-    rejected = models.BigIntegerField(_("校验未通过数"))
-    tables = models.PositiveIntegerField(_("有数据的表数"))
+    day = models.DateField(_("date"))
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"))
+    tables = models.PositiveIntegerField(_("tables with data"))
 
     class Meta:
-        verbose_name = _("每日上传合计")
-        verbose_name_plural = _("每日上传合计")
+        verbose_name = _("daily upload total")
+        verbose_name_plural = _("daily upload totals")
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "institution", "day"], name="daily_total_unique_key"
@@ -84,22 +84,22 @@ class MonthlyTableTotal(models.Model):
     DailyUpload."""
 
     platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("平台"), on_delete=models.CASCADE, related_name="+"
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name=_("机构"),
+        verbose_name=_("institution"),
         on_delete=models.CASCADE,
         related_name="+",
     )
-    table_code = models.CharField(_("表代码"), max_length=64)
-    month = models.DateField(_("月份（当月1日）"))
-    records = models.BigIntegerField(_("上传记录数"))
-    rejected = models.BigIntegerField(_("校验未通过数"))
+    table_code = models.CharField(_("table code"), max_length=64)
+    month = models.DateField(_("month (its first day)"))
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"))
 
     class Meta:
-        verbose_name = _("每月分表上传合计")
-        verbose_name_plural = _("每月分表上传合计")
+        verbose_name = _("monthly upload total by table")
+        verbose_name_plural = _("monthly upload totals by table")
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "institution", "table_code", "month"],

@@ -46,29 +46,36 @@ def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
     seen: dict[tuple, int] = {}
     for row in rows:
         v = row.values
-        where = _("第 %(row)d 行：") % {"row": row.number}
+        where = _("Row %(row)d: ") % {"row": row.number}
         row_problems = []
         day = parse_date(v["date"])
         if day is None:
-            row_problems.append(_("日期“%(value)s”无法识别。") % {"value": v["date"]})
+            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["date"]})
         if not is_valid_org_code(v["org_code"]):
-            row_problems.append(_("机构代码“%(code)s”格式不正确。") % {"code": v["org_code"]})
+            row_problems.append(
+                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
+            )
         if not is_valid_table_code(v["table_code"]):
-            row_problems.append(_("表代码“%(code)s”格式不正确。") % {"code": v["table_code"]})
+            row_problems.append(
+                _("Table code “%(code)s” is malformed.") % {"code": v["table_code"]}
+            )
         records, rejected = parse_count(v["records"]), parse_count(v["rejected"])
         if records is None:
             row_problems.append(
-                _("上传记录数“%(value)s”应为 0 或正整数。") % {"value": v["records"]}
+                _("Records uploaded “%(value)s” should be 0 or a positive whole number.")
+                % {"value": v["records"]}
             )
         if rejected is None:
             row_problems.append(
-                _("校验未通过数“%(value)s”应为 0 或正整数。") % {"value": v["rejected"]}
+                _("Records rejected “%(value)s” should be 0 or a positive whole number.")
+                % {"value": v["rejected"]}
             )
         if not row_problems:
             key = (day, v["org_code"], v["table_code"])
             if key in seen:
                 row_problems.append(
-                    _("与第 %(other)d 行重复（同一日期、机构、表）。") % {"other": seen[key]}
+                    _("Repeats row %(other)d (same date, institution and table).")
+                    % {"other": seen[key]}
                 )
             else:
                 seen[key] = row.number
@@ -94,7 +101,9 @@ def uploads_import(*, source: str | Path | bytes, platform: Platform) -> ImportR
                 by_code[r.org_code] += 1
         raise FileRefused(
             [
-                _("未知的机构代码 %(code)s（%(n)d 行）：请先在机构名录中登记。")
+                _(
+                    "Unknown institution code %(code)s (%(n)d rows): register it in the institution registry first."
+                )
                 % {"code": code, "n": by_code[code]}
                 for code in unknown
             ]

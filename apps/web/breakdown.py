@@ -13,9 +13,9 @@ from apps.metrics.figures import PeriodFigures, Summary
 from apps.regions.models import Region
 
 DIRECT_LABELS = {
-    Region.Level.PROVINCE: gettext_lazy("省直"),
-    Region.Level.CITY: gettext_lazy("市直"),
-    Region.Level.COUNTY: gettext_lazy("县直"),
+    Region.Level.PROVINCE: gettext_lazy("Directly under the province"),
+    Region.Level.CITY: gettext_lazy("Directly under the city"),
+    Region.Level.COUNTY: gettext_lazy("Directly under the county"),
 }
 
 
@@ -45,6 +45,8 @@ def region_breakdown(
 
     groups = [RegionGroup(child.name, child, summarise(grouped[child.path])) for child in children]
     if direct:
-        label = str(DIRECT_LABELS.get(parent.level, _("直属"))) if parent else _("其他")
+        label = (
+            str(DIRECT_LABELS.get(parent.level, _("Directly attached"))) if parent else _("Other")
+        )
         groups.insert(0, RegionGroup(label, None, summarise(direct)))
     return groups

@@ -33,14 +33,14 @@ def resolve_request(request: HttpRequest) -> tuple[Platform | None, Period | Non
     if code:
         platform = next((p for p in platforms if p.code == code), None)
         if platform is None:
-            raise Http404(_("未知的信息平台。"))
+            raise Http404(_("Unknown platform."))
     else:
         platform = platforms[0]
     key = request.GET.get("period")
     if key:
         period = Period.parse(key)
         if period is None:
-            raise Http404(_("无效的统计周期。"))
+            raise Http404(_("Invalid period."))
     else:
         _first, last = data_span(platform, institutions_for(request.user))
         period = default_period(last)

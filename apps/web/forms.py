@@ -19,33 +19,33 @@ TIER_UPSTREAM = "upstream"
 
 class InstitutionFilterForm(forms.Form):
     region = forms.ModelChoiceField(
-        label=_("地区"),
+        label=_("Region"),
         queryset=Region.objects.none(),
         to_field_name="code",
         required=False,
-        empty_label=_("全部地区"),
+        empty_label=_("All regions"),
     )
     status = forms.ChoiceField(
-        label=_("联通状态"),
-        choices=[("", _("全部状态")), *ConnectionStatus.choices],
+        label=_("Connection status"),
+        choices=[("", _("All statuses")), *ConnectionStatus.choices],
         required=False,
     )
     category = forms.ChoiceField(
-        label=_("机构类别"),
-        choices=[("", _("全部类别")), *Institution.Category.choices],
+        label=_("Institution category"),
+        choices=[("", _("All categories")), *Institution.Category.choices],
         required=False,
     )
     tier = forms.ChoiceField(
-        label=_("梯队"),
+        label=_("Tier"),
         choices=[
-            ("", _("全部梯队")),
+            ("", _("All tiers")),
             *((str(t), label) for t, label in Tier.LABELS.items()),
-            (TIER_UNCONNECTED, _("未联通")),
-            (TIER_UPSTREAM, _("已联通省平台")),
+            (TIER_UNCONNECTED, _("Not connected")),
+            (TIER_UPSTREAM, _("Connected to the provincial platform")),
         ],
         required=False,
     )
-    q = forms.CharField(label=_("机构名称"), required=False, max_length=64)
+    q = forms.CharField(label=_("Institution name"), required=False, max_length=64)
 
     def __init__(self, *args, regions: QuerySet[Region], **kwargs):
         super().__init__(*args, **kwargs)

@@ -64,51 +64,59 @@ EMPTY = "—"
 
 
 class InstitutionTable(tables.Table):
-    org_code = tables.Column(verbose_name=_("机构代码"))
-    name = tables.Column(verbose_name=_("机构名称"), order_by=("name", "org_code"))
+    org_code = tables.Column(verbose_name=_("Institution code"))
+    name = tables.Column(verbose_name=_("Institution name"), order_by=("name", "org_code"))
     region = tables.Column(
-        verbose_name=_("地区"),
+        verbose_name=_("Region"),
         accessor="institution__region_label",
         order_by=("institution__region__path", "org_code"),
     )
-    category = tables.Column(verbose_name=_("类别"), accessor="institution__category")
+    category = tables.Column(verbose_name=_("Category"), accessor="institution__category")
     connection_status = tables.Column(
-        verbose_name=_("联通状态"), accessor="connection_status_label"
+        verbose_name=_("Connection status"), accessor="connection_status_label"
     )
-    required_tables = tables.Column(verbose_name=_("应传表数"), attrs={"td": {"class": "text-end"}})
-    tables_uploaded = tables.Column(verbose_name=_("已传表数"), attrs={"td": {"class": "text-end"}})
+    required_tables = tables.Column(
+        verbose_name=_("Required tables"), attrs={"td": {"class": "text-end"}}
+    )
+    tables_uploaded = tables.Column(
+        verbose_name=_("Tables uploaded"), attrs={"td": {"class": "text-end"}}
+    )
     completeness = tables.Column(
-        verbose_name=_("数据完整率(%)"),
+        verbose_name=_("Completeness (%)"),
         order_by="completeness_key",
         attrs={"td": {"class": "text-end"}},
     )
-    missing_tables = tables.Column(verbose_name=_("缺失表数"), attrs={"td": {"class": "text-end"}})
-    records = tables.Column(verbose_name=_("已上传数据量"), attrs={"td": {"class": "text-end"}})
-    rejected = tables.Column(verbose_name=_("校验未通过数"), attrs={"td": {"class": "text-end"}})
-    upload_days = tables.Column(verbose_name=_("上传天数"), attrs={"td": {"class": "text-end"}})
+    missing_tables = tables.Column(
+        verbose_name=_("Tables missing"), attrs={"td": {"class": "text-end"}}
+    )
+    records = tables.Column(verbose_name=_("Upload volume"), attrs={"td": {"class": "text-end"}})
+    rejected = tables.Column(
+        verbose_name=_("Records rejected"), attrs={"td": {"class": "text-end"}}
+    )
+    upload_days = tables.Column(verbose_name=_("Upload days"), attrs={"td": {"class": "text-end"}})
     interruption_days = tables.Column(
-        verbose_name=_("上传中断天数"),
+        verbose_name=_("Interruption days"),
         order_by="interruption_days_key",
         attrs={"td": {"class": "text-end"}},
     )
     longest_gap = tables.Column(
-        verbose_name=_("最长中断天数"),
+        verbose_name=_("Longest interruption (days)"),
         order_by="longest_gap_key",
         attrs={"td": {"class": "text-end"}},
     )
     last_upload_date = tables.DateColumn(
-        verbose_name=_("最近上传日期"), format="Y-m-d", order_by="last_upload_date_key"
+        verbose_name=_("Last upload date"), format="Y-m-d", order_by="last_upload_date_key"
     )
-    tier = tables.Column(verbose_name=_("梯队"), accessor="tier_label", order_by="tier_key")
+    tier = tables.Column(verbose_name=_("Tier"), accessor="tier_label", order_by="tier_key")
     continuity = tables.Column(
-        verbose_name=_("连续性"), accessor="continuity_label", order_by="continuity_key"
+        verbose_name=_("Continuity"), accessor="continuity_label", order_by="continuity_key"
     )
 
     class Meta:
         attrs = {"class": "table table-sm table-striped table-hover align-middle figures-table"}
         order_by = ("region",)
         per_page = 50
-        empty_text = _("没有符合条件的机构。")
+        empty_text = _("No institution matches the filters.")
         default = EMPTY
 
     def __init__(self, *args, query_string: str = "", **kwargs):
@@ -130,6 +138,6 @@ class InstitutionTable(tables.Table):
     def render_tier(self, value, record):
         if record.severely_missing:
             return format_html(
-                '{} <span class="badge text-bg-danger">{}</span>', value, _("严重缺失")
+                '{} <span class="badge text-bg-danger">{}</span>', value, _("Severely missing")
             )
         return value

@@ -1,24 +1,35 @@
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from apps.core.commands import TranslatedCommand
 from apps.core.results import ImportResult
 from apps.demo.services import demo_load, demo_users
 
 
-class Command(BaseCommand):
-    help = "载入信阳市演示数据（41 家医院，2023 年第二季度）和演示账号；可重复执行"
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Load the Xinyang demo data (41 hospitals, 2023 Q2) and the demo accounts; "
+        "safe to run again"
+    )
 
     def handle(self, *args, **options):
         labels = {
-            "regions": "行政区划",
-            "institutions": "机构名录",
-            "tables": "数据表目录",
-            "connections": "联通状态变更",
-            "uploads": "上传统计",
+            "regions": _("Administrative regions"),
+            "institutions": _("Institution registry"),
+            "tables": _("Table catalogue"),
+            "connections": _("Connection status changes"),
+            "uploads": _("Upload statistics"),
         }
         for key, value in demo_load().items():
-            text = value.summary() if isinstance(value, ImportResult) else f"{value} 条"
-            self.stdout.write(f"{labels[key]}：{text}")
+            if isinstance(value, ImportResult):
+                text = value.summary()
+            else:
+                text = ngettext("%(n)d entry", "%(n)d entries", value) % {"n": value}
+            self.stdout.write(_("%(label)s: %(summary)s") % {"label": labels[key], "summary": text})
         self.stdout.write("")
-        self.stdout.write("演示账号（http://127.0.0.1:8000/ 登录）：")
+        self.stdout.write(_("Demo accounts (log in at http://127.0.0.1:8000/):"))
         for login in demo_users():
-            self.stdout.write(f"  {login.username:<12} 密码 {login.password}  {login.who}")
+            self.stdout.write(
+                _("  %(username)-12s password %(password)s  %(who)s")
+                % {"username": login.username, "password": login.password, "who": login.who}
+            )

@@ -1,11 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from apps.core.commands import TranslatedCommand
 from apps.platforms.models import Platform
 from apps.platforms.services import CommandRefused, platform_add
 
 
-class Command(BaseCommand):
-    help = "登记信息平台：add_platform CODE NAME [--level city|province]"
+class Command(TranslatedCommand):
+    help = gettext_lazy("Register a platform: add_platform CODE NAME [--level city|province]")
 
     def add_arguments(self, parser):
         parser.add_argument("code")
@@ -18,5 +21,6 @@ class Command(BaseCommand):
         except CommandRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"平台 {platform.code}：{platform.name}（{platform.get_level_display()}）"
+            _("Platform %(code)s: %(name)s (%(level)s)")
+            % {"code": platform.code, "name": platform.name, "level": platform.get_level_display()}
         )

@@ -1,22 +1,25 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from apps.core.commands import run_import
+from apps.core.commands import TranslatedCommand, run_import
 from apps.platforms.services import tables_import
 
 from ._args import date_arg, platform_arg
 
 
-class Command(BaseCommand):
-    help = "导入平台的必传数据表目录（一个版本一个文件）"
+class Command(TranslatedCommand):
+    help = gettext_lazy("Import a platform's catalogue of required tables (one file per edition)")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--platform", required=True)
-        parser.add_argument("--edition", required=True, help="版本名称，如 2023")
-        parser.add_argument("--valid-from", help="生效日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--edition", required=True, help=_("Edition name, e.g. 2023"))
+        parser.add_argument("--valid-from", help=_("Effective date YYYY-MM-DD (default today)"))
         parser.add_argument(
-            "--categories", default="", help="适用机构类别，逗号分隔；省略则适用全部"
+            "--categories",
+            default="",
+            help=_("Applicable institution categories, comma-separated; omit for all"),
         )
 
     def handle(self, *args, file, platform, edition, valid_from, categories, **options):
@@ -25,7 +28,7 @@ class Command(BaseCommand):
         cats = [c.strip() for c in categories.replace("，", ",").split(",") if c.strip()]
         run_import(
             self,
-            f"数据表目录 {edition}",
+            _("Table catalogue %(edition)s") % {"edition": edition},
             lambda: tables_import(
                 source=file,
                 platform=platform_obj,

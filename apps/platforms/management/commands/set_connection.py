@@ -1,19 +1,25 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from apps.core.commands import TranslatedCommand
 from apps.platforms.models import ConnectionStatus
 from apps.platforms.services import CommandRefused, connections_set_status
 
 from ._args import date_arg, platform_arg
 
 
-class Command(BaseCommand):
-    help = "设置机构联通状态：set_connection --platform CODE --status STATUS [--since DATE] ORG_CODE..."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Set institutions' connection status: "
+        "set_connection --platform CODE --status STATUS [--since DATE] ORG_CODE..."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("org_codes", nargs="+")
         parser.add_argument("--platform", required=True)
         parser.add_argument("--status", required=True, choices=ConnectionStatus.values)
-        parser.add_argument("--since", help="生效日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--since", help=_("Effective date YYYY-MM-DD (default today)"))
 
     def handle(self, *args, org_codes, platform, status, since, **options):
         try:
@@ -28,5 +34,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         label = ConnectionStatus(status).label
         self.stdout.write(
-            f"{len(changes)} 家机构改为“{label}”，{len(set(org_codes)) - len(changes)} 家原已是该状态。"
+            _("%(changed)d institutions changed to “%(status)s”, %(same)d already had that status.")
+            % {
+                "changed": len(changes),
+                "status": label,
+                "same": len(set(org_codes)) - len(changes),
+            }
         )
