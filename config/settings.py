@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.platforms",
     "apps.uploads",
     "apps.metrics",
+    "apps.bulletins",
     "apps.accounts",
     "apps.web",
     "apps.api",
@@ -146,6 +147,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools narrate every step at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

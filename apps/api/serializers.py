@@ -166,3 +166,12 @@ class InstitutionFiguresSerializer(serializers.Serializer):
             "Continuity: good or interrupted; null when not connected or nothing was uploaded"
         ),
     )
+    score = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Assessment score, two decimals, compared with the institutions of the same category under the same city; null for upstream institutions"
+        ),
+    )

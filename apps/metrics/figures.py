@@ -30,6 +30,7 @@ from apps.platforms.models import (
     connected_since,
     status_on,
 )
+from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
 
 from .definitions import DEFAULT, Definitions
@@ -81,6 +82,7 @@ class InstitutionFigures:
     severely_missing: bool
     continuity: str | None
     unknown_tables: list[str] = field(default_factory=list)
+    score: Decimal | None = None
 
     @property
     def org_code(self) -> str:
@@ -252,6 +254,7 @@ def period_figures(
     start: dt.date,
     end: dt.date,
     definitions: Definitions = DEFAULT,
+    with_scores: bool = True,
 ) -> PeriodFigures:
     """The figures of every active institution of `institutions` for start..end."""
     if end < start:
@@ -356,7 +359,95 @@ def period_figures(
                 unknown_tables=sorted(code for code in tables if code not in required),
             )
         )
+    if with_scores:
+        _assign_scores(rows, platform, start, end, definitions)
     return PeriodFigures(platform, start, end, definitions, rows)
+
+
+TWO_DECIMALS = Decimal("0.01")
+
+
+def _median(values: list[int]) -> Decimal | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[middle])
+    return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
+
+
+def _assessing_paths(regions: Sequence) -> dict[str, str]:
+    """For each region code, the path of the region whose commission assesses it:
+    its nearest ancestor (or itself) at city level, else its root. One query."""
+    codes = {code for r in regions for code in r.path.split("/") if code}
+    levels = dict(Region.objects.filter(code__in=codes).values_list("code", "level"))
+    result = {}
+    for region in regions:
+        chain = [c for c in region.path.split("/") if c]
+        city = next((i for i, c in enumerate(chain) if levels.get(c) == Region.Level.CITY), 0)
+        result[region.code] = "/".join(chain[: city + 1]) + "/"
+    return result
+
+
+def _assign_scores(
+    rows: list[InstitutionFigures],
+    platform: Platform,
+    start: dt.date,
+    end: dt.date,
+    definitions: Definitions,
+) -> None:
+    """互联互通度: points × (wC·C + wK·K + wV·V), two decimals. V compares records
+    with the median of the connected institutions that uploaded, of the same
+    category under the same city commission — whoever is looking, so a hospital
+    has one score on every page. Upstream institutions get none."""
+    if not rows:
+        return
+    assessing = _assessing_paths(
+        {r.institution.region_id: r.institution.region for r in rows}.values()
+    )
+    peers_qs = Institution.objects.filter(active=True)
+    condition = Q()
+    for path in set(assessing.values()):
+        condition |= Q(region__path__startswith=path)
+    peers_qs = peers_qs.filter(condition)
+    ids = {r.institution.pk for r in rows}
+    if set(peers_qs.values_list("pk", flat=True)) == ids:
+        peers = rows
+    else:
+        peers = period_figures(
+            institutions=peers_qs,
+            platform=platform,
+            start=start,
+            end=end,
+            definitions=definitions,
+            with_scores=False,
+        ).rows
+        assessing.update(
+            _assessing_paths(
+                {r.institution.region_id: r.institution.region for r in peers}.values()
+            )
+        )
+
+    uploaded: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in peers:
+        if row.connection_status == ConnectionStatus.CONNECTED and row.records > 0:
+            key = (assessing[row.institution.region_id], row.institution.category)
+            uploaded[key].append(row.records)
+    medians = {key: _median(values) for key, values in uploaded.items()}
+    d = definitions
+    for row in rows:
+        if row.connection_status == ConnectionStatus.UPSTREAM:
+            row.score = None
+            continue
+        c = Decimal(1 if row.connection_status == ConnectionStatus.CONNECTED else 0)
+        k = (row.completeness or Decimal(0)) / 100
+        median = medians.get((assessing[row.institution.region_id], row.institution.category))
+        v = min(Decimal(1), Decimal(row.records) / median) if median else Decimal(0)
+        total = d.score_points * (
+            d.weight_connection * c + d.weight_completeness * k + d.weight_volume * v
+        )
+        row.score = total.quantize(TWO_DECIMALS, rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -26,6 +26,9 @@ class Region(models.Model):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=128, db_index=True, editable=False)
+    # Order among siblings, as the regions file lists them: bulletins group their
+    # institutions in this order (市直 first, then the counties as the city lists them).
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("administrative region")

@@ -91,14 +91,17 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
         p = parsed[code]
         region = existing.get(code)
         parent_id = p["parent"] or None
+        wanted = (p["name"], p["level"], parent_id, p["row"])
         if region is None:
-            region = Region(code=code, name=p["name"], level=p["level"], parent_id=parent_id)
+            region = Region(
+                code=code, name=p["name"], level=p["level"], parent_id=parent_id, position=p["row"]
+            )
             region.parent = Region.objects.get(pk=parent_id) if parent_id else None
             region.save()
             existing[code] = region
             result.created += 1
-        elif (region.name, region.level, region.parent_id) != (p["name"], p["level"], parent_id):
-            region.name, region.level, region.parent_id = p["name"], p["level"], parent_id
+        elif (region.name, region.level, region.parent_id, region.position) != wanted:
+            region.name, region.level, region.parent_id, region.position = wanted
             region.parent = Region.objects.get(pk=parent_id) if parent_id else None
             region.save()
             result.updated += 1

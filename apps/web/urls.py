@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import bulletin_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -9,4 +9,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/<str:org_code>/", views.institution_detail, name="institution-detail"),
+    path("bulletins/", bulletin_views.bulletin_list, name="bulletin-list"),
+    path("bulletins/new/", bulletin_views.bulletin_new, name="bulletin-new"),
+    path("bulletins/<int:pk>/", bulletin_views.bulletin_detail, name="bulletin-detail"),
+    path("bulletins/<int:pk>/edit/", bulletin_views.bulletin_edit, name="bulletin-edit"),
+    path(
+        "bulletins/<int:pk>/publish/",
+        bulletin_views.bulletin_publish_view,
+        name="bulletin-publish",
+    ),
+    path("bulletins/<int:pk>/delete/", bulletin_views.bulletin_delete_view, name="bulletin-delete"),
+    path("bulletins/<int:pk>/pdf/", bulletin_views.bulletin_pdf_view, name="bulletin-pdf"),
+    path("bulletins/<int:pk>/xlsx/", bulletin_views.bulletin_xlsx_view, name="bulletin-xlsx"),
+    path("bulletins/<int:pk>/json/", bulletin_views.bulletin_json_view, name="bulletin-json"),
 ]

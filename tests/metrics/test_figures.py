@@ -186,7 +186,7 @@ def test_query_count_does_not_grow_with_institutions(city, count, django_assert_
         inst = InstitutionFactory(region=city.guangshan)
         connect(inst, city.platform)
         upload(city.platform, [(D(2023, 4, 3), inst.org_code, "T1", 5)])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         result = figures(city)
         assert len(result.rows) == count + 3
 
@@ -219,3 +219,58 @@ def test_a_revised_day_updates_the_monthly_rollup(city):
     upload(city.platform, [(D(2023, 5, 2), "41150000001", "T1", 0, 4)])
     row = figures(city, D(2023, 5, 1), D(2023, 5, 31)).by_org_code()["41150000001"]
     assert (row.records, row.rejected, row.tables_uploaded) == (0, 4, 0)
+
+
+def test_score_follows_the_assessment_formula(city):
+    """40 × (0.3·C + 0.4·K + 0.3·V), V against the median records of connected
+    institutions of the same category that uploaded."""
+    a, b, c = (InstitutionFactory(region=city.huangchuan) for _ in range(3))
+    tcm = InstitutionFactory(region=city.huangchuan, category=Institution.Category.TCM)
+    for inst in (a, b, c, tcm):
+        connect(inst, city.platform)
+    connect(city.hc_people, city.platform, status="upstream")
+    upload(
+        city.platform,
+        [
+            (D(2023, 4, 3), a.org_code, "T1", 100),  # 1 of 4 tables
+            (D(2023, 4, 3), b.org_code, "T1", 300),
+            (D(2023, 4, 3), b.org_code, "T2", 100),  # 2 of 4 tables, 400 records
+            (D(2023, 4, 3), tcm.org_code, "T1", 5),
+        ],
+    )
+    rows = figures(city).by_org_code()
+    # 综合医院 that uploaded: a (100) and b (400): median 250.
+    assert rows[a.org_code].score == Decimal("40") * (
+        Decimal("0.3") + Decimal("0.4") * Decimal("0.25") + Decimal("0.3") * Decimal("0.4")
+    )  # 20.80
+    assert rows[a.org_code].score == Decimal("20.80")
+    assert rows[b.org_code].score == Decimal("32.00")  # 12 + 40·0.4·0.5 + 12·min(1, 1.6)
+    assert rows[c.org_code].score == Decimal("12.00")  # connected, nothing uploaded
+    assert rows[tcm.org_code].score == Decimal("28.00")  # its own category's median
+    assert rows["41152600001"].score is None  # upstream: the city platform cannot assess it
+    assert rows["41152200001"].score == Decimal("0.00")  # not connected
+
+
+def test_score_is_the_same_whoever_looks(city):
+    """The median is taken over the city's institutions of the category, so a
+    county's page and the city's bulletin give a hospital the same score."""
+    others = [InstitutionFactory(region=city.guangshan) for _ in range(2)]
+    for inst in (city.hc_people, *others):
+        connect(inst, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 4, 3), "41152600001", "T1", 100),
+            (D(2023, 4, 3), others[0].org_code, "T1", 1000),
+            (D(2023, 4, 3), others[1].org_code, "T1", 3000),
+        ],
+    )
+    whole_city = figures(city).by_org_code()["41152600001"].score
+    county_only = (
+        figures(city, institutions=Institution.objects.filter(region=city.huangchuan))
+        .by_org_code()["41152600001"]
+        .score
+    )
+    assert county_only == whole_city
+    # median of 100, 1000, 3000 is 1000: V = 0.1 → 12 + 40·0.4·0.25 + 1.2
+    assert whole_city == Decimal("17.20")

@@ -1,0 +1,103 @@
+"""The checks a bulletin must pass before it is published. They read the same
+content dict that is rendered and frozen, so what passes is what is published."""
+
+from collections import Counter
+
+from django.utils.translation import gettext as _
+
+from apps.platforms.models import ConnectionStatus
+
+from .content import SECTION_KEYS
+
+JOINED = (ConnectionStatus.CONNECTED, ConnectionStatus.UPSTREAM)
+
+
+def bulletin_check(content: dict) -> list[str]:
+    """Every reason the content may not be published; empty when it may."""
+    failures: list[str] = []
+    rows = content["attachment"]
+    doc = content["document"]
+    for field, label in (
+        ("number", _("document number")),
+        ("title", _("title")),
+        ("issuing_body", _("issuing body")),
+        ("recipients", _("recipients")),
+        ("issue_date", _("date of issue")),
+    ):
+        if not doc.get(field):
+            failures.append(_("The %(field)s is empty.") % {"field": label})
+    if not rows:
+        failures.append(_("The region has no active institution: the attachment is empty."))
+
+    # Every institution of the attachment in exactly one tier section.
+    listed = Counter(i["org_code"] for s in content["sections"] for i in s["institutions"])
+    for row in rows:
+        n = listed.pop(row["org_code"], 0)
+        if n != 1:
+            failures.append(
+                _("%(name)s appears in %(n)d tier sections instead of one.")
+                % {"name": row["name"], "n": n}
+            )
+    for code in listed:
+        failures.append(
+            _("%(code)s is listed in a tier section but not in the attachment.") % {"code": code}
+        )
+
+    # Counts in the text equal the attachment.
+    by_section = Counter(r["section"] for r in rows)
+    for section in content["sections"]:
+        if section["key"] not in SECTION_KEYS:
+            failures.append(_("Unknown section %(key)s.") % {"key": section["key"]})
+        if section["count"] != by_section[section["key"]] or section["count"] != len(
+            section["institutions"]
+        ):
+            failures.append(
+                _("%(title)s states %(stated)d institutions, the attachment has %(actual)d.")
+                % {
+                    "title": section["title"],
+                    "stated": section["count"],
+                    "actual": by_section[section["key"]],
+                }
+            )
+    access = content["access"]
+    expected = {
+        "institutions": len(rows),
+        "joined": sum(r["connection_status"] in JOINED for r in rows),
+        "connected": sum(r["connection_status"] == ConnectionStatus.CONNECTED for r in rows),
+        "upstream": sum(r["connection_status"] == ConnectionStatus.UPSTREAM for r in rows),
+        "unconnected": sum(r["connection_status"] not in JOINED for r in rows),
+    }
+    for key, actual in expected.items():
+        if access[key] != actual:
+            failures.append(
+                _(
+                    "The connection section states %(stated)d for %(key)s, the attachment has %(actual)d."
+                )
+                % {"stated": access[key], "key": key, "actual": actual}
+            )
+    if len(access["unconnected_institutions"]) != expected["unconnected"]:
+        failures.append(_("The list of unconnected institutions does not match the attachment."))
+    continuity = content["continuity"]
+    for key in ("good", "interrupted"):
+        actual = sum(r["continuity"] == key for r in rows)
+        if continuity[f"{key}_count"] != actual or len(continuity[key]) != actual:
+            failures.append(
+                _("The continuity section does not match the attachment (%(key)s).") % {"key": key}
+            )
+
+    # No figure missing.
+    for row in rows:
+        if row["connection_status"] != ConnectionStatus.CONNECTED:
+            continue
+        if not row["required_tables"]:
+            failures.append(
+                _("%(name)s has no catalogue of required tables in force for the period.")
+                % {"name": row["name"]}
+            )
+        for field in ("tables_uploaded", "completeness", "records", "interruption_days"):
+            if row.get(field) is None:
+                failures.append(
+                    _("%(name)s lacks the figure %(field)s.")
+                    % {"name": row["name"], "field": field}
+                )
+    return failures

@@ -1,0 +1,48 @@
+"""Who sees which bulletin: `bulletins_for` is the one scoping function of the
+Bulletin model. City officers (and superusers) see the drafts and bulletins of
+their region; everyone whose scope lies within a bulletin's region sees it once
+published."""
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts.models import User
+
+from .models import Bulletin
+
+
+def _scope_path(user) -> str | None:
+    if user.role in (User.Role.CITY, User.Role.COUNTY) and user.region_id:
+        return user.region.path
+    if user.role == User.Role.HOSPITAL and user.institution_id:
+        return user.institution.region.path
+    return None
+
+
+def _ancestor_codes(path: str) -> list[str]:
+    return [code for code in path.split("/") if code]
+
+
+def bulletins_for(user) -> QuerySet[Bulletin]:
+    if not user.is_authenticated:
+        return Bulletin.objects.none()
+    if user.is_superuser and not user.role:
+        return Bulletin.objects.all()
+    path = _scope_path(user)
+    if path is None:
+        return Bulletin.objects.none()
+    published_above = Q(status=Bulletin.Status.PUBLISHED, region__code__in=_ancestor_codes(path))
+    if user.role == User.Role.CITY:
+        return Bulletin.objects.filter(published_above | Q(region__path__startswith=path))
+    return Bulletin.objects.filter(published_above)
+
+
+def can_manage_bulletins(user, region=None) -> bool:
+    """City officers (for regions within theirs) and superusers create, edit and
+    publish bulletins."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser and not user.role:
+        return True
+    if user.role != User.Role.CITY or not user.region_id:
+        return False
+    return region is None or region.path.startswith(user.region.path)

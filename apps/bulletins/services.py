@@ -1,0 +1,140 @@
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.metrics.definitions import Definitions
+from apps.platforms.models import Platform
+from apps.regions.models import Region
+
+from .checks import bulletin_check
+from .content import bulletin_build
+from .models import Bulletin
+from .selectors import can_manage_bulletins
+
+
+class BulletinRefused(Exception):
+    """The bulletin cannot be created, changed or published; `problems` says why."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+EDITABLE = (
+    "number",
+    "title",
+    "issuing_body",
+    "recipients",
+    "issue_date",
+    "opening",
+    "requirements",
+    "contacts",
+    "definitions",
+)
+
+
+def default_title(period_label: str, platform: Platform) -> str:
+    return _("Bulletin on the interconnection with %(platform)s in %(period)s") % {
+        "platform": platform.name,
+        "period": period_label,
+    }
+
+
+def _validate(bulletin: Bulletin) -> None:
+    try:
+        Definitions.from_dict(bulletin.definitions)
+    except ValueError as exc:
+        raise BulletinRefused([_("Invalid definitions: %(error)s") % {"error": exc}]) from exc
+    clash = Bulletin.objects.filter(number=bulletin.number).exclude(pk=bulletin.pk)
+    if clash.exists():
+        raise BulletinRefused(
+            [_("The document number %(number)s is already used.") % {"number": bulletin.number}]
+        )
+
+
+@transaction.atomic
+def bulletin_create(
+    *,
+    user,
+    platform: Platform,
+    region: Region,
+    period_start: dt.date,
+    period_end: dt.date,
+    period_label: str,
+    corrects: Bulletin | None = None,
+    **fields,
+) -> Bulletin:
+    if not can_manage_bulletins(user, region):
+        raise BulletinRefused([_("Only city officers may create bulletins for this region.")])
+    if corrects is not None and corrects.status != Bulletin.Status.PUBLISHED:
+        raise BulletinRefused([_("Only a published bulletin can be corrected.")])
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    bulletin = Bulletin(
+        platform=platform,
+        region=region,
+        period_start=period_start,
+        period_end=period_end,
+        period_label=period_label,
+        corrects=corrects,
+        created_by=user,
+        **fields,
+    )
+    _validate(bulletin)
+    bulletin.save()
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
+    if not can_manage_bulletins(user, bulletin.region):
+        raise BulletinRefused([_("Only city officers may edit bulletins for this region.")])
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not bulletin.is_draft:
+        raise BulletinRefused([_("A published bulletin cannot be changed; publish a correction.")])
+    for name, value in fields.items():
+        if name not in EDITABLE:
+            raise TypeError(f"unknown field: {name}")
+        setattr(bulletin, name, value)
+    _validate(bulletin)
+    bulletin.save()
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
+    """Run the checks and freeze the bulletin. The row is claimed with a
+    conditional update, so two officers publishing at once publish it once."""
+    if not can_manage_bulletins(user, bulletin.region):
+        raise BulletinRefused([_("Only city officers may publish bulletins for this region.")])
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not bulletin.is_draft:
+        raise BulletinRefused([_("The bulletin is already published.")])
+    content = bulletin_build(bulletin)
+    failures = bulletin_check(content)
+    if failures:
+        raise BulletinRefused(failures)
+    now = timezone.now()
+    claimed = Bulletin.objects.filter(pk=bulletin.pk, status=Bulletin.Status.DRAFT).update(
+        status=Bulletin.Status.PUBLISHED,
+        snapshot=content,
+        published_by=user,
+        published_at=now,
+        updated_at=now,
+    )
+    if claimed != 1:
+        raise BulletinRefused([_("The bulletin is already published.")])
+    bulletin.refresh_from_db()
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_delete(*, bulletin: Bulletin, user) -> None:
+    if not can_manage_bulletins(user, bulletin.region):
+        raise BulletinRefused([_("Only city officers may delete bulletins for this region.")])
+    if not bulletin.is_draft:
+        raise BulletinRefused([_("A published bulletin cannot be deleted.")])
+    bulletin.delete()

@@ -1,0 +1,117 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.bulletins.models import Bulletin
+from apps.metrics.definitions import DEFAULT, Definitions
+from apps.metrics.periods import Period
+
+DEFINITION_FIELDS = {
+    "tier1_min": (_("First tier: completeness at least (%)"), forms.DecimalField),
+    "tier2_min": (_("Second tier: completeness at least (%)"), forms.DecimalField),
+    "severe_below": (_("Severely missing: completeness below (%)"), forms.DecimalField),
+    "good_continuity_max_days": (
+        _("Good continuity: at most days without data"),
+        forms.IntegerField,
+    ),
+    "score_points": (_("Assessment points"), forms.DecimalField),
+    "weight_connection": (_("Weight of connection"), forms.DecimalField),
+    "weight_completeness": (_("Weight of completeness"), forms.DecimalField),
+    "weight_volume": (_("Weight of data volume"), forms.DecimalField),
+}
+
+
+class BulletinForm(forms.Form):
+    """Create or edit a draft. Platform, region and period are chosen on creation
+    only; the thresholds default to the portal's definitions."""
+
+    platform = forms.ModelChoiceField(queryset=None, label=_("Platform"))
+    region = forms.ModelChoiceField(queryset=None, label=_("Region"))
+    period = forms.ChoiceField(label=_("Period"))
+    number = forms.CharField(label=_("Document number"), max_length=64)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Left empty, a title is made from the period and platform."),
+    )
+    issuing_body = forms.CharField(label=_("Issuing body"), max_length=100)
+    recipients = forms.CharField(label=_("Recipients"), widget=forms.Textarea(attrs={"rows": 2}))
+    issue_date = forms.DateField(
+        label=_("Date of issue"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    opening = forms.CharField(
+        label=_("Opening"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    requirements = forms.CharField(
+        label=_("Work requirements"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    contacts = forms.CharField(
+        label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, platforms, regions, periods: list[Period], creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = platforms
+        self.fields["region"].queryset = regions
+        self.fields["period"].choices = [(p.key, p.label) for p in periods]
+        self.periods = {p.key: p for p in periods}
+        if not creating:
+            for name in ("platform", "region", "period"):
+                del self.fields[name]
+        for name, (label, field_class) in DEFINITION_FIELDS.items():
+            self.fields[f"def_{name}"] = field_class(label=label, initial=getattr(DEFAULT, name))
+
+    def clean(self):
+        data = super().clean()
+        values = {name: data.get(f"def_{name}") for name in DEFINITION_FIELDS}
+        if all(v is not None for v in values.values()):
+            try:
+                data["definitions"] = Definitions.from_dict(values).as_dict()
+            except ValueError as exc:
+                raise forms.ValidationError(
+                    _("Invalid definitions: %(error)s") % {"error": exc}
+                ) from exc
+        if "period" in data:
+            data["period"] = self.periods[data["period"]]
+        return data
+
+    @classmethod
+    def initial_for(cls, bulletin: Bulletin) -> dict:
+        initial = {
+            name: getattr(bulletin, name)
+            for name in (
+                "number",
+                "title",
+                "issuing_body",
+                "recipients",
+                "issue_date",
+                "opening",
+                "requirements",
+                "contacts",
+            )
+        }
+        definitions = Definitions.from_dict(bulletin.definitions)
+        initial.update({f"def_{n}": getattr(definitions, n) for n in DEFINITION_FIELDS})
+        return initial
+
+    @staticmethod
+    def initial_new(region, period: Period, platform) -> dict:
+        return {
+            "region": region,
+            "period": period.key,
+            "platform": platform,
+            "issuing_body": _("%(region)s Health Commission") % {"region": region.name}
+            if region
+            else "",
+            "recipients": _(
+                "The health commissions of the counties and districts, and the institutions under the city"
+            ),
+            "issue_date": timezone.localdate(),
+        }
+
+    def definition_fields(self):
+        return [self[f"def_{name}"] for name in DEFINITION_FIELDS]
+
+    def document_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("def_")]

@@ -1,0 +1,245 @@
+"""Bulletin pages: list, create, edit, check and publish, preview, downloads.
+Every bulletin is fetched through `bulletins_for`; anything else answers 404."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.scoping import platforms_for, regions_for
+from apps.bulletins.checks import bulletin_check
+from apps.bulletins.content import bulletin_content
+from apps.bulletins.models import Bulletin
+from apps.bulletins.pdf import bulletin_pdf
+from apps.bulletins.selectors import bulletins_for, can_manage_bulletins
+from apps.bulletins.services import (
+    BulletinRefused,
+    bulletin_create,
+    bulletin_delete,
+    bulletin_publish,
+    bulletin_update,
+    default_title,
+)
+from apps.bulletins.xlsx import bulletin_xlsx
+from apps.metrics.figures import data_span
+from apps.metrics.periods import default_period, period_choices
+from apps.regions.models import Region
+
+from .bulletin_forms import BulletinForm
+
+
+def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
+    return get_object_or_404(
+        bulletins_for(request.user).select_related("platform", "region", "corrects"), pk=pk
+    )
+
+
+def _managed_draft(request: HttpRequest, pk: int) -> Bulletin:
+    bulletin = _bulletin(request, pk)
+    if not bulletin.is_draft or not can_manage_bulletins(request.user, bulletin.region):
+        raise Http404
+    return bulletin
+
+
+def _form_choices(request: HttpRequest) -> dict:
+    platforms = platforms_for(request.user)
+    regions = regions_for(request.user).exclude(level=Region.Level.COUNTY)
+    first_platform = platforms.order_by("code").first()
+    first, last = data_span(first_platform) if first_platform else (None, None)
+    return {"platforms": platforms, "regions": regions, "periods": period_choices(first, last)}
+
+
+@login_required
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    bulletins = bulletins_for(request.user).select_related("platform", "region", "corrects")
+    return render(
+        request,
+        "bulletins/list.html",
+        {
+            "bulletins": bulletins.order_by("-issue_date", "-id"),
+            "can_create": can_manage_bulletins(request.user),
+        },
+    )
+
+
+@login_required
+def bulletin_new(request: HttpRequest) -> HttpResponse:
+    if not can_manage_bulletins(request.user):
+        raise Http404
+    corrects = None
+    if request.GET.get("corrects") or request.POST.get("corrects"):
+        corrects = _bulletin(request, request.GET.get("corrects") or request.POST.get("corrects"))
+    choices = _form_choices(request)
+    if request.method == "POST":
+        form = BulletinForm(request.POST, creating=True, **choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            period = data["period"]
+            try:
+                bulletin = bulletin_create(
+                    user=request.user,
+                    platform=data["platform"],
+                    region=data["region"],
+                    period_start=period.start,
+                    period_end=period.end,
+                    period_label=period.label,
+                    corrects=corrects,
+                    number=data["number"],
+                    title=data["title"] or default_title(period.label, data["platform"]),
+                    issuing_body=data["issuing_body"],
+                    recipients=data["recipients"],
+                    issue_date=data["issue_date"],
+                    opening=data["opening"],
+                    requirements=data["requirements"],
+                    contacts=data["contacts"],
+                    definitions=data["definitions"],
+                )
+            except BulletinRefused as refused:
+                for problem in refused.problems:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("bulletin-detail", pk=bulletin.pk)
+    else:
+        platform = choices["platforms"].order_by("code").first()
+        region = request.user.region or choices["regions"].first()
+        initial = {}
+        if platform is not None:
+            _first, last = data_span(platform)
+            initial = BulletinForm.initial_new(region, default_period(last), platform)
+        if corrects is not None:
+            initial.update(BulletinForm.initial_for(corrects))
+            initial.update(
+                platform=corrects.platform,
+                region=corrects.region,
+                number="",
+                title=_("Correction: %(title)s") % {"title": corrects.title},
+            )
+        form = BulletinForm(initial=initial, creating=True, **choices)
+    return render(
+        request, "bulletins/form.html", {"form": form, "corrects": corrects, "creating": True}
+    )
+
+
+@login_required
+def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _managed_draft(request, pk)
+    choices = _form_choices(request)
+    if request.method == "POST":
+        form = BulletinForm(request.POST, creating=False, **choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                bulletin_update(
+                    bulletin=bulletin,
+                    user=request.user,
+                    number=data["number"],
+                    title=data["title"] or default_title(bulletin.period_label, bulletin.platform),
+                    issuing_body=data["issuing_body"],
+                    recipients=data["recipients"],
+                    issue_date=data["issue_date"],
+                    opening=data["opening"],
+                    requirements=data["requirements"],
+                    contacts=data["contacts"],
+                    definitions=data["definitions"],
+                )
+            except BulletinRefused as refused:
+                for problem in refused.problems:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("bulletin-detail", pk=bulletin.pk)
+    else:
+        form = BulletinForm(initial=BulletinForm.initial_for(bulletin), creating=False, **choices)
+    return render(
+        request, "bulletins/form.html", {"form": form, "bulletin": bulletin, "creating": False}
+    )
+
+
+@login_required
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    content = bulletin_content(bulletin)
+    return render(
+        request,
+        "bulletins/detail.html",
+        {
+            "bulletin": bulletin,
+            "c": content,
+            "failures": bulletin_check(content) if bulletin.is_draft else [],
+            "can_manage": can_manage_bulletins(request.user, bulletin.region),
+            "corrections": bulletins_for(request.user).filter(corrects=bulletin),
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulletin_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _managed_draft(request, pk)
+    try:
+        bulletin_publish(bulletin=bulletin, user=request.user)
+    except BulletinRefused as refused:
+        messages.error(request, _("The bulletin was not published:"))
+        for problem in refused.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("The bulletin is published."))
+    return redirect("bulletin-detail", pk=bulletin.pk)
+
+
+@login_required
+@require_POST
+def bulletin_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _managed_draft(request, pk)
+    bulletin_delete(bulletin=bulletin, user=request.user)
+    messages.success(request, _("The draft is deleted."))
+    return redirect("bulletin-list")
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def _filename(bulletin: Bulletin, suffix: str) -> str:
+    draft = "" if not bulletin.is_draft else _("-draft")
+    return quote(f"{bulletin.number}{draft}.{suffix}")
+
+
+@login_required
+def bulletin_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    response = HttpResponse(
+        bulletin_pdf(bulletin_content(bulletin)), content_type="application/pdf"
+    )
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{_filename(bulletin, 'pdf')}"
+    )
+    return response
+
+
+@login_required
+def bulletin_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    return _download(
+        bulletin_xlsx(bulletin_content(bulletin)),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _filename(bulletin, "xlsx"),
+    )
+
+
+@login_required
+def bulletin_json_view(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, pk)
+    data = json.dumps(bulletin_content(bulletin), ensure_ascii=False, indent=2).encode("utf-8")
+    return _download(data, "application/json; charset=utf-8", _filename(bulletin, "json"))
