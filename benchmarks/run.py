@@ -12,8 +12,10 @@ times `period_figures` for a quarter, a month and one institution.
 import datetime as dt
 import os
 import random
+import resource
 import sys
 import time
+import tracemalloc
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if "DATABASE_URL" not in os.environ:
@@ -103,6 +105,52 @@ def timed(label, fn, repeat=3):
         best = elapsed if best is None else min(best, elapsed)
     print(f"{label:<40} {best * 1000:8.1f} ms   ({len(connection.queries)} queries)")
     return result
+
+
+def bench_bulletin(platform: Platform) -> None:
+    """Build and render the bulletin of every institution (the province), as a
+    commission would for its whole region: time and peak memory."""
+    import io
+
+    from pypdf import PdfReader
+
+    from apps.bulletins.content import bulletin_build
+    from apps.bulletins.models import Bulletin
+    from apps.bulletins.pdf import bulletin_pdf
+
+    bulletin = Bulletin(
+        platform=platform,
+        region=Region.objects.get(code="410000"),
+        period_start=START,
+        period_end=END,
+        period_label="2023年第二季度",
+        number="基准〔2023〕1号",
+        title="关于2023年第二季度互联互通工作的通报",
+        issuing_body="河南省卫生健康委员会",
+        recipients="各市卫生健康委",
+        issue_date=END,
+        requirements="（一）加快接入。",
+        contacts="联系人：信息科",
+    )
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    content = bulletin_build(bulletin)
+    t1 = time.perf_counter()
+    pdf = bulletin_pdf(content)
+    t2 = time.perf_counter()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{'bulletin content, ' + str(len(content['attachment'])) + ' institutions':<40} {(t1 - t0) * 1000:8.1f} ms"
+    )
+    print(
+        f"{'bulletin PDF':<40} {(t2 - t1) * 1000:8.1f} ms   ({pages} pages, {len(pdf) / 1024:.0f} KB)"
+    )
+    print(
+        f"{'peak Python memory (tracemalloc)':<40} {peak / 2**20:8.1f} MB   (process peak RSS {rss:.0f} MB)"
+    )
 
 
 def main() -> int:

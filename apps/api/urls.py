@@ -2,10 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import bulletins, views
 
 router = SimpleRouter()
 router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("bulletins", bulletins.BulletinViewSet, basename="api-bulletin")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

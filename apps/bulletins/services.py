@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,8 @@ def default_title(period_label: str, platform: Platform) -> str:
 
 
 def _validate(bulletin: Bulletin) -> None:
+    if bulletin.period_start > bulletin.period_end:
+        raise BulletinRefused([_("The period ends before it starts.")])
     try:
         Definitions.from_dict(bulletin.definitions)
     except ValueError as exc:
@@ -84,8 +86,21 @@ def bulletin_create(
         **fields,
     )
     _validate(bulletin)
-    bulletin.save()
+    _save(bulletin)
     return bulletin
+
+
+def _save(bulletin: Bulletin) -> None:
+    """Save; a number taken by a concurrent save since `_validate` is refused too."""
+    try:
+        with transaction.atomic():
+            bulletin.save()
+    except IntegrityError as exc:
+        if not Bulletin.objects.filter(number=bulletin.number).exclude(pk=bulletin.pk).exists():
+            raise
+        raise BulletinRefused(
+            [_("The document number %(number)s is already used.") % {"number": bulletin.number}]
+        ) from exc
 
 
 @transaction.atomic
@@ -100,7 +115,7 @@ def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
             raise TypeError(f"unknown field: {name}")
         setattr(bulletin, name, value)
     _validate(bulletin)
-    bulletin.save()
+    _save(bulletin)
     return bulletin
 
 

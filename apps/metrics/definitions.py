@@ -5,6 +5,8 @@ change them per bulletin; a published bulletin keeps the `Definitions` it used
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Definitions:
@@ -32,20 +34,27 @@ class Definitions:
             try:
                 value = f.type(str(data[f.name])) if f.type is int else Decimal(str(data[f.name]))
             except (InvalidOperation, ValueError) as exc:
-                raise ValueError(f"{f.name}: {data[f.name]!r}") from exc
+                raise ValueError(
+                    _("%(name)s is not a number: %(value)s")
+                    % {"name": f.name, "value": data[f.name]}
+                ) from exc
             if value < 0:
-                raise ValueError(f"{f.name}: {data[f.name]!r}")
+                raise ValueError(
+                    _("%(name)s may not be negative: %(value)s") % {"name": f.name, "value": value}
+                )
             values[f.name] = value
         definitions = cls(**values)
         if not definitions.severe_below <= definitions.tier2_min <= definitions.tier1_min <= 100:
-            raise ValueError("thresholds must satisfy severe ≤ tier 2 ≤ tier 1 ≤ 100")
+            raise ValueError(
+                _("The thresholds must satisfy severely missing ≤ second tier ≤ first tier ≤ 100.")
+            )
         weights = (
             definitions.weight_connection
             + definitions.weight_completeness
             + definitions.weight_volume
         )
         if weights != 1:
-            raise ValueError("weights must add up to 1")
+            raise ValueError(_("The three weights must add up to 1."))
         return definitions
 
 

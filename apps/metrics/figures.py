@@ -83,6 +83,8 @@ class InstitutionFigures:
     continuity: str | None
     unknown_tables: list[str] = field(default_factory=list)
     score: Decimal | None = None
+    # V of the score: records over the median of the institution's peers, at most 1.
+    volume_factor: Decimal | None = None
 
     @property
     def org_code(self) -> str:
@@ -438,16 +440,31 @@ def _assign_scores(
     d = definitions
     for row in rows:
         if row.connection_status == ConnectionStatus.UPSTREAM:
-            row.score = None
+            row.score = row.volume_factor = None
             continue
         c = Decimal(1 if row.connection_status == ConnectionStatus.CONNECTED else 0)
         k = (row.completeness or Decimal(0)) / 100
         median = medians.get((assessing[row.institution.region_id], row.institution.category))
         v = min(Decimal(1), Decimal(row.records) / median) if median else Decimal(0)
+        row.volume_factor = v.quantize(TWO_DECIMALS, rounding=ROUND_HALF_UP)
         total = d.score_points * (
             d.weight_connection * c + d.weight_completeness * k + d.weight_volume * v
         )
         row.score = total.quantize(TWO_DECIMALS, rounding=ROUND_HALF_UP)
+
+
+def rank_by_score(
+    rows: Sequence[InstitutionFigures],
+) -> list[tuple[int | None, InstitutionFigures]]:
+    """Rows by score, highest first. Equal scores share a rank (1, 2, 2, 4); rows
+    without a score (upstream) follow, unranked, by name."""
+    scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-r.score, r.org_code))
+    ranked: list[tuple[int | None, InstitutionFigures]] = []
+    for position, row in enumerate(scored, start=1):
+        same = ranked and ranked[-1][1].score == row.score
+        ranked.append((ranked[-1][0] if same else position, row))
+    unscored = sorted((r for r in rows if r.score is None), key=lambda r: r.org_code)
+    return ranked + [(None, r) for r in unscored]
 
 
 @dataclass

@@ -20,6 +20,7 @@ QUARTER_NAMES = {
 }
 _QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,18 @@ class Period:
         return cls(f"{year}-{m:02d}", dt.date(year, m, 1), month_end(dt.date(year, m, 1)), label)
 
     @classmethod
+    def year(cls, year: int) -> Period:
+        label = _("Year %(year)d") % {"year": year}
+        return cls(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), label)
+
+    @classmethod
     def parse(cls, key: str) -> Period | None:
         if match := _QUARTER_RE.match(key or ""):
             return cls.quarter(int(match[1]), int(match[2]))
         if (match := _MONTH_RE.match(key or "")) and 1 <= int(match[2]) <= 12:
             return cls.month(int(match[1]), int(match[2]))
+        if match := _YEAR_RE.match(key or ""):
+            return cls.year(int(match[1]))
         return None
 
     @classmethod

@@ -19,11 +19,14 @@ DEFINITION_FIELDS = {
     "weight_completeness": (_("Weight of completeness"), forms.DecimalField),
     "weight_volume": (_("Weight of data volume"), forms.DecimalField),
 }
+PERCENTAGES = ("tier1_min", "tier2_min", "severe_below")
+WEIGHTS = ("weight_connection", "weight_completeness", "weight_volume")
 
 
 class BulletinForm(forms.Form):
-    """Create or edit a draft. Platform, region and period are chosen on creation
-    only; the thresholds default to the portal's definitions."""
+    """Create or edit a draft. Platform, region and period are chosen when a new
+    bulletin is created (`creating`) only: a draft keeps them, a correction takes
+    the original's. The thresholds default to the portal's definitions."""
 
     platform = forms.ModelChoiceField(queryset=None, label=_("Platform"))
     region = forms.ModelChoiceField(queryset=None, label=_("Region"))
@@ -60,12 +63,34 @@ class BulletinForm(forms.Form):
             for name in ("platform", "region", "period"):
                 del self.fields[name]
         for name, (label, field_class) in DEFINITION_FIELDS.items():
-            self.fields[f"def_{name}"] = field_class(label=label, initial=getattr(DEFAULT, name))
+            self.fields[f"def_{name}"] = field_class(
+                label=label,
+                initial=getattr(DEFAULT, name),
+                min_value=0,
+                max_value=100 if name in PERCENTAGES else 1 if name in WEIGHTS else None,
+            )
+
+    def _clean_definitions(self, values: dict) -> None:
+        """The rules of `Definitions.from_dict`, said in the user's language and
+        next to the field at fault."""
+        if values["tier2_min"] > values["tier1_min"]:
+            self.add_error(
+                "def_tier2_min", _("The second tier’s threshold may not be above the first tier’s.")
+            )
+        if values["severe_below"] > values["tier2_min"]:
+            self.add_error(
+                "def_severe_below",
+                _("The threshold of severely missing may not be above the second tier’s."),
+            )
+        if sum(values[name] for name in WEIGHTS) != 1:
+            self.add_error(None, _("The three weights must add up to 1."))
 
     def clean(self):
         data = super().clean()
         values = {name: data.get(f"def_{name}") for name in DEFINITION_FIELDS}
         if all(v is not None for v in values.values()):
+            self._clean_definitions(values)
+        if all(v is not None for v in values.values()) and not self.errors:
             try:
                 data["definitions"] = Definitions.from_dict(values).as_dict()
             except ValueError as exc:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,30 +70,52 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _corrected(request: HttpRequest) -> Bulletin | None:
+    """The published bulletin a new one corrects (`?corrects=<pk>`), if any; a
+    draft, a bulletin out of scope or a malformed pk answers 404."""
+    pk = request.GET.get("corrects") or request.POST.get("corrects")
+    if not pk:
+        return None
+    try:
+        pk = int(pk)
+    except ValueError:
+        raise Http404 from None
+    corrects = _bulletin(request, pk)
+    if corrects.is_draft or not can_manage_bulletins(request.user, corrects.region):
+        raise Http404
+    return corrects
+
+
 @login_required
 def bulletin_new(request: HttpRequest) -> HttpResponse:
+    """A new draft, or (with `?corrects=<pk>`) the correction of a published
+    bulletin, which keeps the original's platform, region and period."""
     if not can_manage_bulletins(request.user):
         raise Http404
-    corrects = None
-    if request.GET.get("corrects") or request.POST.get("corrects"):
-        corrects = _bulletin(request, request.GET.get("corrects") or request.POST.get("corrects"))
+    corrects = _corrected(request)
     choices = _form_choices(request)
     if request.method == "POST":
-        form = BulletinForm(request.POST, creating=True, **choices)
+        form = BulletinForm(request.POST, creating=corrects is None, **choices)
         if form.is_valid():
             data = form.cleaned_data
-            period = data["period"]
+            if corrects is None:
+                platform, region, period = data["platform"], data["region"], data["period"]
+                period_start, period_end, period_label = period.start, period.end, period.label
+            else:
+                platform, region = corrects.platform, corrects.region
+                period_start, period_end = corrects.period_start, corrects.period_end
+                period_label = corrects.period_label
             try:
                 bulletin = bulletin_create(
                     user=request.user,
-                    platform=data["platform"],
-                    region=data["region"],
-                    period_start=period.start,
-                    period_end=period.end,
-                    period_label=period.label,
+                    platform=platform,
+                    region=region,
+                    period_start=period_start,
+                    period_end=period_end,
+                    period_label=period_label,
                     corrects=corrects,
                     number=data["number"],
-                    title=data["title"] or default_title(period.label, data["platform"]),
+                    title=data["title"] or default_title(period_label, platform),
                     issuing_body=data["issuing_body"],
                     recipients=data["recipients"],
                     issue_date=data["issue_date"],
@@ -107,6 +130,14 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Draft saved."))
                 return redirect("bulletin-detail", pk=bulletin.pk)
+    elif corrects is not None:
+        initial = BulletinForm.initial_for(corrects)
+        initial.update(
+            number="",
+            title=_("Correction: %(title)s") % {"title": corrects.title},
+            issue_date=timezone.localdate(),
+        )
+        form = BulletinForm(initial=initial, creating=False, **choices)
     else:
         platform = choices["platforms"].order_by("code").first()
         region = request.user.region or choices["regions"].first()
@@ -114,17 +145,11 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
         if platform is not None:
             _first, last = data_span(platform)
             initial = BulletinForm.initial_new(region, default_period(last), platform)
-        if corrects is not None:
-            initial.update(BulletinForm.initial_for(corrects))
-            initial.update(
-                platform=corrects.platform,
-                region=corrects.region,
-                number="",
-                title=_("Correction: %(title)s") % {"title": corrects.title},
-            )
         form = BulletinForm(initial=initial, creating=True, **choices)
     return render(
-        request, "bulletins/form.html", {"form": form, "corrects": corrects, "creating": True}
+        request,
+        "bulletins/form.html",
+        {"form": form, "corrects": corrects, "fixed": corrects, "creating": True},
     )
 
 
@@ -159,7 +184,9 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = BulletinForm(initial=BulletinForm.initial_for(bulletin), creating=False, **choices)
     return render(
-        request, "bulletins/form.html", {"form": form, "bulletin": bulletin, "creating": False}
+        request,
+        "bulletins/form.html",
+        {"form": form, "bulletin": bulletin, "fixed": bulletin, "creating": False},
     )
 
 
@@ -212,7 +239,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 def _filename(bulletin: Bulletin, suffix: str) -> str:
     draft = "" if not bulletin.is_draft else _("-draft")
-    return quote(f"{bulletin.number}{draft}.{suffix}")
+    return quote(f"{bulletin.number}{draft}.{suffix}", safe="")
 
 
 @login_required

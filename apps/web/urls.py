@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulletin_views, views
+from . import assessment, bulletin_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/<str:org_code>/", views.institution_detail, name="institution-detail"),
+    path("assessment/", assessment.assessment, name="assessment"),
+    path("assessment/xlsx/", assessment.assessment_xlsx, name="assessment-xlsx"),
     path("bulletins/", bulletin_views.bulletin_list, name="bulletin-list"),
     path("bulletins/new/", bulletin_views.bulletin_new, name="bulletin-new"),
     path("bulletins/<int:pk>/", bulletin_views.bulletin_detail, name="bulletin-detail"),

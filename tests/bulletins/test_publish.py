@@ -16,7 +16,7 @@ from apps.bulletins.services import (
 from apps.institutions.models import Institution
 from apps.platforms.models import TableEdition
 from apps.uploads.services import UploadRow, uploads_store
-from tests.bulletins.conftest import make_bulletin
+from tests.conftest import make_bulletin
 
 
 def test_checks_pass_on_generated_content(draft):

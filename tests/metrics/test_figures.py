@@ -4,7 +4,13 @@ from decimal import Decimal
 import pytest
 
 from apps.institutions.models import Institution
-from apps.metrics.figures import Continuity, Tier, edition_in_force, period_figures
+from apps.metrics.figures import (
+    Continuity,
+    Tier,
+    edition_in_force,
+    period_figures,
+    rank_by_score,
+)
 from tests.conftest import connect, every_day, upload
 from tests.factories import EditionFactory, InstitutionFactory
 
@@ -274,3 +280,27 @@ def test_score_is_the_same_whoever_looks(city):
     assert county_only == whole_city
     # median of 100, 1000, 3000 is 1000: V = 0.1 → 12 + 40·0.4·0.25 + 1.2
     assert whole_city == Decimal("17.20")
+
+
+def test_rank_by_score_shares_ranks_and_leaves_upstream_unranked(city):
+    a, b, c = (InstitutionFactory(region=city.huangchuan) for _ in range(3))
+    for inst in (a, b, c):
+        connect(inst, city.platform)
+    connect(city.hc_people, city.platform, status="upstream")
+    upload(
+        city.platform,
+        [
+            (D(2023, 4, 3), a.org_code, "T1", 100),
+            (D(2023, 4, 3), b.org_code, "T1", 100),
+            (D(2023, 4, 3), c.org_code, "T2", 100),
+            (D(2023, 4, 3), c.org_code, "T3", 100),
+        ],
+    )
+    ranked = rank_by_score(figures(city).rows)
+    assert [(rank, row.org_code) for rank, row in ranked][:3] == [
+        (1, c.org_code),
+        (2, a.org_code),
+        (2, b.org_code),
+    ]
+    assert ranked[-1] == (None, ranked[-1][1]) and ranked[-1][1].org_code == "41152600001"
+    assert [rank for rank, _row in ranked[3:5]] == [4, 4]  # the two not connected, score 0
