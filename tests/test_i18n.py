@@ -142,3 +142,11 @@ def test_pages_render_in_chinese_with_the_language_set(db, client):
         assert '<html lang="zh-hans"' in html
         assert "健康信息平台互联互通监管门户" in html
     assert "退出" in html
+
+
+def test_pages_are_chinese_whatever_the_browser_asks_for(client, users):
+    client.force_login(users.alice)
+    response = client.get("/bulletins/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "通报" in response.content.decode()
+    assert "Bulletins" not in response.content.decode()
