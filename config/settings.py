@@ -5,6 +5,7 @@ eagerly in-process, so `make run` and `make test` need no services. Production s
 DATABASE_URL (PostgreSQL) and REDIS_URL.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -105,6 +106,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves static files itself (gunicorn in production, runserver in the
 # demo) and finds them without collectstatic, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = True
+# …and so warns that STATIC_ROOT does not exist until someone runs collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Celery: with no REDIS_URL, tasks run eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default="")

@@ -21,7 +21,7 @@ from rest_framework.renderers import JSONRenderer
 
 from apps.bulletins.content import bulletin_content
 from apps.bulletins.models import Bulletin
-from apps.bulletins.pdf import bulletin_pdf
+from apps.bulletins.pdf import bulletin_pdf_bytes
 from apps.bulletins.selectors import bulletins_for
 from apps.bulletins.xlsx import bulletin_xlsx
 
@@ -192,7 +192,7 @@ class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def pdf(self, request, *args, **kwargs):
         bulletin = self.get_object()
-        return _file_response(bulletin, bulletin_pdf(bulletin_content(bulletin)), PDF, "pdf")
+        return _file_response(bulletin, bulletin_pdf_bytes(bulletin), PDF, "pdf")
 
     @extend_schema(
         summary=gettext_lazy("The bulletin's attachment as an XLSX workbook"),

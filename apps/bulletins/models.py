@@ -53,6 +53,9 @@ class Bulletin(models.Model):
         _("Status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
     snapshot = models.JSONField(_("Snapshot"), null=True, blank=True, editable=False)
+    # The PDF as published, rendered once from the snapshot: a large region's takes
+    # tens of seconds, and the published document must never change anyway.
+    pdf = models.BinaryField(_("Published PDF"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Created by"),

@@ -61,3 +61,12 @@ def html_to_pdf(html: str) -> bytes:
 def bulletin_pdf(content: dict) -> bytes:
     """The PDF of a bulletin's content (its snapshot, or a draft's live content)."""
     return html_to_pdf(render_to_string("bulletins/pdf.html", {"c": content}))
+
+
+def bulletin_pdf_bytes(bulletin) -> bytes:
+    """The PDF a user downloads: as stored at publication, or a draft's live one."""
+    if bulletin.pdf is not None and not bulletin.is_draft:
+        return bytes(bulletin.pdf)
+    from .content import bulletin_content
+
+    return bulletin_pdf(bulletin_content(bulletin))

@@ -11,6 +11,7 @@ from apps.regions.models import Region
 from .checks import bulletin_check
 from .content import bulletin_build
 from .models import Bulletin
+from .pdf import bulletin_pdf
 from .selectors import can_manage_bulletins
 
 
@@ -132,10 +133,12 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
     failures = bulletin_check(content)
     if failures:
         raise BulletinRefused(failures)
+    pdf = bulletin_pdf(content)
     now = timezone.now()
     claimed = Bulletin.objects.filter(pk=bulletin.pk, status=Bulletin.Status.DRAFT).update(
         status=Bulletin.Status.PUBLISHED,
         snapshot=content,
+        pdf=pdf,
         published_by=user,
         published_at=now,
         updated_at=now,

@@ -18,7 +18,7 @@ from apps.accounts.scoping import platforms_for, regions_for
 from apps.bulletins.checks import bulletin_check
 from apps.bulletins.content import bulletin_content
 from apps.bulletins.models import Bulletin
-from apps.bulletins.pdf import bulletin_pdf
+from apps.bulletins.pdf import bulletin_pdf_bytes
 from apps.bulletins.selectors import bulletins_for, can_manage_bulletins
 from apps.bulletins.services import (
     BulletinRefused,
@@ -245,9 +245,7 @@ def _filename(bulletin: Bulletin, suffix: str) -> str:
 @login_required
 def bulletin_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, pk)
-    response = HttpResponse(
-        bulletin_pdf(bulletin_content(bulletin)), content_type="application/pdf"
-    )
+    response = HttpResponse(bulletin_pdf_bytes(bulletin), content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
     response["Content-Disposition"] = (
         f"{disposition}; filename*=UTF-8''{_filename(bulletin, 'pdf')}"

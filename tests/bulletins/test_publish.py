@@ -137,3 +137,15 @@ def test_concurrent_publication_claims_once(draft, officer):
     with pytest.raises(BulletinRefused):
         bulletin_publish(bulletin=stale, user=officer)
     assert Bulletin.objects.get(pk=draft.pk).published_by == officer
+
+
+def test_the_published_pdf_is_rendered_once_and_kept(draft, officer, client):
+    published = bulletin_publish(bulletin=draft, user=officer)
+    stored = bytes(published.pdf)
+    assert stored.startswith(b"%PDF")
+    client.force_login(officer)
+    response = client.get(f"/bulletins/{published.pk}/pdf/")
+    assert response.content == stored
+    # Served from storage: no re-render that a template change could alter.
+    Bulletin.objects.filter(pk=published.pk).update(pdf=b"%PDF-stored")
+    assert client.get(f"/bulletins/{published.pk}/pdf/").content == b"%PDF-stored"

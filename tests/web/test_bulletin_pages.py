@@ -120,8 +120,10 @@ def selected(html, name):
 
 @pytest.fixture
 def fake_pdf(monkeypatch):
-    """Scoping tests need not render PDFs (about a second each)."""
-    monkeypatch.setattr("apps.web.bulletin_views.bulletin_pdf", lambda content: b"%PDF-fake")
+    """Scoping tests need not render PDFs (about a second each); the real
+    renderer is tested in tests/bulletins/test_renditions.py."""
+    monkeypatch.setattr("apps.bulletins.pdf.bulletin_pdf", lambda content: b"%PDF-fake")
+    monkeypatch.setattr("apps.bulletins.services.bulletin_pdf", lambda content: b"%PDF-fake")
 
 
 # 1. Create, preview, edit, publish, correct.
