@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.uploads",
     "apps.metrics",
     "apps.bulletins",
+    "apps.ingestion",
     "apps.accounts",
     "apps.web",
     "apps.api",
@@ -123,6 +124,17 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+
+# Pulling the platforms' statistics interface (apps/ingestion).
+HIPWATCH_PULL = {
+    "connect_timeout": env.float("PULL_CONNECT_TIMEOUT", default=10.0),
+    "read_timeout": env.float("PULL_READ_TIMEOUT", default=60.0),
+    "retries": env.int("PULL_RETRIES", default=6),
+    "backoff": env.float("PULL_BACKOFF", default=2.0),  # 2, 4, 8 … seconds
+    "backoff_max": env.float("PULL_BACKOFF_MAX", default=120.0),
+    "retry_after_max": env.float("PULL_RETRY_AFTER_MAX", default=300.0),
+    "revisit_days": 7,  # a day may be revised for 7 days after it
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,6 +10,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:

@@ -1,12 +1,37 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import CatalogueTable, Connection, ConnectionChange, Platform, TableEdition
 from .services import connection_set_status
 
 
+class PlatformForm(forms.ModelForm):
+    """The token is write-only: the field is empty on every page, and left empty
+    it keeps the stored token."""
+
+    api_url = forms.URLField(
+        label=_("statistics interface URL"), required=False, assume_scheme="https"
+    )
+    api_token = forms.CharField(
+        label=_("statistics interface token"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored token."),
+    )
+
+    class Meta:
+        model = Platform
+        fields = ["code", "name", "level", "api_url", "api_token"]
+
+    def clean_api_token(self):
+        return self.cleaned_data["api_token"] or (self.instance.api_token if self.instance else "")
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "level")
+    form = PlatformForm
+    list_display = ("code", "name", "level", "api_url")
 
 
 class CatalogueTableInline(admin.TabularInline):

@@ -16,6 +16,10 @@ class Platform(models.Model):
     code = models.SlugField(_("platform code"), max_length=32, unique=True)
     name = models.CharField(_("platform name"), max_length=128)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.CITY)
+    # The statistics interface (platform-api.md). The token is a secret: never
+    # shown on a page, in the admin or in a log.
+    api_url = models.URLField(_("statistics interface URL"), blank=True)
+    api_token = models.CharField(_("statistics interface token"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("information platform")
@@ -24,6 +28,10 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def can_be_pulled(self) -> bool:
+        return bool(self.api_url and self.api_token)
 
 
 class TableEdition(models.Model):

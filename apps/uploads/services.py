@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from apps.core.calendar import month_end, month_start
@@ -166,88 +165,119 @@ def uploads_store(
 
 def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
     """Recompute the roll-ups (per day, and per table and month) for the given
-    (institution id, day) keys."""
+    (institution id, day) keys: their rows are deleted and rebuilt from
+    DailyUpload, so a table or a day that disappeared leaves nothing behind."""
     if not keys:
         return
     _daily_totals_refresh(platform, keys)
     _monthly_totals_refresh(platform, {(inst, month_start(day)) for inst, day in keys})
 
 
+def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:
+    grouped: dict[dt.date, list[int]] = defaultdict(list)
+    for inst, date in keys:
+        grouped[date].append(inst)
+    return grouped
+
+
 def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    by_inst: dict[int, list[dt.date]] = defaultdict(list)
-    for inst, day in keys:
-        by_inst[inst].append(day)
-    days = [d for ds in by_inst.values() for d in ds]
-    sums = (
-        DailyUpload.objects.filter(
-            platform=platform,
-            institution_id__in=by_inst.keys(),
-            day__gte=min(days),
-            day__lte=max(days),
+    totals = []
+    for day, insts in _by_date(keys).items():
+        DailyTotal.objects.filter(platform=platform, day=day, institution_id__in=insts).delete()
+        sums = (
+            DailyUpload.objects.filter(platform=platform, day=day, institution_id__in=insts)
+            .values("institution_id")
+            .annotate(
+                total_records=Sum("records"),
+                total_rejected=Sum("rejected"),
+                tables=Count("table_code", filter=Q(records__gt=0)),
+            )
         )
-        .values("institution_id", "day")
-        .annotate(
-            total_records=Sum("records"),
-            total_rejected=Sum("rejected"),
-            tables=Count("table_code", filter=Q(records__gt=0)),
-        )
-    )
-    totals = [
-        DailyTotal(
-            platform=platform,
-            institution_id=s["institution_id"],
-            day=s["day"],
-            records=s["total_records"],
-            rejected=s["total_rejected"],
-            tables=s["tables"],
-        )
-        for s in sums
-        if (s["institution_id"], s["day"]) in keys
-    ]
-    DailyTotal.objects.bulk_create(
-        totals,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["platform", "institution", "day"],
-        update_fields=["records", "rejected", "tables"],
-    )
+        totals += [
+            DailyTotal(
+                platform=platform,
+                institution_id=s["institution_id"],
+                day=day,
+                records=s["total_records"],
+                rejected=s["total_rejected"],
+                tables=s["tables"],
+            )
+            for s in sums
+        ]
+    DailyTotal.objects.bulk_create(totals, batch_size=BATCH)
 
 
 def _monthly_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    by_inst: dict[int, list[dt.date]] = defaultdict(list)
-    for inst, month in keys:
-        by_inst[inst].append(month)
-    months = [m for ms in by_inst.values() for m in ms]
-    sums = (
-        DailyUpload.objects.filter(
-            platform=platform,
-            institution_id__in=by_inst.keys(),
-            day__gte=min(months),
-            day__lte=month_end(max(months)),
-        )
-        .annotate(month=TruncMonth("day"))
-        .values("institution_id", "table_code", "month")
-        .annotate(total_records=Sum("records"), total_rejected=Sum("rejected"))
-    )
     totals = []
-    for s in sums:
-        month = s["month"]
-        month = month.date() if isinstance(month, dt.datetime) else month
-        if (s["institution_id"], month) in keys:
-            totals.append(
-                MonthlyTableTotal(
-                    platform=platform,
-                    institution_id=s["institution_id"],
-                    table_code=s["table_code"],
-                    month=month,
-                    records=s["total_records"],
-                    rejected=s["total_rejected"],
-                )
+    for month, insts in _by_date(keys).items():
+        MonthlyTableTotal.objects.filter(
+            platform=platform, month=month, institution_id__in=insts
+        ).delete()
+        sums = (
+            DailyUpload.objects.filter(
+                platform=platform,
+                institution_id__in=insts,
+                day__gte=month,
+                day__lte=month_end(month),
             )
-    MonthlyTableTotal.objects.bulk_create(
-        totals,
+            .values("institution_id", "table_code")
+            .annotate(total_records=Sum("records"), total_rejected=Sum("rejected"))
+        )
+        totals += [
+            MonthlyTableTotal(
+                platform=platform,
+                institution_id=s["institution_id"],
+                table_code=s["table_code"],
+                month=month,
+                records=s["total_records"],
+                rejected=s["total_rejected"],
+            )
+            for s in sums
+        ]
+    MonthlyTableTotal.objects.bulk_create(totals, batch_size=BATCH)
+
+
+@transaction.atomic
+def uploads_replace_day(
+    *, platform: Platform, day: dt.date, rows: list[UploadRow], institution_ids: dict[str, int]
+) -> ImportResult:
+    """Replace everything stored for one platform and day by `rows` (a platform's
+    complete, newer figures for that day): what the new figures lack is deleted,
+    so a revised day never adds up with the old one."""
+    result = ImportResult()
+    old = {
+        (inst, code): (rec, rej)
+        for inst, code, rec, rej in DailyUpload.objects.filter(
+            platform=platform, day=day
+        ).values_list("institution_id", "table_code", "records", "rejected")
+    }
+    new = {(institution_ids[r.org_code], r.table_code): (r.records, r.rejected) for r in rows}
+    gone = old.keys() - new.keys()
+    for inst, code in gone:
+        DailyUpload.objects.filter(
+            platform=platform, day=day, institution_id=inst, table_code=code
+        ).delete()
+    changed = [key for key, value in new.items() if old.get(key) != value]
+    result.created = sum(1 for key in changed if key not in old)
+    result.updated = len(changed) - result.created
+    result.unchanged = len(new) - len(changed)
+    DailyUpload.objects.bulk_create(
+        [
+            DailyUpload(
+                platform=platform,
+                institution_id=inst,
+                table_code=code,
+                day=day,
+                records=new[(inst, code)][0],
+                rejected=new[(inst, code)][1],
+            )
+            for inst, code in changed
+        ],
         batch_size=BATCH,
         update_conflicts=True,
-        unique_fields=["platform", "institution", "table_code", "month"],
+        unique_fields=["platform", "institution", "table_code", "day"],
         update_fields=["records", "rejected"],
     )
+    result.deleted = len(gone)
+    totals_refresh(platform=platform, keys={(inst, day) for inst, _code in (*gone, *changed)})
+    return result

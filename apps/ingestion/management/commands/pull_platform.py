@@ -1,0 +1,75 @@
+import datetime as dt
+import sys
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.commands import TranslatedCommand
+from apps.ingestion.models import SyncRun
+from apps.ingestion.services import platform_pull_day, platform_pull_institutions
+from apps.platforms.management.commands._args import date_arg, platform_arg
+
+
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Pull a platform's statistics: pull_platform --platform CODE "
+        "[--date D | --since D --until D] [--institutions]"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--platform", required=True)
+        parser.add_argument("--date")
+        parser.add_argument("--since")
+        parser.add_argument("--until")
+        parser.add_argument("--institutions", action="store_true")
+
+    def handle(self, *args, platform, date, since, until, institutions, **options):
+        platform_obj = platform_arg(platform)
+        if not platform_obj.can_be_pulled:
+            raise CommandError(_("The platform has no statistics interface URL and token."))
+        if date and (since or until):
+            raise CommandError(_("Give --date or --since/--until, not both."))
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        first = date_arg(date or since) if (date or since) else yesterday
+        last = date_arg(date or until) if (date or until) else first
+        if last < first:
+            raise CommandError(_("--until is before --since."))
+        if institutions:
+            run = platform_pull_institutions(platform=platform_obj)
+            self.stdout.write(
+                _(
+                    "Institutions: %(outcome)s, %(changed)d status changes, %(unknown)d unknown codes"
+                )
+                % {
+                    "outcome": run.get_outcome_display(),
+                    "changed": run.rows_stored,
+                    "unknown": run.unknown_codes,
+                }
+            )
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        failed = 0
+        for n, day in enumerate(days, start=1):
+            run = platform_pull_day(platform=platform_obj, day=day)
+            failed += run.outcome == SyncRun.Outcome.FAILED
+            width = 30
+            done = int(width * n / len(days))
+            bar = "█" * done + "·" * (width - done)
+            line = _(
+                "%(day)s %(outcome)s: %(stored)d stored, %(rejected)d rejected, %(unknown)d unknown codes"
+            ) % {
+                "day": day,
+                "outcome": run.get_outcome_display(),
+                "stored": run.rows_stored,
+                "rejected": run.rows_rejected,
+                "unknown": run.unknown_codes,
+            }
+            self.stdout.write(f"[{bar}] {n}/{len(days)} {line}")
+            if run.error:
+                self.stderr.write(f"    {run.error}")
+            sys.stdout.flush()
+        if failed:
+            raise CommandError(
+                _("%(n)d of %(total)d days failed.") % {"n": failed, "total": len(days)}
+            )

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncRun(models.Model):
+    """One pull of one platform: a day's statistics, or its institutions. The sync
+    log the officers read, and the record of what each pull stored or refused."""
+
+    class Kind(models.TextChoices):
+        UPLOADS = "upload_stats", _("Upload statistics")
+        INSTITUTIONS = "institutions", _("Institutions")
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCESS = "success", _("Stored")
+        SKIPPED = "skipped", _("Not newer than what is stored")
+        NO_DATA = "no_data", _("No statistics for the day")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Nightly schedule")
+        COMMAND = "command", _("Command")
+        PAGE = "page", _("Started from the portal")
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    day = models.DateField(_("day"), null=True, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    generated_at = models.DateTimeField(_("generated at (platform)"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    rows_stored = models.PositiveIntegerField(_("rows stored"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    unknown_codes = models.PositiveIntegerField(_("unknown institution codes"), default=0)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    error = models.TextField(_("error"), blank=True)
+    # Each rejected item with its reason: {"page": n, "item": i, "reason": "...", "data": {...}}.
+    rejections = models.JSONField(_("rejections"), default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["platform", "kind", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.kind} {self.day or ''} {self.outcome}"
+
+
+class PulledDay(models.Model):
+    """The `generated_at` of the figures stored for a platform's day: an older or
+    equal one never replaces them."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    generated_at = models.DateTimeField(_("generated at (platform)"))
+    run = models.ForeignKey(
+        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pulled day")
+        verbose_name_plural = _("pulled days")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "day"], name="pulled_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.day} {self.generated_at}"
+
+
+class UnknownUpload(models.Model):
+    """A row a platform sent for an institution code the registry does not know:
+    kept with its figures until an officer maps the code to an institution."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    org_code = models.CharField(_("institution code"), max_length=64)
+    table_code = models.CharField(_("table code"), max_length=64)
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"))
+    generated_at = models.DateTimeField(_("generated at (platform)"))
+    run = models.ForeignKey(
+        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("row of an unknown institution")
+        verbose_name_plural = _("rows of unknown institutions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "day", "org_code", "table_code"], name="unknown_upload_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "org_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.org_code} {self.table_code}: {self.records}"

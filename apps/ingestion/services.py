@@ -1,0 +1,214 @@
+"""Pulling a platform: one day's statistics, or its institutions, into the
+registry and the statistics, with a SyncRun recording what happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.institutions.models import Institution
+from apps.institutions.services import is_valid_org_code
+from apps.platforms.models import Connection, ConnectionStatus, Platform
+from apps.platforms.services import connection_set_status, is_valid_table_code
+from apps.uploads.services import UploadRow, uploads_replace_day
+
+from .models import PulledDay, SyncRun, UnknownUpload
+from .source import NoStatistics, PlatformSource, SourceError
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_upload_item(item) -> str | None:
+    """Why an /upload-stats item cannot be stored, or None if it can."""
+    if not isinstance(item, dict):
+        return _("not an object")
+    org, table = item.get("org_code"), item.get("table_code")
+    if not isinstance(org, str) or not is_valid_org_code(org):
+        return _("bad or missing org_code")
+    if not isinstance(table, str) or not is_valid_table_code(table):
+        return _("bad or missing table_code")
+    for name in ("records", "rejected"):
+        if name not in item:
+            return _("missing %(field)s") % {"field": name}
+        if not _count(item[name]):
+            return _("%(field)s is not a whole number of 0 or more") % {"field": name}
+    return None
+
+
+def _source(platform: Platform) -> PlatformSource:
+    if not platform.can_be_pulled:
+        raise SourceError(_("The platform has no statistics interface URL and token."))
+    return PlatformSource(platform.api_url, platform.api_token)
+
+
+def _finish(run: SyncRun, outcome: str, error: str = "") -> SyncRun:
+    run.outcome, run.error, run.finished_at = outcome, error, timezone.now()
+    run.save()
+    return run
+
+
+def platform_pull_day(
+    *, platform: Platform, day: dt.date, trigger: str = SyncRun.Trigger.COMMAND, user=None
+) -> SyncRun:
+    """Pull one day. The day's figures are replaced as a whole, all pages or
+    nothing, and only by a newer `generated_at`; bad items are refused with their
+    reason and the rest is stored; unknown institutions go to the review queue."""
+    run = SyncRun.objects.create(
+        platform=platform, kind=SyncRun.Kind.UPLOADS, day=day, trigger=trigger, started_by=user
+    )
+    try:
+        fetched = _source(platform).upload_stats(day)
+    except NoStatistics as exc:
+        return _finish(run, SyncRun.Outcome.NO_DATA, str(exc))
+    except SourceError as exc:
+        return _finish(run, SyncRun.Outcome.FAILED, str(exc))
+    run.generated_at, run.pages = fetched.generated_at, fetched.pages
+
+    known = dict(Institution.objects.values_list("org_code", "pk"))
+    rows: list[UploadRow] = []
+    unknown: list[UploadRow] = []
+    seen: set[tuple[str, str]] = set()
+    for page, index, item in fetched.items:
+        reason = check_upload_item(item)
+        if reason is None and (item["org_code"], item["table_code"]) in seen:
+            reason = _("the same institution and table twice")
+        if reason:
+            run.rejections.append(
+                {
+                    "page": page,
+                    "item": index,
+                    "reason": reason,
+                    "data": item if isinstance(item, dict) else repr(item),
+                }
+            )
+            continue
+        seen.add((item["org_code"], item["table_code"]))
+        row = UploadRow(
+            day, item["org_code"], item["table_code"], item["records"], item["rejected"]
+        )
+        (rows if row.org_code in known else unknown).append(row)
+    run.rows_rejected = len(run.rejections)
+    run.unknown_codes = len({r.org_code for r in unknown})
+
+    with transaction.atomic():
+        pulled = PulledDay.objects.select_for_update().filter(platform=platform, day=day).first()
+        if pulled is not None and pulled.generated_at >= fetched.generated_at:
+            return _finish(run, SyncRun.Outcome.SKIPPED)
+        uploads_replace_day(
+            platform=platform,
+            day=day,
+            rows=rows,
+            institution_ids={r.org_code: known[r.org_code] for r in rows},
+        )
+        UnknownUpload.objects.filter(platform=platform, day=day).delete()
+        UnknownUpload.objects.bulk_create(
+            UnknownUpload(
+                platform=platform,
+                day=day,
+                org_code=r.org_code,
+                table_code=r.table_code,
+                records=r.records,
+                rejected=r.rejected,
+                generated_at=fetched.generated_at,
+                run=run,
+            )
+            for r in unknown
+        )
+        PulledDay.objects.update_or_create(
+            platform=platform, day=day, defaults={"generated_at": fetched.generated_at, "run": run}
+        )
+        run.rows_stored = len(rows)
+        return _finish(run, SyncRun.Outcome.SUCCESS)
+
+
+def check_institution_item(item) -> str | None:
+    if not isinstance(item, dict):
+        return _("not an object")
+    if not isinstance(item.get("org_code"), str) or not is_valid_org_code(item["org_code"]):
+        return _("bad or missing org_code")
+    if item.get("status") not in ConnectionStatus.values:
+        return _("unknown status")
+    for name in ("connected_since", "front_server_last_seen"):
+        value = item.get(name)
+        if value is None:
+            continue
+        try:
+            (dt.date if name == "connected_since" else dt.datetime).fromisoformat(value)
+        except (TypeError, ValueError):
+            return _("bad %(field)s") % {"field": name}
+    return None
+
+
+def platform_pull_institutions(
+    *, platform: Platform, trigger: str = SyncRun.Trigger.COMMAND, user=None
+) -> SyncRun:
+    """Update connection statuses and heartbeats from /institutions; a status
+    enters the history only when it changed."""
+    run = SyncRun.objects.create(
+        platform=platform, kind=SyncRun.Kind.INSTITUTIONS, trigger=trigger, started_by=user
+    )
+    try:
+        fetched = _source(platform).institutions()
+    except SourceError as exc:
+        return _finish(run, SyncRun.Outcome.FAILED, str(exc))
+    run.generated_at, run.pages = fetched.generated_at, fetched.pages
+    institutions = {i.org_code: i for i in Institution.objects.all()}
+    last_change = {
+        c.institution_id: c
+        for c in Connection.objects.filter(platform=platform).prefetch_related("changes")
+    }
+    unknown = set()
+    changed = 0
+    with transaction.atomic():
+        for page, index, item in fetched.items:
+            reason = check_institution_item(item)
+            if reason:
+                run.rejections.append(
+                    {
+                        "page": page,
+                        "item": index,
+                        "reason": reason,
+                        "data": item if isinstance(item, dict) else repr(item),
+                    }
+                )
+                continue
+            institution = institutions.get(item["org_code"])
+            if institution is None:
+                unknown.add(item["org_code"])
+                continue
+            since = fetched.generated_at.astimezone(timezone.get_current_timezone()).date()
+            reported = item.get("connected_since")
+            connection = last_change.get(institution.pk)
+            latest = (
+                max((c.effective_date for c in connection.changes.all()), default=None)
+                if connection
+                else None
+            )
+            if item["status"] == ConnectionStatus.CONNECTED and reported:
+                reported_day = dt.date.fromisoformat(reported)
+                if latest is None or reported_day > latest:
+                    since = reported_day
+            heartbeat = item.get("front_server_last_seen")
+            if connection_set_status(
+                institution=institution,
+                platform=platform,
+                status=item["status"],
+                since=since,
+                source=_("pull %(run)d") % {"run": run.pk},
+                front_server_last_seen=dt.datetime.fromisoformat(heartbeat) if heartbeat else None,
+            ):
+                changed += 1
+        run.rows_stored = changed
+        run.rows_rejected = len(run.rejections)
+        run.unknown_codes = len(unknown)
+        if unknown:
+            run.rejections += [
+                {"reason": _("unknown institution"), "data": {"org_code": code}}
+                for code in sorted(unknown)
+            ]
+        return _finish(run, SyncRun.Outcome.SUCCESS)

@@ -1,0 +1,139 @@
+"""The platform's statistics interface (platform-api.md) over HTTP.
+
+Retries are urllib3's: on 429, 503, other 5xx and dropped connections, honouring
+`Retry-After` (capped), otherwise exponential backoff (capped), and a bounded total.
+The token travels in the Authorization header only; no message here contains it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+
+class SourceError(Exception):
+    """The platform could not be read; the message says why (in Chinese)."""
+
+
+class NoStatistics(SourceError):
+    """404: the platform has no statistics for that day."""
+
+
+class CappedRetry(Retry):
+    """A Retry-After longer than the cap waits only the cap: a night's pulls must end."""
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        if seconds is None:
+            return None
+        return min(seconds, settings.HIPWATCH_PULL["retry_after_max"])
+
+
+@dataclass
+class Fetched:
+    generated_at: dt.datetime
+    items: list[tuple[int, int, object]] = field(default_factory=list)  # (page, index, item)
+    pages: int = 0
+
+
+def _parse_time(text) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else None
+
+
+class PlatformSource:
+    def __init__(self, base_url: str, token: str):
+        conf = settings.HIPWATCH_PULL
+        retry = CappedRetry(
+            total=conf["retries"],
+            connect=conf["retries"],
+            read=conf["retries"],
+            status=conf["retries"],
+            backoff_factor=conf["backoff"],
+            backoff_max=conf["backoff_max"],
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (conf["connect_timeout"], conf["read_timeout"])
+
+    def _get(self, path: str, params: dict) -> dict:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SourceError(
+                _("The platform did not answer %(path)s: %(error)s")
+                % {"path": path, "error": type(exc).__name__}
+            ) from None
+        if response.status_code == 404:
+            raise NoStatistics(_("The platform has no statistics for this day (404)."))
+        if response.status_code == 401:
+            raise SourceError(_("The platform refused the token (401)."))
+        if response.status_code != 200:
+            raise SourceError(
+                _("The platform answered %(path)s with HTTP %(status)d.")
+                % {"path": path, "status": response.status_code}
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            raise SourceError(
+                _("The platform's answer to %(path)s is not JSON.") % {"path": path}
+            ) from None
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise SourceError(
+                _("The platform's answer to %(path)s has no item list.") % {"path": path}
+            )
+        if not isinstance(body.get("pages"), int) or body["pages"] < 0:
+            raise SourceError(
+                _("The platform's answer to %(path)s has no page count.") % {"path": path}
+            )
+        if _parse_time(body.get("generated_at")) is None:
+            raise SourceError(
+                _("The platform's answer to %(path)s has no valid generated_at.") % {"path": path}
+            )
+        return body
+
+    def _all_pages(self, path: str, params: dict) -> Fetched:
+        """Every page of one `generated_at`. If the platform republishes while we
+        page, start again (a bounded number of times): pages of two versions must
+        not be mixed."""
+        for _attempt in range(3):
+            first = self._get(path, {**params, "page": 1})
+            fetched = Fetched(_parse_time(first["generated_at"]), pages=max(first["pages"], 1))
+            fetched.items += [(1, i, item) for i, item in enumerate(first["items"])]
+            consistent = True
+            for page in range(2, first["pages"] + 1):
+                body = self._get(path, {**params, "page": page})
+                if _parse_time(body["generated_at"]) != fetched.generated_at:
+                    consistent = False
+                    break
+                fetched.items += [(page, i, item) for i, item in enumerate(body["items"])]
+            if consistent:
+                return fetched
+        raise SourceError(_("The platform kept republishing while it was being read."))
+
+    def upload_stats(self, day: dt.date) -> Fetched:
+        return self._all_pages("/upload-stats", {"date": day.isoformat()})
+
+    def institutions(self) -> Fetched:
+        return self._all_pages("/institutions", {})
