@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.bulletins.models import Bulletin
+from apps.bulletins.services import EDITABLE, default_title
 from apps.metrics.definitions import DEFAULT, Definitions
 from apps.metrics.periods import Period
 
@@ -134,6 +135,13 @@ class BulletinForm(forms.Form):
             ),
             "issue_date": timezone.localdate(),
         }
+
+    def document_values(self, *, period_label: str, platform) -> dict:
+        """The editable parts of the bulletin, as the services take them."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in EDITABLE if name != "title"}
+        values["title"] = data["title"] or default_title(period_label, platform)
+        return values
 
     def definition_fields(self):
         return [self[f"def_{name}"] for name in DEFINITION_FIELDS]

@@ -26,7 +26,6 @@ from apps.bulletins.services import (
     bulletin_delete,
     bulletin_publish,
     bulletin_update,
-    default_title,
 )
 from apps.bulletins.xlsx import bulletin_xlsx
 from apps.metrics.figures import data_span
@@ -114,15 +113,7 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
                     period_end=period_end,
                     period_label=period_label,
                     corrects=corrects,
-                    number=data["number"],
-                    title=data["title"] or default_title(period_label, platform),
-                    issuing_body=data["issuing_body"],
-                    recipients=data["recipients"],
-                    issue_date=data["issue_date"],
-                    opening=data["opening"],
-                    requirements=data["requirements"],
-                    contacts=data["contacts"],
-                    definitions=data["definitions"],
+                    **form.document_values(period_label=period_label, platform=platform),
                 )
             except BulletinRefused as refused:
                 for problem in refused.problems:
@@ -160,20 +151,13 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = BulletinForm(request.POST, creating=False, **choices)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 bulletin_update(
                     bulletin=bulletin,
                     user=request.user,
-                    number=data["number"],
-                    title=data["title"] or default_title(bulletin.period_label, bulletin.platform),
-                    issuing_body=data["issuing_body"],
-                    recipients=data["recipients"],
-                    issue_date=data["issue_date"],
-                    opening=data["opening"],
-                    requirements=data["requirements"],
-                    contacts=data["contacts"],
-                    definitions=data["definitions"],
+                    **form.document_values(
+                        period_label=bulletin.period_label, platform=bulletin.platform
+                    ),
                 )
             except BulletinRefused as refused:
                 for problem in refused.problems:
