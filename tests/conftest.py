@@ -35,6 +35,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def celery_in_process(monkeypatch):
+    """Tasks run in the calling process, as they do without REDIS_URL, even when the
+    suite runs against Redis (tests/ingestion/test_worker.py covers the broker)."""
+    from config.celery_app import app
+
+    # Under Django's namespace the CELERY_-prefixed key wins over the plain one.
+    monkeypatch.setitem(app.conf, "CELERY_TASK_ALWAYS_EAGER", True)
+    monkeypatch.setitem(app.conf, "CELERY_TASK_EAGER_PROPAGATES", True)
+
+
 def every_day(start, end):
     day = start
     while day <= end:
@@ -145,3 +156,6 @@ def make_bulletin(user, platform, number="信卫信息函〔2023〕4号", **extr
 @pytest.fixture
 def draft(officer, demo):
     return make_bulletin(officer, demo)
+
+
+from tests.simulated import platform_sim  # noqa: E402, F401  (a fixture for every test dir)
