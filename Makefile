@@ -36,11 +36,12 @@ lint: install
 # compile django.mo (committed, so `make run` needs no gettext). Needs gettext
 # (msgfmt, xgettext); fill every new msgstr before compiling.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=benchmarks
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.ingestion
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_tables2",
+    "django_celery_beat",
     "apps.core",
     "apps.regions",
     "apps.institutions",
@@ -124,6 +125,9 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# The schedule lives in the database (django-celery-beat), editable in the admin;
+# migration ingestion/0002 puts the nightly pull at 02:00 Asia/Shanghai.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Pulling the platforms' statistics interface (apps/ingestion).
 HIPWATCH_PULL = {
@@ -134,6 +138,8 @@ HIPWATCH_PULL = {
     "backoff_max": env.float("PULL_BACKOFF_MAX", default=120.0),
     "retry_after_max": env.float("PULL_RETRY_AFTER_MAX", default=300.0),
     "revisit_days": 7,  # a day may be revised for 7 days after it
+    # The home page expects last night's pull to be done by this hour (local time).
+    "night_over_hour": env.int("PULL_NIGHT_OVER_HOUR", default=6),
 }
 
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@
 
 from django.db.models import QuerySet
 
+from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
 from apps.institutions.models import Institution
 from apps.platforms.models import Connection, ConnectionChange, Platform
 from apps.regions.models import Region
@@ -52,3 +53,29 @@ def connection_changes_for(user: User) -> QuerySet[ConnectionChange]:
 
 def uploads_for(user: User) -> QuerySet[DailyUpload]:
     return DailyUpload.objects.filter(institution__in=institutions_for(user))
+
+
+def watches_ingestion(user: User) -> bool:
+    """The nightly pulls, their log and the review queue are the city officers'
+    (and superusers') business; county and hospital users see the figures only."""
+    return user.is_authenticated and (
+        _sees_everything(user) or (user.role == User.Role.CITY and user.region_id is not None)
+    )
+
+
+def sync_runs_for(user: User) -> QuerySet[SyncRun]:
+    return SyncRun.objects.all() if watches_ingestion(user) else SyncRun.objects.none()
+
+
+def backfills_for(user: User) -> QuerySet[Backfill]:
+    return Backfill.objects.all() if watches_ingestion(user) else Backfill.objects.none()
+
+
+def unknown_uploads_for(user: User) -> QuerySet[UnknownUpload]:
+    """Rows of codes the registry does not know belong to no region yet: the
+    officers who watch the pulls see them all."""
+    return UnknownUpload.objects.all() if watches_ingestion(user) else UnknownUpload.objects.none()
+
+
+def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:
+    return OrgCodeAlias.objects.filter(institution__in=institutions_for(user))

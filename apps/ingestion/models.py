@@ -9,7 +9,7 @@ class SyncRun(models.Model):
 
     class Kind(models.TextChoices):
         UPLOADS = "upload_stats", _("Upload statistics")
-        INSTITUTIONS = "institutions", _("Institutions")
+        INSTITUTIONS = "institutions", _("Institutions and connection statuses")
 
     class Outcome(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -49,6 +49,14 @@ class SyncRun(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    backfill = models.ForeignKey(
+        "Backfill",
+        verbose_name=_("backfill"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
     )
 
     class Meta:
@@ -114,3 +122,89 @@ class UnknownUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.org_code} {self.table_code}: {self.records}"
+
+
+class OrgCodeAlias(models.Model):
+    """A code a platform sends for an institution the registry knows under another
+    code: set by an officer resolving the review queue, used by every later pull."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    org_code = models.CharField(_("code sent by the platform"), max_length=64)
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("healthcare institution"),
+        on_delete=models.CASCADE,
+        related_name="aliases",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mapped by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("mapped at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("institution code alias")
+        verbose_name_plural = _("institution code aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "org_code"], name="org_code_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_code} → {self.institution}"
+
+
+class Backfill(models.Model):
+    """Pulling a range of days again, started from the platform page or with
+    `pull_platform`: its progress is what the page shows."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Some days failed")
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to"))
+    with_institutions = models.BooleanField(_("connection statuses too"), default=False)
+    trigger = models.CharField(
+        _("trigger"), max_length=16, choices=SyncRun.Trigger.choices, default=SyncRun.Trigger.PAGE
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
+    days_total = models.PositiveIntegerField(_("days"), default=0)
+    days_done = models.PositiveIntegerField(_("days pulled"), default=0)
+    days_failed = models.PositiveIntegerField(_("days failed"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("backfill")
+        verbose_name_plural = _("backfills")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.first_day}–{self.last_day} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.days_done / self.days_total) if self.days_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -4,6 +4,7 @@ registry and the statistics, with a SyncRun recording what happened."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +16,10 @@ from apps.platforms.models import Connection, ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, is_valid_table_code
 from apps.uploads.services import UploadRow, uploads_replace_day
 
-from .models import PulledDay, SyncRun, UnknownUpload
+from .models import Backfill, OrgCodeAlias, PulledDay, SyncRun, UnknownUpload
 from .source import NoStatistics, PlatformSource, SourceError
+
+logger = logging.getLogger(__name__)
 
 
 def _count(value) -> bool:
@@ -52,30 +55,70 @@ def _finish(run: SyncRun, outcome: str, error: str = "") -> SyncRun:
     return run
 
 
+def known_codes(platform: Platform) -> dict[str, int]:
+    """Institution id by the code a platform may send: the registry's codes and
+    the aliases officers set for this platform."""
+    known = dict(Institution.objects.values_list("org_code", "pk"))
+    known.update(
+        OrgCodeAlias.objects.filter(platform=platform).values_list("org_code", "institution_id")
+    )
+    return known
+
+
 def platform_pull_day(
-    *, platform: Platform, day: dt.date, trigger: str = SyncRun.Trigger.COMMAND, user=None
+    *,
+    platform: Platform,
+    day: dt.date,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    user=None,
+    backfill: Backfill | None = None,
 ) -> SyncRun:
     """Pull one day. The day's figures are replaced as a whole, all pages or
     nothing, and only by a newer `generated_at`; bad items are refused with their
     reason and the rest is stored; unknown institutions go to the review queue."""
     run = SyncRun.objects.create(
-        platform=platform, kind=SyncRun.Kind.UPLOADS, day=day, trigger=trigger, started_by=user
+        platform=platform,
+        kind=SyncRun.Kind.UPLOADS,
+        day=day,
+        trigger=trigger,
+        started_by=user,
+        backfill=backfill,
+    )
+    stored_version = (
+        PulledDay.objects.filter(platform=platform, day=day)
+        .values_list("generated_at", flat=True)
+        .first()
     )
     try:
-        fetched = _source(platform).upload_stats(day)
+        fetched = _source(platform).upload_stats(day, newer_than=stored_version)
     except NoStatistics as exc:
         return _finish(run, SyncRun.Outcome.NO_DATA, str(exc))
     except SourceError as exc:
         return _finish(run, SyncRun.Outcome.FAILED, str(exc))
     run.generated_at, run.pages = fetched.generated_at, fetched.pages
+    if fetched.stale:
+        return _finish(run, SyncRun.Outcome.SKIPPED)
+    try:
+        return _store_day(run, platform, day, fetched)
+    except Exception as exc:  # a bug or a database outage: the day is rolled back
+        logger.exception("storing %s %s failed", platform.code, day)
+        return _finish(run, SyncRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
 
-    known = dict(Institution.objects.values_list("org_code", "pk"))
+
+def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
+    known = known_codes(platform)
     rows: list[UploadRow] = []
     unknown: list[UploadRow] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple] = set()
     for page, index, item in fetched.items:
         reason = check_upload_item(item)
-        if reason is None and (item["org_code"], item["table_code"]) in seen:
+        # An alias and the registry's code name the same institution.
+        key = (
+            (known.get(item["org_code"], item["org_code"]), item["table_code"])
+            if not reason
+            else None
+        )
+        if reason is None and key in seen:
             reason = _("the same institution and table twice")
         if reason:
             run.rejections.append(
@@ -87,7 +130,7 @@ def platform_pull_day(
                 }
             )
             continue
-        seen.add((item["org_code"], item["table_code"]))
+        seen.add(key)
         row = UploadRow(
             day, item["org_code"], item["table_code"], item["records"], item["rejected"]
         )
@@ -145,19 +188,28 @@ def check_institution_item(item) -> str | None:
 
 
 def platform_pull_institutions(
-    *, platform: Platform, trigger: str = SyncRun.Trigger.COMMAND, user=None
+    *,
+    platform: Platform,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    user=None,
+    backfill: Backfill | None = None,
 ) -> SyncRun:
     """Update connection statuses and heartbeats from /institutions; a status
     enters the history only when it changed."""
     run = SyncRun.objects.create(
-        platform=platform, kind=SyncRun.Kind.INSTITUTIONS, trigger=trigger, started_by=user
+        platform=platform,
+        kind=SyncRun.Kind.INSTITUTIONS,
+        trigger=trigger,
+        started_by=user,
+        backfill=backfill,
     )
     try:
         fetched = _source(platform).institutions()
     except SourceError as exc:
         return _finish(run, SyncRun.Outcome.FAILED, str(exc))
     run.generated_at, run.pages = fetched.generated_at, fetched.pages
-    institutions = {i.org_code: i for i in Institution.objects.all()}
+    by_pk = {i.pk: i for i in Institution.objects.all()}
+    institutions = {code: by_pk[pk] for code, pk in known_codes(platform).items()}
     last_change = {
         c.institution_id: c
         for c in Connection.objects.filter(platform=platform).prefetch_related("changes")
@@ -212,3 +264,59 @@ def platform_pull_institutions(
                 for code in sorted(unknown)
             ]
         return _finish(run, SyncRun.Outcome.SUCCESS)
+
+
+def backfill_start(
+    *,
+    platform: Platform,
+    first_day: dt.date,
+    last_day: dt.date,
+    with_institutions: bool = False,
+    trigger: str = SyncRun.Trigger.PAGE,
+    user=None,
+) -> Backfill:
+    """Record a backfill and hand it to a worker (after the transaction commits)."""
+    if last_day < first_day:
+        raise ValueError("last_day before first_day")
+    backfill = Backfill.objects.create(
+        platform=platform,
+        first_day=first_day,
+        last_day=last_day,
+        with_institutions=with_institutions,
+        trigger=trigger,
+        days_total=(last_day - first_day).days + 1,
+        started_by=user,
+    )
+    if trigger == SyncRun.Trigger.PAGE:
+        from .tasks import run_backfill
+
+        transaction.on_commit(lambda: run_backfill.delay(backfill.pk))
+    return backfill
+
+
+def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
+    """Pull every day of a backfill in order, recording the progress after each
+    day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
+    backfill.state = Backfill.State.RUNNING
+    backfill.save(update_fields=["state"])
+    kwargs = {
+        "platform": backfill.platform,
+        "trigger": backfill.trigger,
+        "user": backfill.started_by,
+        "backfill": backfill,
+    }
+    if backfill.with_institutions:
+        run = platform_pull_institutions(**kwargs)
+        if on_run:
+            on_run(backfill, run)
+    for n in range(backfill.days_total):
+        run = platform_pull_day(day=backfill.first_day + dt.timedelta(days=n), **kwargs)
+        backfill.days_done += 1
+        backfill.days_failed += run.outcome == SyncRun.Outcome.FAILED
+        backfill.save(update_fields=["days_done", "days_failed"])
+        if on_run:
+            on_run(backfill, run)
+    backfill.state = Backfill.State.FAILED if backfill.days_failed else Backfill.State.DONE
+    backfill.finished_at = timezone.now()
+    backfill.save(update_fields=["state", "finished_at"])
+    return backfill

@@ -73,19 +73,16 @@ class Simulator:
         return None
 
     def upload_page(self, day: dt.date, page: int) -> dict:
-        items = [dict(item) for item in self.data.days.get(day, [])]
-        for n in range(self.faults.unknown):
-            items.append(
-                {
-                    "org_code": f"UNKNOWN{n:05d}",
-                    "table_code": "T_UNKNOWN",
-                    "records": 5,
-                    "rejected": 0,
-                }
-            )
+        items = self.data.days.get(day, [])
+        unknown = [
+            {"org_code": f"UNKNOWN{n:05d}", "table_code": "T_UNKNOWN", "records": 5, "rejected": 0}
+            for n in range(self.faults.unknown)
+        ]
         size = self.faults.page_size
-        pages = (len(items) + size - 1) // size
-        chunk = items[(page - 1) * size : page * size]
+        pages = (len(items) + len(unknown) + size - 1) // size
+        start, end = (page - 1) * size, page * size
+        chunk = [dict(item) for item in items[start:end]]
+        chunk += unknown[max(start - len(items), 0) : max(end - len(items), 0)]
         if page == 1:
             chunk += [
                 {"org_code": "41150000001", "table_code": "T1", "records": -3, "rejected": 0},

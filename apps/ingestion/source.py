@@ -40,6 +40,7 @@ class Fetched:
     generated_at: dt.datetime
     items: list[tuple[int, int, object]] = field(default_factory=list)  # (page, index, item)
     pages: int = 0
+    stale: bool = False  # not newer than what is stored: the other pages were not read
 
 
 def _parse_time(text) -> dt.datetime | None:
@@ -113,13 +114,17 @@ class PlatformSource:
             )
         return body
 
-    def _all_pages(self, path: str, params: dict) -> Fetched:
+    def _all_pages(self, path: str, params: dict, newer_than=None) -> Fetched:
         """Every page of one `generated_at`. If the platform republishes while we
         page, start again (a bounded number of times): pages of two versions must
-        not be mixed."""
+        not be mixed. With `newer_than`, a version that is not newer stops after
+        its first page (`Fetched.stale`): nothing to store, nothing more to read."""
         for _attempt in range(3):
             first = self._get(path, {**params, "page": 1})
             fetched = Fetched(_parse_time(first["generated_at"]), pages=max(first["pages"], 1))
+            if newer_than is not None and fetched.generated_at <= newer_than:
+                fetched.stale = True
+                return fetched
             fetched.items += [(1, i, item) for i, item in enumerate(first["items"])]
             consistent = True
             for page in range(2, first["pages"] + 1):
@@ -132,8 +137,8 @@ class PlatformSource:
                 return fetched
         raise SourceError(_("The platform kept republishing while it was being read."))
 
-    def upload_stats(self, day: dt.date) -> Fetched:
-        return self._all_pages("/upload-stats", {"date": day.isoformat()})
+    def upload_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
+        return self._all_pages("/upload-stats", {"date": day.isoformat()}, newer_than)
 
     def institutions(self) -> Fetched:
         return self._all_pages("/institutions", {})

@@ -4,8 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.calendar import month_end, month_start
@@ -129,7 +128,7 @@ def uploads_store(
             platform=platform, institution_id__in=ids, day__gte=min(days), day__lte=max(days)
         ).values_list("institution_id", "table_code", "day", "records", "rejected")
     }
-    to_write: list[DailyUpload] = []
+    to_write: list[tuple] = []
     touched: set[tuple[int, dt.date]] = set()
     for r in rows:
         inst = institution_ids[r.org_code]
@@ -142,23 +141,8 @@ def uploads_store(
         else:
             result.updated += 1
         touched.add((inst, r.day))
-        to_write.append(
-            DailyUpload(
-                platform=platform,
-                institution_id=inst,
-                table_code=r.table_code,
-                day=r.day,
-                records=r.records,
-                rejected=r.rejected,
-            )
-        )
-    DailyUpload.objects.bulk_create(
-        to_write,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["platform", "institution", "table_code", "day"],
-        update_fields=["records", "rejected"],
-    )
+        to_write.append((inst, r.table_code, r.day, r.records, r.rejected))
+    _write_daily_rows(platform, to_write)
     totals_refresh(platform=platform, keys=touched)
     return result
 
@@ -180,61 +164,98 @@ def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:
     return grouped
 
 
+def _chunks(ids: list[int], size: int = 5000):
+    for n in range(0, len(ids), size):
+        yield ids[n : n + size]
+
+
 def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    totals = []
-    for day, insts in _by_date(keys).items():
-        DailyTotal.objects.filter(platform=platform, day=day, institution_id__in=insts).delete()
-        sums = (
-            DailyUpload.objects.filter(platform=platform, day=day, institution_id__in=insts)
-            .values("institution_id")
-            .annotate(
-                total_records=Sum("records"),
-                total_rejected=Sum("rejected"),
-                tables=Count("table_code", filter=Q(records__gt=0)),
-            )
-        )
-        totals += [
-            DailyTotal(
-                platform=platform,
-                institution_id=s["institution_id"],
-                day=day,
-                records=s["total_records"],
-                rejected=s["total_rejected"],
-                tables=s["tables"],
-            )
-            for s in sums
-        ]
-    DailyTotal.objects.bulk_create(totals, batch_size=BATCH)
+    """Rebuilt in the database (INSERT … SELECT): no row travels through Python."""
+    daily, totals = DailyUpload._meta.db_table, DailyTotal._meta.db_table
+    with connection.cursor() as cursor:
+        for day, insts in _by_date(keys).items():
+            for ids in _chunks(sorted(insts)):
+                DailyTotal.objects.filter(
+                    platform=platform, day=day, institution_id__in=ids
+                ).delete()
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    f"INSERT INTO {totals} "
+                    "(platform_id, institution_id, day, records, rejected, tables) "
+                    "SELECT platform_id, institution_id, day, SUM(records), SUM(rejected), "
+                    "SUM(CASE WHEN records > 0 THEN 1 ELSE 0 END) "
+                    f"FROM {daily} WHERE platform_id = %s AND day = %s "
+                    f"AND institution_id IN ({marks}) "
+                    "GROUP BY platform_id, institution_id, day",
+                    [platform.pk, day, *ids],
+                )
 
 
 def _monthly_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    totals = []
-    for month, insts in _by_date(keys).items():
-        MonthlyTableTotal.objects.filter(
-            platform=platform, month=month, institution_id__in=insts
-        ).delete()
-        sums = (
-            DailyUpload.objects.filter(
-                platform=platform,
-                institution_id__in=insts,
-                day__gte=month,
-                day__lte=month_end(month),
-            )
-            .values("institution_id", "table_code")
-            .annotate(total_records=Sum("records"), total_rejected=Sum("rejected"))
+    daily, totals = DailyUpload._meta.db_table, MonthlyTableTotal._meta.db_table
+    with connection.cursor() as cursor:
+        for month, insts in _by_date(keys).items():
+            for ids in _chunks(sorted(insts)):
+                MonthlyTableTotal.objects.filter(
+                    platform=platform, month=month, institution_id__in=ids
+                ).delete()
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    f"INSERT INTO {totals} "
+                    "(platform_id, institution_id, table_code, month, records, rejected) "
+                    "SELECT platform_id, institution_id, table_code, %s, SUM(records), "
+                    "SUM(rejected) "
+                    f"FROM {daily} WHERE platform_id = %s AND day >= %s AND day <= %s "
+                    f"AND institution_id IN ({marks}) "
+                    "GROUP BY platform_id, institution_id, table_code",
+                    [month, platform.pk, month, month_end(month), *ids],
+                )
+
+
+def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
+    """Insert or update (institution id, table code, day, records, rejected) rows.
+    On PostgreSQL through COPY into a staging table and one INSERT … ON CONFLICT;
+    elsewhere through bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        DailyUpload.objects.bulk_create(
+            [
+                DailyUpload(
+                    platform=platform,
+                    institution_id=inst,
+                    table_code=code,
+                    day=day,
+                    records=records,
+                    rejected=rejected,
+                )
+                for inst, code, day, records, rejected in rows
+            ],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["platform", "institution", "table_code", "day"],
+            update_fields=["records", "rejected"],
         )
-        totals += [
-            MonthlyTableTotal(
-                platform=platform,
-                institution_id=s["institution_id"],
-                table_code=s["table_code"],
-                month=month,
-                records=s["total_records"],
-                rejected=s["total_rejected"],
-            )
-            for s in sums
-        ]
-    MonthlyTableTotal.objects.bulk_create(totals, batch_size=BATCH)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hipwatch_upload_stage "
+            "(institution_id bigint, table_code varchar(64), day date, "
+            "records bigint, rejected bigint) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy("COPY hipwatch_upload_stage FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {DailyUpload._meta.db_table} "
+            "(platform_id, institution_id, table_code, day, records, rejected) "
+            "SELECT %s, institution_id, table_code, day, records, rejected "
+            "FROM hipwatch_upload_stage "
+            "ON CONFLICT (platform_id, institution_id, table_code, day) "
+            "DO UPDATE SET records = EXCLUDED.records, rejected = EXCLUDED.rejected",
+            [platform.pk],
+        )
+        cursor.execute("DELETE FROM hipwatch_upload_stage")
 
 
 @transaction.atomic
@@ -253,31 +274,18 @@ def uploads_replace_day(
     }
     new = {(institution_ids[r.org_code], r.table_code): (r.records, r.rejected) for r in rows}
     gone = old.keys() - new.keys()
+    gone_tables: dict[int, list[str]] = defaultdict(list)
     for inst, code in gone:
+        gone_tables[inst].append(code)
+    for inst, codes in gone_tables.items():
         DailyUpload.objects.filter(
-            platform=platform, day=day, institution_id=inst, table_code=code
+            platform=platform, day=day, institution_id=inst, table_code__in=codes
         ).delete()
     changed = [key for key, value in new.items() if old.get(key) != value]
     result.created = sum(1 for key in changed if key not in old)
     result.updated = len(changed) - result.created
     result.unchanged = len(new) - len(changed)
-    DailyUpload.objects.bulk_create(
-        [
-            DailyUpload(
-                platform=platform,
-                institution_id=inst,
-                table_code=code,
-                day=day,
-                records=new[(inst, code)][0],
-                rejected=new[(inst, code)][1],
-            )
-            for inst, code in changed
-        ],
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["platform", "institution", "table_code", "day"],
-        update_fields=["records", "rejected"],
-    )
+    _write_daily_rows(platform, [(inst, code, day, *new[(inst, code)]) for inst, code in changed])
     result.deleted = len(gone)
     totals_refresh(platform=platform, keys={(inst, day) for inst, _code in (*gone, *changed)})
     return result

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import assessment, bulletin_views, views
+from . import assessment, bulletin_views, sync_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -24,4 +24,13 @@ urlpatterns = [
     path("bulletins/<int:pk>/pdf/", bulletin_views.bulletin_pdf_view, name="bulletin-pdf"),
     path("bulletins/<int:pk>/xlsx/", bulletin_views.bulletin_xlsx_view, name="bulletin-xlsx"),
     path("bulletins/<int:pk>/json/", bulletin_views.bulletin_json_view, name="bulletin-json"),
+    path("sync/", sync_views.sync_log, name="sync-log"),
+    path("sync/runs/<int:pk>/", sync_views.sync_run_detail, name="sync-run"),
+    path("sync/unknown/", sync_views.review_queue, name="review-queue"),
+    path(
+        "sync/unknown/<str:platform_code>/<str:org_code>/",
+        sync_views.review_code,
+        name="review-code",
+    ),
+    path("sync/platforms/<str:code>/", sync_views.platform_sync, name="platform-sync"),
 ]

@@ -14,8 +14,10 @@ from apps.accounts.scoping import (
     connection_changes_for,
     connections_for,
     institutions_for,
+    platforms_for,
     regions_for,
 )
+from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
     Tier,
     institution_days,
@@ -92,6 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "region": region,
             "regions": regions,
             "breakdown": region_breakdown(figures, parent, children) if children else [],
+            "problems": night_problems(platforms_for(user)),
         },
     )
 

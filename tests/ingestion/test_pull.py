@@ -4,115 +4,13 @@ fault: afterwards the stored figures equal the simulator's truth."""
 import datetime as dt
 import time
 
-import pytest
-
 from apps.ingestion.models import PulledDay, SyncRun, UnknownUpload
 from apps.ingestion.services import platform_pull_day, platform_pull_institutions
-from apps.ingestion.simulator import Faults, Simulator, SimulatorData
+from apps.ingestion.simulator import Faults
 from apps.platforms.models import Connection
-from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+from apps.uploads.models import DailyUpload
 from tests.conftest import connect
-
-DAY = dt.date(2023, 6, 30)
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(settings):
-    settings.HIPWATCH_PULL = {
-        **settings.HIPWATCH_PULL,
-        "retries": 4,
-        "backoff": 0.01,
-        "backoff_max": 0.05,
-        "retry_after_max": 2,
-        "read_timeout": 5,
-    }
-
-
-def truth():
-    return SimulatorData(
-        institutions=[
-            {
-                "org_code": "41150000001",
-                "name": "信阳市中心医院",
-                "status": "connected",
-                "connected_since": "2022-11-03",
-                "front_server_last_seen": "2023-06-30T23:58:12+08:00",
-            },
-            {
-                "org_code": "41152600001",
-                "name": "潢川县人民医院",
-                "status": "integrating",
-                "connected_since": None,
-                "front_server_last_seen": None,
-            },
-            {
-                "org_code": "99999999999",
-                "name": "未登记医院",
-                "status": "connected",
-                "connected_since": None,
-                "front_server_last_seen": None,
-            },
-        ],
-        days={
-            DAY: [
-                {"org_code": "41150000001", "table_code": "T1", "records": 1234, "rejected": 5},
-                {"org_code": "41150000001", "table_code": "T2", "records": 10, "rejected": 0},
-                {"org_code": "41150000001", "table_code": "X_NEW", "records": 7, "rejected": 1},
-                {"org_code": "41152600001", "table_code": "T1", "records": 99, "rejected": 0},
-                {"org_code": "41152200001", "table_code": "T3", "records": 3, "rejected": 2},
-            ]
-        },
-    )
-
-
-@pytest.fixture
-def platform_sim(city):
-    """The city platform pointed at a fresh simulator; returns (platform, simulator)."""
-    sims = []
-
-    def make(faults=None, data=None):
-        sim = Simulator(data or truth(), faults or Faults(page_size=2, retry_after=0), token="tok")
-        city.platform.api_url = sim.start()
-        city.platform.api_token = "tok"
-        city.platform.save()
-        sims.append(sim)
-        return city.platform, sim
-
-    yield make
-    for sim in sims:
-        sim.stop()
-
-
-def stored(platform, day=DAY):
-    return sorted(
-        (u.institution.org_code, u.table_code, u.records, u.rejected)
-        for u in DailyUpload.objects.filter(platform=platform, day=day).select_related(
-            "institution"
-        )
-    )
-
-
-def expected(sim, day=DAY):
-    return sorted(
-        (i["org_code"], i["table_code"], i["records"], i["rejected"]) for i in sim.data.days[day]
-    )
-
-
-def assert_rollups_match(platform):
-    for total in DailyTotal.objects.filter(platform=platform):
-        rows = DailyUpload.objects.filter(
-            platform=platform, institution=total.institution, day=total.day
-        )
-        assert total.records == sum(r.records for r in rows)
-    for month in MonthlyTableTotal.objects.filter(platform=platform):
-        rows = DailyUpload.objects.filter(
-            platform=platform,
-            institution=month.institution,
-            table_code=month.table_code,
-            day__year=month.month.year,
-            day__month=month.month.month,
-        )
-        assert month.records == sum(r.records for r in rows)
+from tests.simulated import DAY, assert_rollups_match, expected, stored
 
 
 def test_a_day_is_stored_as_the_platform_has_it(platform_sim):
@@ -128,8 +26,10 @@ def test_a_day_is_stored_as_the_platform_has_it(platform_sim):
 def test_pulling_twice_adds_nothing(platform_sim):
     platform, sim = platform_sim()
     platform_pull_day(platform=platform, day=DAY)
+    before = sim.requests
     again = platform_pull_day(platform=platform, day=DAY)
     assert again.outcome == SyncRun.Outcome.SKIPPED
+    assert sim.requests == before + 1  # the first page said "not newer": no more read
     assert stored(platform) == expected(sim)
 
 

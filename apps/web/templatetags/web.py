@@ -44,3 +44,25 @@ def nav_query(context):
 def grouped(value):
     """12345 → 12,345 (the separator the bulletins use), as the list's columns."""
     return f"{value:,}" if isinstance(value, int) else value
+
+
+@register.filter
+def watches_ingestion(user) -> bool:
+    """Whether the user sees the sync pages (the navbar's link)."""
+    from apps.accounts.scoping import watches_ingestion as watches
+
+    return watches(user)
+
+
+OUTCOME_CLASSES = {
+    "success": "text-bg-success",
+    "skipped": "text-bg-secondary",
+    "no_data": "text-bg-warning",
+    "failed": "text-bg-danger",
+    "running": "text-bg-info",
+}
+
+
+@register.filter
+def outcome_class(outcome: str) -> str:
+    return OUTCOME_CLASSES.get(outcome, "text-bg-light")

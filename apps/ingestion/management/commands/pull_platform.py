@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.commands import TranslatedCommand
 from apps.ingestion.models import SyncRun
-from apps.ingestion.services import platform_pull_day, platform_pull_institutions
+from apps.ingestion.services import backfill_run, backfill_start
 from apps.platforms.management.commands._args import date_arg, platform_arg
 
 
@@ -36,8 +36,22 @@ class Command(TranslatedCommand):
         last = date_arg(date or until) if (date or until) else first
         if last < first:
             raise CommandError(_("--until is before --since."))
-        if institutions:
-            run = platform_pull_institutions(platform=platform_obj)
+        backfill = backfill_start(
+            platform=platform_obj,
+            first_day=first,
+            last_day=last,
+            with_institutions=institutions,
+            trigger=SyncRun.Trigger.COMMAND,
+        )
+        backfill_run(backfill, on_run=self.report)
+        if backfill.days_failed:
+            raise CommandError(
+                _("%(n)d of %(total)d days failed.")
+                % {"n": backfill.days_failed, "total": backfill.days_total}
+            )
+
+    def report(self, backfill, run):
+        if run.kind == SyncRun.Kind.INSTITUTIONS:
             self.stdout.write(
                 _(
                     "Institutions: %(outcome)s, %(changed)d status changes, %(unknown)d unknown codes"
@@ -48,28 +62,20 @@ class Command(TranslatedCommand):
                     "unknown": run.unknown_codes,
                 }
             )
-        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        failed = 0
-        for n, day in enumerate(days, start=1):
-            run = platform_pull_day(platform=platform_obj, day=day)
-            failed += run.outcome == SyncRun.Outcome.FAILED
+        else:
             width = 30
-            done = int(width * n / len(days))
+            done = int(width * backfill.days_done / backfill.days_total)
             bar = "█" * done + "·" * (width - done)
             line = _(
                 "%(day)s %(outcome)s: %(stored)d stored, %(rejected)d rejected, %(unknown)d unknown codes"
             ) % {
-                "day": day,
+                "day": run.day,
                 "outcome": run.get_outcome_display(),
                 "stored": run.rows_stored,
                 "rejected": run.rows_rejected,
                 "unknown": run.unknown_codes,
             }
-            self.stdout.write(f"[{bar}] {n}/{len(days)} {line}")
-            if run.error:
-                self.stderr.write(f"    {run.error}")
-            sys.stdout.flush()
-        if failed:
-            raise CommandError(
-                _("%(n)d of %(total)d days failed.") % {"n": failed, "total": len(days)}
-            )
+            self.stdout.write(f"[{bar}] {backfill.days_done}/{backfill.days_total} {line}")
+        if run.error:
+            self.stderr.write(f"    {run.error}")
+        sys.stdout.flush()

@@ -1,0 +1,86 @@
+"""Forms of the sync pages: a backfill, and resolving an unknown code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.institutions.models import Institution
+from apps.regions.models import Region
+
+MAX_BACKFILL_DAYS = 366
+
+
+class BackfillForm(forms.Form):
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    with_institutions = forms.BooleanField(label=_("Connection statuses too"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last:
+            if last < first:
+                raise forms.ValidationError(_("The last day is before the first."))
+            if last >= timezone.localdate():
+                raise forms.ValidationError(_("A platform has statistics up to yesterday."))
+            if (last - first).days + 1 > MAX_BACKFILL_DAYS:
+                raise forms.ValidationError(
+                    _("At most %(n)d days at once.") % {"n": MAX_BACKFILL_DAYS}
+                )
+        return data
+
+    @classmethod
+    def initial_range(cls) -> dict:
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        return {"first_day": yesterday - dt.timedelta(days=7), "last_day": yesterday}
+
+
+SELECT = {"class": "form-select form-select-sm"}
+
+
+class MapCodeForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("Healthcare institution"),
+        queryset=Institution.objects.none(),
+        to_field_name="org_code",
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions.select_related("region").order_by(
+            "region__path", "name"
+        )
+        self.fields["institution"].label_from_instance = lambda i: (
+            f"{i.region_label} · {i.name}（{i.org_code}）"
+        )
+
+
+class RegisterCodeForm(forms.Form):
+    name = forms.CharField(
+        label=_("Institution name"),
+        max_length=128,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    region = forms.ModelChoiceField(
+        label=_("Supervising region"),
+        queryset=Region.objects.none(),
+        to_field_name="code",
+        widget=forms.Select(attrs=SELECT),
+    )
+    category = forms.ChoiceField(
+        label=_("Institution category"),
+        choices=Institution.Category.choices,
+        widget=forms.Select(attrs=SELECT),
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"), choices=Institution.Grade.choices, widget=forms.Select(attrs=SELECT)
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions.order_by("path")

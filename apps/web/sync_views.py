@@ -1,0 +1,219 @@
+"""The nightly pulls as city officers see them: the sync log, a platform's runs
+and backfills, one run's rejected items, and the review queue of unknown codes.
+Every queryset comes from a scoping function; county and hospital users get 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from apps.accounts.scoping import (
+    backfills_for,
+    institutions_for,
+    platforms_for,
+    regions_for,
+    sync_runs_for,
+    unknown_uploads_for,
+    watches_ingestion,
+)
+from apps.ingestion.health import last_night, night_problems
+from apps.ingestion.models import SyncRun
+from apps.ingestion.review import (
+    ResolveRefused,
+    unknown_code_map,
+    unknown_code_register,
+    waiting_codes,
+)
+from apps.ingestion.services import backfill_start
+from apps.platforms.models import Platform
+
+from .sync_forms import BackfillForm, MapCodeForm, RegisterCodeForm
+
+NIGHTS = 8
+
+
+def _officer(request: HttpRequest) -> None:
+    if not watches_ingestion(request.user):
+        raise Http404(_("Page not found."))
+
+
+def _platforms(user) -> list[Platform]:
+    return sorted(platforms_for(user), key=lambda p: (p.level != Platform.Level.CITY, p.code))
+
+
+@login_required
+def sync_log(request: HttpRequest) -> HttpResponse:
+    """The last nights per platform: for each day, the latest pull and what it did."""
+    _officer(request)
+    platforms = _platforms(request.user)
+    newest = last_night()
+    days = [newest - dt.timedelta(days=n) for n in range(NIGHTS)]
+    runs = sync_runs_for(request.user).filter(
+        kind=SyncRun.Kind.UPLOADS, day__gte=days[-1], day__lte=days[0]
+    )
+    latest: dict[tuple[int, dt.date], SyncRun] = {}
+    for run in runs.order_by("started_at", "id"):
+        latest[(run.platform_id, run.day)] = run
+    statuses = {
+        p.pk: sync_runs_for(request.user)
+        .filter(platform=p, kind=SyncRun.Kind.INSTITUTIONS)
+        .order_by("-started_at", "-id")
+        .first()
+        for p in platforms
+    }
+    boards = [
+        {
+            "platform": p,
+            "nights": [(day, latest.get((p.pk, day))) for day in days],
+            "statuses": statuses.get(p.pk),
+        }
+        for p in platforms
+    ]
+    failed = (
+        sync_runs_for(request.user)
+        .filter(outcome=SyncRun.Outcome.FAILED)
+        .select_related("platform")[:20]
+    )
+    return render(
+        request,
+        "web/sync_log.html",
+        {
+            "boards": boards,
+            "failed": failed,
+            "problems": night_problems(platforms),
+            "waiting": len(waiting_codes(unknown_uploads_for(request.user))),
+        },
+    )
+
+
+@login_required
+def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
+    """One platform: its interface, its runs, and backfills with their progress."""
+    _officer(request)
+    platform = get_object_or_404(platforms_for(request.user), code=code)
+    if request.method == "POST":
+        form = BackfillForm(request.POST)
+        if not platform.can_be_pulled:
+            form.add_error(None, _("The platform has no statistics interface URL and token."))
+        if form.is_valid():
+            backfill_start(
+                platform=platform,
+                first_day=form.cleaned_data["first_day"],
+                last_day=form.cleaned_data["last_day"],
+                with_institutions=form.cleaned_data["with_institutions"],
+                user=request.user,
+            )
+            messages.success(request, _("The backfill has been handed to a worker."))
+            return redirect("platform-sync", code=platform.code)
+    else:
+        form = BackfillForm(initial=BackfillForm.initial_range())
+    backfills = list(backfills_for(request.user).filter(platform=platform)[:10])
+    runs = Paginator(
+        sync_runs_for(request.user).filter(platform=platform).select_related("started_by"), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/platform_sync.html",
+        {
+            "platform": platform,
+            "form": form,
+            "backfills": backfills,
+            "in_progress": any(not b.finished for b in backfills),
+            "runs": runs,
+        },
+    )
+
+
+@login_required
+def sync_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _officer(request)
+    run = get_object_or_404(sync_runs_for(request.user).select_related("platform"), pk=pk)
+    return render(request, "web/sync_run.html", {"run": run})
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _officer(request)
+    platforms = {p.pk: p for p in platforms_for(request.user)}
+    lines = [
+        (platforms[w.platform_id], w)
+        for w in waiting_codes(unknown_uploads_for(request.user))
+        if w.platform_id in platforms
+    ]
+    return render(request, "web/review_queue.html", {"lines": lines})
+
+
+@login_required
+def review_code(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
+    """One unknown code: its waiting rows, and the two ways to resolve it."""
+    _officer(request)
+    platform = get_object_or_404(platforms_for(request.user), code=platform_code)
+    rows = unknown_uploads_for(request.user).filter(platform=platform, org_code=org_code)
+    if not rows.exists():
+        raise Http404(_("No rows wait for this code."))
+    institutions, regions = institutions_for(request.user), regions_for(request.user)
+    map_form = MapCodeForm(institutions=institutions)
+    register_form = RegisterCodeForm(regions=regions)
+    problems: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "map":
+                map_form = MapCodeForm(request.POST, institutions=institutions)
+                if map_form.is_valid():
+                    institution = map_form.cleaned_data["institution"]
+                    n = unknown_code_map(
+                        platform=platform,
+                        org_code=org_code,
+                        institution=institution,
+                        user=request.user,
+                    )
+                    messages.success(
+                        request,
+                        _("%(code)s is now %(name)s: %(n)d rows stored.")
+                        % {"code": org_code, "name": institution.name, "n": n},
+                    )
+                    return redirect("review-queue")
+            elif action == "register":
+                register_form = RegisterCodeForm(request.POST, regions=regions)
+                if register_form.is_valid():
+                    institution = unknown_code_register(
+                        platform=platform,
+                        org_code=org_code,
+                        user=request.user,
+                        **register_form.cleaned_data,
+                    )
+                    messages.success(
+                        request,
+                        _("%(name)s registered under %(code)s; its rows are stored.")
+                        % {"code": org_code, "name": institution.name},
+                    )
+                    return redirect(
+                        reverse("institution-detail", args=[institution.org_code])
+                        + f"?platform={platform.code}"
+                    )
+            else:
+                problems.append(_("Choose how to resolve the code."))
+        except ResolveRefused as refused:
+            problems = refused.problems
+    ordered = rows.order_by("day", "table_code")
+    return render(
+        request,
+        "web/review_code.html",
+        {
+            "platform": platform,
+            "org_code": org_code,
+            "rows": Paginator(ordered, 100).get_page(request.GET.get("page")),
+            "summary": waiting_codes(rows)[0],
+            "map_form": map_form,
+            "register_form": register_form,
+            "problems": problems,
+        },
+    )

@@ -1,0 +1,15 @@
+"""Quick retries for the pull tests: the simulator's faults are retried at once."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(settings):
+    settings.HIPWATCH_PULL = {
+        **settings.HIPWATCH_PULL,
+        "retries": 4,
+        "backoff": 0.01,
+        "backoff_max": 0.05,
+        "retry_after_max": 2,
+        "read_timeout": 5,
+    }

@@ -1,0 +1,126 @@
+"""A real Celery worker process takes a pull task from Redis and stores the rows.
+Runs where CI runs it: against the local Redis and PostgreSQL (a worker process
+cannot share the in-memory SQLite database of the SQLite run)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from apps.ingestion.models import Backfill, SyncRun
+from apps.ingestion.simulator import Faults, Simulator
+from apps.ingestion.tasks import pull_platform_day
+from config.celery_app import app as celery_app
+from tests.processes import database_url, needs_database_server
+from tests.simulated import DAY, expected, stored, truth
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)"),
+    needs_database_server,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def start_worker(queue):
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process
+
+
+def stop_worker(process):
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    # On failure, pytest shows what the worker said.
+    print(output)
+
+
+@pytest.fixture
+def worker():
+    """A worker process on a queue of its own, on the test database."""
+    queue = f"test-{uuid.uuid4().hex}"
+    process = start_worker(queue)
+    yield queue
+    stop_worker(process)
+
+
+@pytest.fixture
+def default_worker():
+    """A worker on the default queue (what the portal's pages send to), emptied
+    first: Redis database 15 belongs to the tests."""
+    celery_app.control.purge()
+    process = start_worker("celery")
+    yield
+    stop_worker(process)
+
+
+def test_a_worker_process_takes_a_pull_from_redis_and_stores_it(city, worker):
+    sim = Simulator(truth(), Faults(page_size=2, retry_after=0, throttle=1), token="tok")
+    try:
+        city.platform.api_url = sim.start()
+        city.platform.api_token = "tok"
+        city.platform.save()
+        result = pull_platform_day.apply_async(
+            args=[city.platform.pk, DAY.isoformat(), SyncRun.Trigger.COMMAND], queue=worker
+        )
+        run_id = result.get(timeout=120)
+    finally:
+        sim.stop()
+    run = SyncRun.objects.get(pk=run_id)
+    assert run.outcome == SyncRun.Outcome.SUCCESS, run.error
+    assert run.pages == 3
+    assert stored(city.platform) == expected(sim)
+    assert sim.requests >= 4  # the 429 was retried, by the worker
+
+
+def test_a_backfill_started_from_the_page_runs_on_a_worker(
+    client, users, platform_sim, default_worker
+):
+    platform, sim = platform_sim(Faults(page_size=2, retry_after=0))
+    client.force_login(users.alice)
+    url = reverse("platform-sync", args=[platform.code])
+    response = client.post(url, {"first_day": "2023-06-29", "last_day": "2023-06-30"})
+    assert response.status_code == 302
+    backfill = Backfill.objects.get()
+    for _ in range(600):
+        backfill.refresh_from_db()
+        if backfill.finished:
+            break
+        time.sleep(0.1)
+    assert (backfill.state, backfill.days_done, backfill.days_total) == ("done", 2, 2)
+    assert stored(platform) == expected(sim)
+    page = client.get(url).content.decode()
+    assert "100%" in page
