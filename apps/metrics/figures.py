@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -124,6 +124,10 @@ class Summary:
     severely_missing: int
     continuity_good: int
     continuity_interrupted: int
+    # Scope-level figures for dashboards (docs/glossary.md): the accepted records of
+    # every institution, and the mean completeness of the connected ones that have one.
+    records: int = 0
+    mean_completeness: Decimal | None = None
 
     @property
     def joined(self) -> int:
@@ -160,10 +164,26 @@ class PeriodFigures:
             continuity_interrupted=sum(
                 1 for r in self.rows if r.continuity == Continuity.INTERRUPTED
             ),
+            records=sum(r.records for r in self.rows),
+            mean_completeness=_mean(
+                [
+                    r.completeness
+                    for r in self.rows
+                    if r.connection_status == ConnectionStatus.CONNECTED
+                    and r.completeness is not None
+                ]
+            ),
         )
 
     def by_org_code(self) -> dict[str, InstitutionFigures]:
         return {r.org_code: r for r in self.rows}
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    """Arithmetic mean, one decimal, half up; None for no values."""
+    if not values:
+        return None
+    return (sum(values) / len(values)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
 def edition_in_force(
@@ -564,3 +584,61 @@ def data_span(
         qs = qs.filter(institution__in=institutions)
     span = qs.aggregate(first=Min("day"), last=Max("day"))
     return span["first"], span["last"]
+
+
+@dataclass
+class Standing:
+    """Where one institution stands among the institutions its city commission
+    assesses: rank by score overall and within its category (ties share a rank)."""
+
+    rank: int | None
+    of: int
+    category_rank: int | None
+    category_of: int
+    peers: PeriodFigures
+
+
+def institution_standing(
+    *, institution: Institution, platform: Platform, start: dt.date, end: dt.date
+) -> Standing:
+    """The institution's rank by score among the active institutions of its city
+    (the region whose commission assesses it) and among those of its category.
+    The peers' figures are read here only to rank; pages show the ranks alone."""
+    path = _assessing_paths([institution.region])[institution.region.code]
+    peers = period_figures(
+        institutions=Institution.objects.filter(region__path__startswith=path),
+        platform=platform,
+        start=start,
+        end=end,
+    )
+
+    def position(rows):
+        ranked = rank_by_score(rows)
+        rank = next((r for r, row in ranked if row.institution.pk == institution.pk), None)
+        return rank, sum(1 for r, _row in ranked if r is not None)
+
+    rank, of = position(peers.rows)
+    category_rank, category_of = position(
+        [r for r in peers.rows if r.institution.category == institution.category]
+    )
+    return Standing(rank, of, category_rank, category_of, peers)
+
+
+def table_adoption(figures: PeriodFigures) -> dict[str, int]:
+    """Per table code: how many of these connected institutions uploaded records of
+    it in the period. One query."""
+    ids = [
+        r.institution.pk for r in figures.rows if r.connection_status == ConnectionStatus.CONNECTED
+    ]
+    counts = (
+        DailyUpload.objects.filter(
+            platform=figures.platform,
+            institution__in=ids,
+            day__gte=figures.start,
+            day__lte=figures.end,
+            records__gt=0,
+        )
+        .values("table_code")
+        .annotate(n=Count("institution", distinct=True))
+    )
+    return {c["table_code"]: c["n"] for c in counts}

@@ -64,6 +64,24 @@ class Period:
     def previous_quarter(self) -> Period:
         return Period.containing_quarter(self.start - dt.timedelta(days=1))
 
+    def previous(self) -> Period:
+        """The period of the same kind just before this one (quarter, month or year)."""
+        day = self.start - dt.timedelta(days=1)
+        if _QUARTER_RE.match(self.key):
+            return Period.containing_quarter(day)
+        if _MONTH_RE.match(self.key):
+            return Period.month(day.year, day.month)
+        return Period.year(day.year)
+
+    def months_to_end(self, count: int) -> list[Period]:
+        """The `count` months ending with the month of this period's end, oldest first."""
+        year, month = self.end.year, self.end.month
+        months = []
+        for _index in range(count):
+            months.append(Period.month(year, month))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return months[::-1]
+
 
 def default_period(latest_data_day: dt.date | None, today: dt.date | None = None) -> Period:
     """The latest full (ended) quarter with data; with no data, the last ended quarter."""

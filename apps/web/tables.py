@@ -135,6 +135,25 @@ class InstitutionTable(tables.Table):
     def render_rejected(self, value):
         return f"{value:,}"
 
+    # Spreadsheet values: the figures themselves, not their page formatting.
+    def value_name(self, value):
+        return value
+
+    def value_records(self, value):
+        return value
+
+    def value_rejected(self, value):
+        return value
+
+    def value_completeness(self, value):
+        return value
+
+    def value_last_upload_date(self, value):
+        return value
+
+    def value_tier(self, value, record):
+        return f"{value}（{_('Severely missing')}）" if record.severely_missing else value
+
     def render_tier(self, value, record):
         if record.severely_missing:
             return format_html(

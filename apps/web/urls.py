@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/<str:org_code>/", views.institution_detail, name="institution-detail"),
     path("assessment/", assessment.assessment, name="assessment"),

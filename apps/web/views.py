@@ -4,9 +4,10 @@ for figures over a scoped queryset and renders them; nothing is counted here."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from apps.accounts.models import User
@@ -17,19 +18,30 @@ from apps.accounts.scoping import (
     platforms_for,
     regions_for,
 )
+from apps.core.sheets import Sheet, sheet_from_table, xlsx_response
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
     Tier,
     institution_days,
+    institution_standing,
     institution_tables,
     period_figures,
+    table_adoption,
 )
 from apps.platforms.models import ConnectionStatus
 from apps.regions.models import Region
 
 from .breakdown import region_breakdown
 from .context import navigation, resolve_request
+from .dashboard import Dashboard
 from .forms import InstitutionFilterForm
+from .standing import (
+    WEEKDAY_INITIALS,
+    fix_first,
+    longest_gap_dates,
+    quarter_trend,
+    upload_calendar,
+)
 from .tables import FigureRow, InstitutionTable
 
 
@@ -116,6 +128,12 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     rows = form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
     table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(
+            [sheet_from_table(table, "institutions", _("Institution list"))],
+            f"institutions-{period.key}.xlsx",
+            f"{period.label} {platform.name}",
+        )
     return render(
         request,
         "web/institution_list.html",
@@ -126,6 +144,44 @@ def institution_list(request: HttpRequest) -> HttpResponse:
             "count": len(rows),
         },
     )
+
+
+def _institution_sheets(tables, days, trend) -> list[Sheet]:
+    """The institution page's tables as they are exported (`?export=KEY`)."""
+    by_table = Sheet(
+        "tables",
+        _("Records by table"),
+        [
+            _("Table code"),
+            _("Table name"),
+            _("Category"),
+            _("In catalogue"),
+            _("Upload volume"),
+            _("Records rejected"),
+            _("Upload days"),
+            _("Last upload date"),
+        ],
+        [
+            [
+                t.code,
+                t.name,
+                t.category,
+                _("Yes") if t.in_catalogue else _("No"),
+                t.records,
+                t.rejected,
+                t.upload_days,
+                t.last_upload_date,
+            ]
+            for t in tables
+        ],
+    )
+    by_day = Sheet(
+        "days",
+        _("Records by day"),
+        [_("Date"), _("Records uploaded"), _("Records rejected"), _("Tables with data")],
+        [[d.day, d.records, d.rejected, d.tables] for d in days],
+    )
+    return [by_table, by_day, trend]
 
 
 @login_required
@@ -154,6 +210,39 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     connection = (
         connections_for(request.user).filter(platform=platform, institution=institution).first()
     )
+    standing = (
+        institution_standing(
+            institution=institution, platform=platform, start=period.start, end=period.end
+        )
+        if row
+        else None
+    )
+    months = upload_calendar(days, row)
+    fixes = []
+    if row:
+        peers = standing.peers
+        fixes = fix_first(
+            row=row,
+            tables=tables,
+            adoption=table_adoption(peers),
+            connected_peers=peers.summary.connected,
+            gap=longest_gap_dates(days, months),
+        )
+    trend = quarter_trend(
+        institutions=institutions_for(request.user).filter(pk=institution.pk),
+        platform=platform,
+        period=period,
+    )
+    export = request.GET.get("export")
+    if export:
+        sheets = {s.key: s for s in _institution_sheets(tables, days, trend)}
+        if export not in sheets:
+            raise Http404(_("No such table."))
+        return xlsx_response(
+            [sheets[export]],
+            f"{institution.org_code}-{export}-{period.key}.xlsx",
+            f"{institution.name} {period.label} {platform.name}",
+        )
     changes = (
         connection_changes_for(request.user)
         .filter(connection__platform=platform, connection__institution=institution)
@@ -174,7 +263,63 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "unknown_tables": [t for t in tables if not t.in_catalogue],
             "tables": tables,
             "days": days,
+            "standing": standing,
+            "calendar": months,
+            "weekdays": WEEKDAY_INITIALS,
+            "fixes": fixes,
+            "trend": trend,
             # Bar lengths only: scaled to the busiest day of the period.
             "max_day_records": max((d.records for d in days), default=0),
+        },
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Charts of a city or county, each with its table and Excel export
+    (`?export=KEY`, or `?export=all` for every table in one workbook)."""
+    user = request.user
+    if user.role == User.Role.HOSPITAL:
+        return home(request)  # a hospital's dashboard is its own institution page
+    region = _region_in_scope(request)
+    platform, period = resolve_request(request)
+    if platform is None:
+        return _empty(request)
+    institutions = institutions_for(user)
+    if region is not None:
+        institutions = institutions.filter(region__path__startswith=region.path)
+    parent = region or user.region
+    regions = regions_for(user)
+    children = list(
+        regions.filter(parent=parent) if parent else regions.filter(parent__isnull=True)
+    )
+    board = Dashboard(
+        institutions=institutions,
+        platform=platform,
+        period=period,
+        parent=parent,
+        children=children,
+        show_regions=user.role != User.Role.COUNTY or region is not None,
+        query=_nav_query(request),
+    )
+    panels = board.panels()
+    export = request.GET.get("export")
+    if export:
+        sheets = [p.sheet for p in panels if export in (p.sheet.key, "all")]
+        if not sheets:
+            raise Http404(_("No such table."))
+        heading = f"{(region or parent).name if (region or parent) else ''} {period.label} {platform.name}"
+        return xlsx_response(sheets, f"dashboard-{export}-{period.key}.xlsx", heading.strip())
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "nav": navigation(request, platform, period),
+            "region": region,
+            "regions": regions,
+            "summary": board.summary,
+            "panels": panels,
+            "charts": [{"id": p.sheet.key, **p.chart} for p in panels],
+            "problems": night_problems(platforms_for(user)),
         },
     )

@@ -1,5 +1,7 @@
 """Query-string helpers: selectors and links keep the rest of the current query."""
 
+import datetime as dt
+
 from django import template
 from django.utils.html import format_html, format_html_join
 
@@ -44,6 +46,14 @@ def nav_query(context):
 def grouped(value):
     """12345 → 12,345 (the separator the bulletins use), as the list's columns."""
     return f"{value:,}" if isinstance(value, int) else value
+
+
+@register.filter
+def figure(value):
+    """A table cell as the portal writes figures: 12,345 and 2023-06-30."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return grouped(value)
 
 
 @register.filter

@@ -1,0 +1,126 @@
+"""Tables that a page shows and exports to Excel from one definition.
+
+A view builds a `Sheet` (headers and rows of plain values, some of them `Link`s);
+the template renders it with `web/_sheet.html` and the same view answers
+`?export=<sheet key>` with the workbook, so the spreadsheet holds exactly the
+figures on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cell starting with one of these is a formula to Excel and WPS: a name such as
+# "=HYPERLINK(...)" must stay text (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that links to a page; the spreadsheet keeps its text."""
+
+    text: object
+    url: str
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+@dataclass
+class Sheet:
+    key: str
+    title: str
+    headers: Sequence[str]
+    rows: list[Sequence[object]] = field(default_factory=list)
+    numeric: frozenset[int] = frozenset()  # column indexes aligned right on the page
+
+    def cells(self):
+        """Rows for the template: (value, url, is_numeric) per cell."""
+        for row in self.rows:
+            yield [
+                (
+                    value.text if isinstance(value, Link) else value,
+                    value.url if isinstance(value, Link) else None,
+                    index in self.numeric,
+                )
+                for index, value in enumerate(row)
+            ]
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet program shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, Link):
+        value = value.text
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, int | float | dt.date):
+        return value
+    return safe_text(str(value))
+
+
+def sheets_xlsx(sheets: Sequence[Sheet], heading: str = "") -> bytes:
+    """One worksheet per sheet: an optional heading row, the headers in bold, the rows."""
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(title=_sheet_name(sheet.title))
+        if heading:
+            ws.append([safe_text(heading)])
+            ws["A1"].font = Font(bold=True, size=13)
+        ws.append([safe_text(str(h)) for h in sheet.headers])
+        header_row = ws.max_row
+        for cell in ws[header_row]:
+            cell.font = Font(bold=True)
+        for row in sheet.rows:
+            ws.append([_cell(v) for v in row])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+        for index, header in enumerate(sheet.headers, start=1):
+            longest = max(
+                [len(str(header))] + [len(str(_cell(r[index - 1]) or "")) for r in sheet.rows[:200]]
+            )
+            ws.column_dimensions[get_column_letter(index)].width = min(max(8, longest * 1.8), 48)
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    # Excel forbids []:*?/\ in sheet names and allows 31 characters.
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(title))
+    return cleaned[:31] or "Sheet"
+
+
+def xlsx_response(sheets: Sequence[Sheet], filename: str, heading: str = "") -> HttpResponse:
+    response = HttpResponse(sheets_xlsx(sheets, heading), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def sheet_from_table(table, key: str, title: str) -> Sheet:
+    """A django-tables2 table as a Sheet: every row (not only the page shown), in the
+    table's order, each cell by its column's `value` (its `value_<column>` method
+    where the page formats the figure)."""
+    values = iter(table.as_values())
+    headers = [str(h) for h in next(values)]
+    return Sheet(key, title, headers, [list(row) for row in values])

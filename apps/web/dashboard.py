@@ -1,0 +1,337 @@
+"""The supervision dashboard (监管看板) of a city or county: each panel is a chart
+and the `Sheet` of figures it draws, both made here from `period_figures` results,
+so the chart, the table under it and its Excel export show the same numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from apps.core.sheets import Link, Sheet
+from apps.institutions.models import Institution
+from apps.metrics.figures import InstitutionFigures, Tier, period_figures
+from apps.metrics.periods import Period
+from apps.platforms.models import ConnectionStatus, Platform
+from apps.regions.models import Region
+
+from .breakdown import region_breakdown
+from .forms import TIER_UNCONNECTED, TIER_UPSTREAM
+
+MONTHS_SHOWN = 6
+LONGEST_INTERRUPTIONS = 15
+MOVERS_EACH_WAY = 10
+
+
+@dataclass
+class Panel:
+    """One chart and its table. `chart` is what static/js/dashboard.js draws."""
+
+    sheet: Sheet
+    chart: dict = field(default_factory=dict)
+
+
+def _pct(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+class Dashboard:
+    def __init__(
+        self,
+        *,
+        institutions: QuerySet[Institution],
+        platform: Platform,
+        period: Period,
+        parent: Region | None,
+        children: list[Region],
+        show_regions: bool,
+        query: str,
+    ):
+        self.platform = platform
+        self.period = period
+        self.query = query  # platform and period, for links to other pages
+        self.figures = period_figures(
+            institutions=institutions, platform=platform, start=period.start, end=period.end
+        )
+        self.summary = self.figures.summary
+        self.institutions = institutions
+        self.parent = parent
+        self.children = children
+        self.show_regions = show_regions and bool(children)
+
+    # Links ----------------------------------------------------------------------
+    def _institution_url(self, row: InstitutionFigures) -> str:
+        url = reverse("institution-detail", args=[row.org_code])
+        return f"{url}?{self.query}" if self.query else url
+
+    def _list_url(self, **filters) -> str:
+        params = dict(p.split("=", 1) for p in self.query.split("&") if "=" in p)
+        params.update({k: v for k, v in filters.items() if v})
+        return f"{reverse('institution-list')}?{urlencode(params)}"
+
+    def _name(self, row: InstitutionFigures) -> Link:
+        return Link(row.name, self._institution_url(row))
+
+    # Panels ---------------------------------------------------------------------
+    def panels(self) -> list[Panel]:
+        panels = [self.connection(), self.tiers(), self.by_month(), self.interruptions()]
+        if self.show_regions:
+            panels.append(self.regions())
+        panels.append(self.movers())
+        return panels
+
+    def connection(self) -> Panel:
+        s = self.summary
+        statuses = [
+            (ConnectionStatus.CONNECTED, s.connected),
+            (ConnectionStatus.UPSTREAM, s.upstream),
+            (ConnectionStatus.INTEGRATING, s.integrating),
+            (ConnectionStatus.NOT_CONNECTED, s.not_connected),
+        ]
+        rows = [
+            [
+                Link(str(status.label), self._list_url(status=status.value)),
+                count,
+                f"{round(count * 100 / s.institutions)}%" if s.institutions else "—",
+            ]
+            for status, count in statuses
+        ]
+        sheet = Sheet(
+            "connection",
+            _("Connection status"),
+            [_("Connection status"), _("Institutions"), _("Share")],
+            rows,
+            numeric=frozenset({1, 2}),
+        )
+        chart = {
+            "kind": "pie",
+            "title": _("Connection rate %(rate)s%% (%(joined)s/%(all)s)")
+            % {
+                "rate": s.connection_rate if s.connection_rate is not None else "—",
+                "joined": s.joined,
+                "all": s.institutions,
+            },
+            "categories": [str(status.label) for status, _count in statuses],
+            "series": [{"name": _("Institutions"), "data": [c for _s, c in statuses]}],
+            "links": [self._list_url(status=status.value) for status, _count in statuses],
+        }
+        return Panel(sheet, chart)
+
+    def tiers(self) -> Panel:
+        s = self.summary
+        tiers = [(str(t), str(label), s.tiers[t]) for t, label in Tier.LABELS.items()]
+        tiers.append((TIER_UNCONNECTED, _("Not connected"), s.unconnected))
+        tiers.append((TIER_UPSTREAM, _("Connected to the provincial platform"), s.upstream))
+        rows = [[Link(label, self._list_url(tier=key)), count] for key, label, count in tiers]
+        rows.append([_("Severely missing (within tier 3)"), s.severely_missing])
+        sheet = Sheet(
+            "tiers",
+            _("Completeness tiers"),
+            [_("Tier"), _("Institutions")],
+            rows,
+            numeric=frozenset({1}),
+        )
+        chart = {
+            "kind": "bar",
+            "categories": [label for _k, label, _c in tiers],
+            "series": [{"name": _("Institutions"), "data": [c for _k, _l, c in tiers]}],
+            "links": [self._list_url(tier=key) for key, _l, _c in tiers],
+        }
+        return Panel(sheet, chart)
+
+    def by_month(self) -> Panel:
+        months = self.period.months_to_end(MONTHS_SHOWN)
+        rows, completeness, records = [], [], []
+        for month in months:
+            summary = period_figures(
+                institutions=self.institutions,
+                platform=self.platform,
+                start=month.start,
+                end=month.end,
+            ).summary
+            rows.append(
+                [
+                    month.label,
+                    summary.connected,
+                    summary.mean_completeness,
+                    summary.tiers[Tier.FIRST],
+                    summary.records,
+                ]
+            )
+            completeness.append(_pct(summary.mean_completeness))
+            records.append(summary.records)
+        sheet = Sheet(
+            "months",
+            _("Completeness and records by month"),
+            [
+                _("Month"),
+                _("Connected"),
+                _("Mean completeness (%)"),
+                _("Tier 1"),
+                _("Records uploaded"),
+            ],
+            rows,
+            numeric=frozenset({1, 2, 3, 4}),
+        )
+        chart = {
+            "kind": "bar-line",
+            "categories": [m.label for m in months],
+            "series": [
+                {"name": _("Records uploaded"), "data": records},
+                {"name": _("Mean completeness (%)"), "data": completeness},
+            ],
+        }
+        return Panel(sheet, chart)
+
+    def interruptions(self) -> Panel:
+        interrupted = sorted(
+            (r for r in self.figures.rows if r.interruption_days),
+            key=lambda r: (-r.interruption_days, -(r.longest_gap or 0), r.org_code),
+        )
+        rows = [
+            [
+                self._name(r),
+                r.institution.region_label,
+                r.interruption_days,
+                r.longest_gap,
+                r.last_upload_date,
+            ]
+            for r in interrupted
+        ]
+        sheet = Sheet(
+            "interruptions",
+            _("Interruption days by institution"),
+            [
+                _("Institution"),
+                _("Region"),
+                _("Interruption days"),
+                _("Longest gap (days)"),
+                _("Last upload"),
+            ],
+            rows,
+            numeric=frozenset({2, 3}),
+        )
+        top = interrupted[:LONGEST_INTERRUPTIONS][::-1]  # the longest at the top of the chart
+        chart = {
+            "kind": "hbar",
+            "categories": [r.name for r in top],
+            "series": [
+                {"name": _("Interruption days"), "data": [r.interruption_days for r in top]}
+            ],
+            "links": [self._institution_url(r) for r in top],
+        }
+        return Panel(sheet, chart)
+
+    def regions(self) -> Panel:
+        groups = region_breakdown(self.figures, self.parent, self.children)
+        rows = []
+        for group in groups:
+            s = group.summary
+            label = (
+                Link(group.label, self._list_url(region=group.region.code))
+                if group.region
+                else group.label
+            )
+            rows.append(
+                [
+                    label,
+                    s.institutions,
+                    s.connection_rate,
+                    s.mean_completeness,
+                    s.tiers[Tier.FIRST],
+                    s.tiers[Tier.FOURTH],
+                    s.unconnected,
+                    s.records,
+                ]
+            )
+        sheet = Sheet(
+            "regions",
+            _("Counties side by side"),
+            [
+                _("Region"),
+                _("Institutions"),
+                _("Connection rate (%)"),
+                _("Mean completeness (%)"),
+                _("Tier 1"),
+                _("Tier 4"),
+                _("Not connected"),
+                _("Records uploaded"),
+            ],
+            rows,
+            numeric=frozenset(range(1, 8)),
+        )
+        chart = {
+            "kind": "grouped-bar",
+            "categories": [g.label for g in groups],
+            "series": [
+                {
+                    "name": _("Connection rate (%)"),
+                    "data": [_pct(g.summary.connection_rate) for g in groups],
+                },
+                {
+                    "name": _("Mean completeness (%)"),
+                    "data": [_pct(g.summary.mean_completeness) for g in groups],
+                },
+            ],
+            "links": [self._list_url(region=g.region.code) if g.region else "" for g in groups],
+        }
+        return Panel(sheet, chart)
+
+    def movers(self) -> Panel:
+        previous = self.period.previous()
+        before = period_figures(
+            institutions=self.institutions,
+            platform=self.platform,
+            start=previous.start,
+            end=previous.end,
+        ).by_org_code()
+        changes = []
+        for row in self.figures.rows:
+            old = before.get(row.org_code)
+            if row.completeness is None or old is None or old.completeness is None:
+                continue
+            delta = row.completeness - old.completeness
+            if delta:
+                changes.append((delta, row, old))
+        ups = sorted((c for c in changes if c[0] > 0), key=lambda c: (-c[0], c[1].org_code))
+        downs = sorted((c for c in changes if c[0] < 0), key=lambda c: (c[0], c[1].org_code))
+        chosen = ups[:MOVERS_EACH_WAY] + downs[:MOVERS_EACH_WAY]
+        rows = [
+            [
+                self._name(row),
+                row.institution.region_label,
+                old.completeness,
+                row.completeness,
+                f"{delta:+}",
+                old.records,
+                row.records,
+            ]
+            for delta, row, old in chosen
+        ]
+        sheet = Sheet(
+            "movers",
+            _("Biggest movers since %(previous)s") % {"previous": previous.label},
+            [
+                _("Institution"),
+                _("Region"),
+                _("Completeness before (%)"),
+                _("Completeness now (%)"),
+                _("Change (points)"),
+                _("Records before"),
+                _("Records now"),
+            ],
+            rows,
+            numeric=frozenset(range(2, 7)),
+        )
+        shown = chosen[::-1]
+        chart = {
+            "kind": "hbar-signed",
+            "categories": [row.name for _d, row, _o in shown],
+            "series": [{"name": _("Change (points)"), "data": [float(d) for d, _r, _o in shown]}],
+            "links": [self._institution_url(row) for _d, row, _o in shown],
+        }
+        return Panel(sheet, chart)
