@@ -21,7 +21,7 @@
     }
     var horizontal = c.kind === "hbar" || c.kind === "hbar-signed";
     var category = { type: "category", data: c.categories, axisLabel: { interval: 0, width: horizontal ? 140 : 80, overflow: "truncate" } };
-    var value = { type: "value" };
+    var value = { type: "value", minInterval: c.kind === "grouped-bar" || c.kind === "hbar-signed" ? null : 1 };
     base.grid = { left: horizontal ? 150 : 50, right: 30, top: 30, bottom: 40 };
     if (c.kind === "bar-line") {
       base.legend = { top: 0 };
