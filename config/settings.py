@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "apps.metrics",
     "apps.bulletins",
     "apps.ingestion",
+    "apps.alerts",
+    "apps.rectification",
+    "apps.onboarding",
     "apps.accounts",
     "apps.web",
     "apps.api",
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "apps.alerts.context_processors.unread_notifications",
             ],
         },
     },
@@ -111,6 +115,11 @@ WHITENOISE_USE_FINDERS = True
 # …and so warns that STATIC_ROOT does not exist until someone runs collectstatic.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
+# Uploaded files (rectification attachments). Never served from MEDIA_URL: no URL
+# pattern serves this folder; views that check the user's scope stream the files.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "media/"
+
 # Celery: with no REDIS_URL, tasks run eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_TIMEZONE = TIME_ZONE
@@ -140,6 +149,31 @@ HIPWATCH_PULL = {
     "revisit_days": 7,  # a day may be revised for 7 days after it
     # The home page expects last night's pull to be done by this hour (local time).
     "night_over_hour": env.int("PULL_NIGHT_OVER_HOUR", default=6),
+}
+
+# Email (alerts and digests). EMAIL_HOST unset: messages are printed to the console.
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hipwatch@localhost")
+
+# Alerts on silent institutions (apps/alerts).
+HIPWATCH_ALERTS = {
+    "site_url": env("SITE_URL", default="http://127.0.0.1:8000"),  # links in emails
+    "timeout": env.float("ALERT_WEBHOOK_TIMEOUT", default=10.0),  # robot webhooks, seconds
+    "max_attempts": env.int("ALERT_MAX_ATTEMPTS", default=5),
+    "backoff": env.float("ALERT_BACKOFF", default=60.0),  # 1, 2, 4 … minutes between attempts
+    "backoff_max": env.float("ALERT_BACKOFF_MAX", default=3600.0),
 }
 
 REST_FRAMEWORK = {

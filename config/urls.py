@@ -4,5 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    path("rectification/", include("apps.rectification.urls")),
+    path("onboarding/", include("apps.onboarding.urls")),
+    path("alerts/", include("apps.alerts.urls")),
     path("", include("apps.web.urls")),
 ]

@@ -4,9 +4,12 @@
 
 from django.db.models import QuerySet
 
+from apps.alerts.models import Notification, Watch
 from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
 from apps.institutions.models import Institution
+from apps.onboarding.models import StepCompletion
 from apps.platforms.models import Connection, ConnectionChange, Platform
+from apps.rectification.models import RectificationTask
 from apps.regions.models import Region
 from apps.uploads.models import DailyUpload
 
@@ -79,3 +82,23 @@ def unknown_uploads_for(user: User) -> QuerySet[UnknownUpload]:
 
 def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:
     return OrgCodeAlias.objects.filter(institution__in=institutions_for(user))
+
+
+def rectification_tasks_for(user: User) -> QuerySet[RectificationTask]:
+    """Tasks on the institutions the user sees (a hospital user: their own)."""
+    return RectificationTask.objects.filter(institution__in=institutions_for(user))
+
+
+def onboarding_completions_for(user: User) -> QuerySet[StepCompletion]:
+    return StepCompletion.objects.filter(institution__in=institutions_for(user))
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """A user's own bell: nobody reads another user's notifications."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)
+
+
+def watches_for(user: User) -> QuerySet[Watch]:
+    return Watch.objects.filter(institution__in=institutions_for(user))

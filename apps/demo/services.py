@@ -140,3 +140,91 @@ def demo_users() -> list[DemoLogin]:
         DemoLogin("admin", PASSWORD, str(gettext_lazy("System administrator (admin site /admin/)")))
     )
     return logins
+
+
+# A few rectification tasks and the onboarding plan of the demo platform, through
+# the same services as the pages. Skipped once there.
+DEMO_TASKS = [
+    (
+        "信阳市中心医院",
+        "2023年第二季度有21张必传数据表未上传。",
+        "核对接口改造范围，补传缺失的数据表。",
+        dt.date(2023, 8, 31),
+    ),
+    (
+        "信阳市人民医院",
+        "2023年第二季度数据完整率3.9%，列第三梯队（严重缺失）。",
+        "排查前置机与接口，9月30日前补齐缺失数据表的上传。",
+        dt.date(2023, 9, 30),
+    ),
+    (
+        "潢川县人民医院",
+        "2023年第二季度仅上传1张表，数据上传中断。",
+        "恢复每日上传，并说明中断原因。",
+        dt.date(2023, 7, 31),
+    ),
+]
+ONBOARDING_DEADLINE = dt.date(2023, 6, 30)
+# The day after the demo's statistics end: the alerts are evaluated as of then.
+DEMO_ALERTS_DAY = dt.date(2023, 7, 1)
+
+
+@transaction.atomic
+def demo_rectification_and_onboarding() -> None:
+    from apps.onboarding.models import OnboardingPlan
+    from apps.onboarding.services import plan_create, step_set_date
+    from apps.rectification.models import RectificationTask
+    from apps.rectification.services import task_answer, task_open
+
+    officer = User.objects.get(username="city")
+    platform = Platform.objects.get(code=PLATFORM_CODE)
+    institutions = {i.name: i for i in Institution.objects.all()}
+    if not RectificationTask.objects.filter(opened_by=officer).exists():
+        for name, problem, requirement, due in DEMO_TASKS:
+            task = task_open(
+                user=officer,
+                institution=institutions[name],
+                platform=platform,
+                problem=problem,
+                requirement=requirement,
+                due_date=due,
+            )
+            if name == "信阳市中心医院":
+                staff = User.objects.get(username="xyzx")
+                task_answer(user=staff, task=task, text="已完成接口改造，缺失数据表已于7月补传。")
+    if OnboardingPlan.objects.filter(platform=platform).exists():
+        return
+    plan = plan_create(
+        platform=platform, deadline=ONBOARDING_DEADLINE, note="全市二级以上医疗机构接入市平台。"
+    )
+    steps = list(plan.steps.all())
+    # Steps done so far follow the connection: connected institutions did all four,
+    # ending on the day they were connected; integrating two; not connected one.
+    done_count = {ConnectionStatus.CONNECTED: 4, ConnectionStatus.INTEGRATING: 2}
+    for connection in platform.connections.select_related("institution").prefetch_related(
+        "changes"
+    ):
+        if connection.status == ConnectionStatus.UPSTREAM:
+            continue
+        changes = list(connection.changes.all())
+        last = changes[-1].effective_date if changes else INTEGRATION_START
+        count = done_count.get(connection.status, 1)
+        for index, step in enumerate(steps[:count]):
+            step_set_date(
+                user=officer,
+                institution=connection.institution,
+                step=step,
+                done_on=last - dt.timedelta(days=20 * (count - 1 - index)),
+            )
+
+
+def demo_alerts() -> int:
+    """Evaluate the demo platform's alerts on the day after its data ends, so the
+    portal shows silent hospitals and their bells. Idempotent: a second evaluation
+    records no change."""
+    from apps.alerts.services import alerts_evaluate, alerts_process_flips
+
+    platform = Platform.objects.get(code=PLATFORM_CODE)
+    flips = alerts_evaluate(platform=platform, today=DEMO_ALERTS_DAY)
+    alerts_process_flips()
+    return len(flips)

@@ -3,7 +3,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from apps.core.commands import TranslatedCommand
 from apps.core.results import ImportResult
-from apps.demo.services import demo_load, demo_users
+from apps.demo.services import (
+    demo_alerts,
+    demo_load,
+    demo_rectification_and_onboarding,
+    demo_users,
+)
 
 
 class Command(TranslatedCommand):
@@ -33,3 +38,5 @@ class Command(TranslatedCommand):
                 _("  %(username)-12s password %(password)s  %(who)s")
                 % {"username": login.username, "password": login.password, "who": login.who}
             )
+        demo_rectification_and_onboarding()
+        demo_alerts()

@@ -1,0 +1,141 @@
+"""The bell (a user's notifications) and the silent institutions of a user's scope,
+on a page and as an Excel workbook. Everything starts from the scoping functions."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from apps.accounts.scoping import (
+    notifications_for,
+    platforms_for,
+    regions_for,
+    watches_for,
+)
+
+from .models import Status
+from .services import notification_mark_read, notifications_mark_read
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notifications = notifications_for(request.user).select_related(
+        "flip__institution__region", "flip__platform"
+    )
+    page = Paginator(notifications, 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/notification_list.html", {"page": page})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to its institution's page, marking it read."""
+    notification = get_object_or_404(
+        notifications_for(request.user).select_related("flip__institution", "flip__platform"),
+        pk=pk,
+    )
+    notification_mark_read(notification=notification)
+    flip = notification.flip
+    url = reverse("institution-detail", args=[flip.institution.org_code])
+    return redirect(f"{url}?platform={flip.platform.code}")
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications_mark_read(user=request.user)
+    return redirect("alerts-notifications")
+
+
+def _silent(request: HttpRequest) -> dict:
+    """The silent watches in the user's scope, narrowed by ?platform= and ?region=
+    (404 for a region outside the scope)."""
+    watches = watches_for(request.user).filter(status=Status.SILENT)
+    platform = region = None
+    if request.GET.get("platform"):
+        platform = get_object_or_404(platforms_for(request.user), code=request.GET["platform"])
+        watches = watches.filter(platform=platform)
+    if request.GET.get("region"):
+        region = get_object_or_404(regions_for(request.user), code=request.GET["region"])
+        watches = watches.filter(institution__region__path__startswith=region.path)
+    watches = watches.select_related("institution__region", "platform").order_by(
+        "institution__region__path", "institution__org_code", "platform__code"
+    )
+    return {"watches": list(watches), "platform": platform, "region": region}
+
+
+@login_required
+def silent_list(request: HttpRequest) -> HttpResponse:
+    context = _silent(request)
+    context["regions"] = regions_for(request.user)
+    context["platforms"] = platforms_for(request.user)
+    return render(request, "alerts/silent_list.html", context)
+
+
+def _text(cell) -> None:
+    # A name starting with "=" stays text in Excel and WPS (no formula injection).
+    cell.data_type = "s"
+
+
+@login_required
+def silent_xlsx(request: HttpRequest) -> HttpResponse:
+    context = _silent(request)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Silent institutions")
+    sheet.append(
+        [_("Silent institutions as of %(day)s") % {"day": timezone.localdate().isoformat()}]
+    )
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(
+        [
+            _("Information platform"),
+            _("Region"),
+            _("Institution code"),
+            _("Institution"),
+            _("Last upload"),
+            _("Days without records"),
+            _("Silent since"),
+        ]
+    )
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for watch in context["watches"]:
+        inst = watch.institution
+        sheet.append(
+            [
+                watch.platform.name,
+                inst.region_label,
+                inst.org_code,
+                inst.name,
+                watch.last_upload_date,
+                watch.silent_days,
+                timezone.localtime(watch.changed_at).date(),
+            ]
+        )
+        for cell in sheet[sheet.max_row][:4]:
+            _text(cell)
+        sheet.cell(sheet.max_row, 5).number_format = "yyyy-mm-dd"
+        sheet.cell(sheet.max_row, 7).number_format = "yyyy-mm-dd"
+    for index, width in enumerate([24, 10, 14, 28, 12, 12, 12], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="silent-{timezone.localdate().isoformat()}.xlsx"'
+    )
+    return response

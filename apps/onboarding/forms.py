@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import OnboardingStep
+
+
+class PlanForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class StepDatesForm(forms.Form):
+    """One optional date per step of the plan; an empty date clears the step."""
+
+    def __init__(self, *args, steps: list[OnboardingStep], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps = steps
+        for step in steps:
+            self.fields[f"step_{step.pk}"] = forms.DateField(
+                label=step.name,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+            )
+
+    def dates(self):
+        """(step, date or None) pairs from the cleaned data."""
+        return [(step, self.cleaned_data[f"step_{step.pk}"]) for step in self.steps]

@@ -1,0 +1,136 @@
+"""Onboarding pages: a platform's table of institutions in scope with each step's
+date, the counts per region, their Excel export, and the per-institution edit page
+(404 outside the user's scope)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import User
+from apps.accounts.scoping import institutions_for, platforms_for, regions_for
+from apps.core.sheets import xlsx_response
+from apps.web.context import resolve_request
+
+from .forms import PlanForm, StepDatesForm
+from .models import DEFAULT_STEPS, OnboardingPlan, StepCompletion
+from .selectors import onboarding_table, progress_by_region
+from .services import may_edit_onboarding, may_plan_onboarding, plan_create, step_set_date
+from .tables import institution_sheet, region_sheet
+
+
+def _is_officer(user: User) -> bool:
+    return user.role in (User.Role.CITY, User.Role.COUNTY) and user.region_id is not None
+
+
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    platform, _period = resolve_request(request)
+    if platform is None:
+        return render(request, "web/empty.html")
+    region = None
+    if request.GET.get("region"):
+        region = get_object_or_404(regions_for(request.user), code=request.GET["region"])
+    plan = OnboardingPlan.objects.filter(platform=platform).first()
+    context = {
+        "platform": platform,
+        "platforms": platforms_for(request.user).order_by("code"),
+        "plan": plan,
+        "region": region,
+        "regions": regions_for(request.user),
+        "not_done_only": bool(request.GET.get("not_done")),
+        "may_plan": may_plan_onboarding(request.user),
+        "plan_form": PlanForm(),
+        "default_steps": DEFAULT_STEPS,
+    }
+    if plan is not None:
+        table = onboarding_table(request.user, plan, region=region)
+        progress = progress_by_region(table)
+        if context["not_done_only"]:
+            table = dataclasses.replace(table, rows=[r for r in table.rows if not r.done])
+        sheets = {
+            "institutions": institution_sheet(table, links=_is_officer(request.user)),
+            "regions": region_sheet(progress),
+        }
+        export = request.GET.get("export")
+        if export:
+            if export not in sheets:
+                raise Http404
+            return xlsx_response(
+                [sheets[export]],
+                f"onboarding-{platform.code}-{export}-{table.today:%Y%m%d}.xlsx",
+                heading=_("%(platform)s · onboarding deadline %(deadline)s")
+                % {"platform": platform.name, "deadline": plan.deadline.isoformat()},
+            )
+        context.update(
+            {
+                "table": table,
+                "institutions": sheets["institutions"],
+                "by_region": sheets["regions"],
+                "not_done": sum(p.not_done for p in progress),
+            }
+        )
+    return render(request, "onboarding/onboarding.html", context)
+
+
+@login_required
+@require_POST
+def plan_new(request: HttpRequest, platform_code: str) -> HttpResponse:
+    if not may_plan_onboarding(request.user):
+        raise PermissionDenied
+    platform = get_object_or_404(platforms_for(request.user), code=platform_code)
+    if OnboardingPlan.objects.filter(platform=platform).exists():
+        messages.error(request, _("This platform already has an onboarding plan."))
+    else:
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            plan_create(platform=platform, **form.cleaned_data)
+            messages.success(request, _("Onboarding plan created."))
+        else:
+            messages.error(request, _("Enter a valid deadline."))
+    return redirect(f"{reverse('onboarding')}?platform={platform.code}")
+
+
+@login_required
+def institution_edit(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
+    institution = get_object_or_404(institutions_for(request.user), org_code=org_code)
+    plan = get_object_or_404(OnboardingPlan, platform__code=platform_code)
+    if not may_edit_onboarding(request.user, institution):
+        raise PermissionDenied
+    steps = list(plan.steps.all())
+    current = {
+        c.step_id: c
+        for c in StepCompletion.objects.filter(
+            institution=institution, step__plan=plan
+        ).select_related("entered_by")
+    }
+    initial = {f"step_{s.pk}": current[s.pk].done_on for s in steps if s.pk in current}
+    form = StepDatesForm(request.POST or None, steps=steps, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        today = timezone.localdate()
+        for step, day in form.dates():
+            if day is not None and day > today:
+                form.add_error(f"step_{step.pk}", _("A step cannot be done in the future."))
+        if form.is_valid():
+            for step, day in form.dates():
+                before = current.get(step.pk)
+                if (before.done_on if before else None) != day:
+                    step_set_date(
+                        user=request.user, institution=institution, step=step, done_on=day
+                    )
+            messages.success(request, _("Onboarding dates saved."))
+            return redirect(f"{reverse('onboarding')}?platform={plan.platform.code}")
+    return render(
+        request,
+        "onboarding/institution_edit.html",
+        {"institution": institution, "plan": plan, "form": form, "current": current},
+    )

@@ -1,0 +1,32 @@
+"""The Xinyang demo carries a few tasks and the onboarding plan, once."""
+
+import io
+
+from django.core.management import call_command
+
+from apps.onboarding.models import OnboardingPlan, StepCompletion
+from apps.rectification.models import RectificationTask
+
+
+def test_the_demo_has_tasks_and_an_onboarding_plan_and_a_second_run_adds_nothing(demo):
+    tasks = list(RectificationTask.objects.values_list("institution__name", "state"))
+    assert sorted(tasks) == [
+        ("信阳市中心医院", "answered"),
+        ("信阳市人民医院", "open"),
+        ("潢川县人民医院", "open"),
+    ]
+    plan = OnboardingPlan.objects.get(platform=demo)
+    completions = StepCompletion.objects.count()
+    assert completions > 0
+    call_command("load_demo", stdout=io.StringIO())
+    assert RectificationTask.objects.count() == 3
+    assert OnboardingPlan.objects.get(platform=demo) == plan
+    assert StepCompletion.objects.count() == completions
+
+
+def test_the_demo_county_user_sees_the_not_done_list(client, county):
+    client.force_login(county)
+    response = client.get("/onboarding/", {"not_done": "1"})
+    rows = response.context["institutions"].rows
+    assert rows and all(r[1] == "潢川县" for r in rows)
+    assert "潢川县妇幼保健院" in {str(r[2]) for r in rows}
