@@ -118,12 +118,14 @@ def test_the_committed_mo_matches_the_po(po_entries):
         catalog = gnu_gettext.GNUTranslations(f)._catalog
     expected = {}
     for entry in translations(po_entries):
+        # gettext keys a message with a context as "context\x04msgid".
+        msgid = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
         if "msgid_plural" in entry:
             for key, value in entry.items():
                 if match := re.fullmatch(r"msgstr\[(\d+)\]", key):
-                    expected[(entry["msgid"], int(match[1]))] = value
+                    expected[(msgid, int(match[1]))] = value
         else:
-            expected[entry["msgid"]] = entry["msgstr"]
+            expected[msgid] = entry["msgstr"]
     compiled = {k: v for k, v in catalog.items() if k != ""}
     assert compiled == expected
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.metrics.figures import PeriodFigures, Summary
+from apps.core.sheets import Sheet
+from apps.metrics.figures import InstitutionFigures, PeriodFigures, Summary, Tier
 from apps.regions.models import Region
 
 DIRECT_LABELS = {
@@ -50,3 +51,53 @@ def region_breakdown(
         )
         groups.insert(0, RegionGroup(label, None, summarise(direct)))
     return groups
+
+
+def breakdown_sheet(groups: list[RegionGroup]) -> Sheet:
+    """The home page's per-region table, column for column, for its Excel export."""
+    tier_labels = [str(label) for label in Tier.LABELS.values()]
+    rows = []
+    for group in groups:
+        s = group.summary
+        rows.append(
+            [
+                group.label,
+                s.institutions,
+                s.connected,
+                s.upstream,
+                s.unconnected,
+                s.connection_rate,
+                f"{s.joined}/{s.institutions}",
+                *s.tiers.values(),
+                s.severely_missing,
+                s.continuity_good,
+                s.continuity_interrupted,
+            ]
+        )
+    return Sheet(
+        "regions",
+        _("By region"),
+        [
+            _("Region"),
+            _("Institutions"),
+            _("Connected"),
+            _("Connected to the provincial platform"),
+            _("Not connected"),
+            _("Connection rate (%)"),
+            _("Joined / all"),
+            *tier_labels,
+            _("Severely missing"),
+            _("Good continuity"),
+            _("Interrupted continuity"),
+        ],
+        rows,
+    )
+
+
+def unconnected_sheet(rows: list[InstitutionFigures]) -> Sheet:
+    return Sheet(
+        "unconnected",
+        _("Unconnected institutions"),
+        [_("Institution code"), _("Institution name"), _("Region"), _("Connection status")],
+        [[r.org_code, r.name, r.institution.region.name, r.connection_status_label] for r in rows],
+    )

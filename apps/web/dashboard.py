@@ -50,6 +50,8 @@ class Dashboard:
         children: list[Region],
         show_regions: bool,
         query: str,
+        silent=None,
+        overdue=None,
     ):
         self.platform = platform
         self.period = period
@@ -62,6 +64,8 @@ class Dashboard:
         self.parent = parent
         self.children = children
         self.show_regions = show_regions and bool(children)
+        self.silent = silent  # Watch rows of silent institutions in view (apps.alerts)
+        self.overdue = overdue  # overdue rectification tasks in view
 
     # Links ----------------------------------------------------------------------
     def _institution_url(self, row: InstitutionFigures) -> str:
@@ -78,11 +82,68 @@ class Dashboard:
 
     # Panels ---------------------------------------------------------------------
     def panels(self) -> list[Panel]:
-        panels = [self.connection(), self.tiers(), self.by_month(), self.interruptions()]
+        panels = []
+        if self.silent is not None:
+            panels.append(self.silent_now())
+        if self.overdue is not None:
+            panels.append(self.overdue_tasks())
+        panels += [self.connection(), self.tiers(), self.by_month(), self.interruptions()]
         if self.show_regions:
             panels.append(self.regions())
         panels.append(self.movers())
         return panels
+
+    def silent_now(self) -> Panel:
+        """Institutions silent now (alerts), whatever the period in view."""
+        rows = []
+        for watch in self.silent:
+            url = reverse("institution-detail", args=[watch.institution.org_code])
+            rows.append(
+                [
+                    Link(watch.institution.name, f"{url}?{self.query}" if self.query else url),
+                    watch.institution.region_label,
+                    watch.last_upload_date,
+                    watch.silent_days,
+                ]
+            )
+        return Panel(
+            Sheet(
+                "silent",
+                _("Silent now (no records for days)"),
+                [_("Institution"), _("Region"), _("Last upload"), _("Days without records")],
+                rows,
+                numeric=frozenset({3}),
+            )
+        )
+
+    def overdue_tasks(self) -> Panel:
+        rows = [
+            [
+                Link(task.institution.name, reverse("rectification-detail", args=[task.pk])),
+                task.institution.region_label,
+                task.problem[:60],
+                task.due_date,
+                task.days_overdue(),
+                task.get_state_display(),
+            ]
+            for task in self.overdue
+        ]
+        return Panel(
+            Sheet(
+                "overdue",
+                _("Overdue rectification tasks"),
+                [
+                    _("Institution"),
+                    _("Region"),
+                    _("Problem"),
+                    _("Due date"),
+                    _("Days overdue"),
+                    _("State"),
+                ],
+                rows,
+                numeric=frozenset({4}),
+            )
+        )
 
     def connection(self) -> Panel:
         s = self.summary

@@ -17,7 +17,9 @@ from apps.accounts.scoping import (
     institutions_for,
     platforms_for,
     regions_for,
+    watches_for,
 )
+from apps.alerts.models import Status as WatchStatus
 from apps.core.sheets import Sheet, sheet_from_table, xlsx_response
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
@@ -29,9 +31,10 @@ from apps.metrics.figures import (
     table_adoption,
 )
 from apps.platforms.models import ConnectionStatus
+from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
-from .breakdown import region_breakdown
+from .breakdown import breakdown_sheet, region_breakdown, unconnected_sheet
 from .context import navigation, resolve_request
 from .dashboard import Dashboard
 from .forms import InstitutionFilterForm
@@ -94,6 +97,20 @@ def home(request: HttpRequest) -> HttpResponse:
         if r.connection_status in (ConnectionStatus.NOT_CONNECTED, ConnectionStatus.INTEGRATING)
     ]
     summary = figures.summary
+    breakdown = region_breakdown(figures, parent, children) if children else []
+    export = request.GET.get("export")
+    if export:
+        sheets = {
+            "regions": breakdown_sheet(breakdown),
+            "unconnected": unconnected_sheet(unconnected),
+        }
+        if export not in sheets or (export == "regions" and not breakdown):
+            raise Http404(_("No such table."))
+        return xlsx_response(
+            [sheets[export]],
+            f"{export}-{period.key}.xlsx",
+            f"{(region or parent).name if (region or parent) else ''} {period.label} {platform.name}".strip(),
+        )
     return render(
         request,
         "web/home.html",
@@ -105,7 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "unconnected": unconnected,
             "region": region,
             "regions": regions,
-            "breakdown": region_breakdown(figures, parent, children) if children else [],
+            "breakdown": breakdown,
             "problems": night_problems(platforms_for(user)),
         },
     )
@@ -301,6 +318,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         children=children,
         show_regions=user.role != User.Role.COUNTY or region is not None,
         query=_nav_query(request),
+        silent=watches_for(user)
+        .filter(platform=platform, status=WatchStatus.SILENT, institution__in=institutions)
+        .select_related("institution__region")
+        .order_by("-silent_days", "institution__org_code"),
+        overdue=overdue_tasks(user).filter(institution__in=institutions),
     )
     panels = board.panels()
     export = request.GET.get("export")
@@ -319,7 +341,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "regions": regions,
             "summary": board.summary,
             "panels": panels,
-            "charts": [{"id": p.sheet.key, **p.chart} for p in panels],
+            "charts": [{"id": p.sheet.key, **p.chart} for p in panels if p.chart],
             "problems": night_problems(platforms_for(user)),
         },
     )

@@ -38,7 +38,9 @@ def test_city_officer_sees_every_panel_with_its_figures(login, quarter, users):
     response = login(users.alice).get(DASHBOARD, Q2)
     assert response.status_code == 200
     keys = [p.sheet.key for p in response.context["panels"]]
-    assert keys == ["connection", "tiers", "months", "interruptions", "regions", "movers"]
+    assert keys == [
+        "silent", "overdue", "connection", "tiers", "months", "interruptions", "regions", "movers"
+    ]  # fmt: skip
     assert sheet_rows(response, "connection") == [
         ["已联通", "2", "50%"],
         ["已联通省平台", "1", "25%"],
@@ -126,7 +128,7 @@ def test_each_table_exports_the_figures_it_shows(login, quarter, users, key):
 
 def test_export_all_gives_one_sheet_per_table(login, quarter, users):
     response = login(users.alice).get(DASHBOARD, {**Q2, "export": "all"})
-    assert len(workbook_rows(response)) == 6
+    assert len(workbook_rows(response)) == 8
 
 
 @pytest.mark.parametrize(
@@ -153,3 +155,52 @@ def test_charts_are_drawn_from_local_files(login, quarter, users):
     html = login(users.alice).get(DASHBOARD, Q2).content.decode()
     assert "/static/vendor/echarts/echarts.min.js" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+
+
+def test_home_tables_export_the_figures_they_show(login, quarter, users):
+    client = login(users.alice)
+    page = client.get(reverse("home"), Q2)
+    groups = page.context["breakdown"]
+    response = client.get(reverse("home"), {**Q2, "export": "regions"})
+    [rows] = workbook_rows(response).values()
+    exported = {r[0]: r for r in rows[2:]}
+    assert list(exported) == [g.label for g in groups] == ["市直", "光山县", "潢川县"]
+    guangshan = exported["光山县"]
+    assert guangshan[1:7] == (2, 0, 1, 1, 50, "1/2")
+    unconnected = client.get(reverse("home"), {**Q2, "export": "unconnected"})
+    [rows] = workbook_rows(unconnected).values()
+    assert [r[1] for r in rows[2:]] == [r.name for r in page.context["unconnected"]]
+    assert [r[1] for r in rows[2:]] == ["光山县人民医院"]
+    # A county officer's export holds her county only.
+    bob = login(users.bob).get(reverse("home"), {**Q2, "export": "unconnected"})
+    [rows] = workbook_rows(bob).values()
+    assert rows[2:] == []
+
+
+def test_silent_institutions_and_overdue_tasks_lead_the_dashboard(login, quarter, users):
+    import datetime as dt
+
+    import time_machine
+
+    from apps.alerts.services import alerts_evaluate
+    from apps.rectification.services import task_open
+
+    # After the quarter, 中心医院 (last upload 30 June) and 潢川 (10 April) are silent.
+    alerts_evaluate(platform=quarter.platform, today=dt.date(2023, 7, 5))
+    with time_machine.travel(dt.datetime(2023, 7, 1, 9, 0, tzinfo=dt.UTC), tick=False):
+        task_open(
+            user=users.alice,
+            institution=quarter.hc_people,
+            problem="缺失表 T2、T3",
+            requirement="7月10日前补传",
+            due_date=dt.date(2023, 7, 10),
+        )
+    with time_machine.travel(dt.datetime(2023, 7, 20, 9, 0, tzinfo=dt.UTC), tick=False):
+        city = login(users.alice).get(DASHBOARD, Q2)
+        silent = sheet_rows(city, "silent")
+        overdue = sheet_rows(city, "overdue")
+        assert [r[0] for r in silent] == ["潢川县人民医院", "信阳市中心医院"]
+        assert [(r[0], r[3], r[4]) for r in overdue] == [("潢川县人民医院", "2023-07-10", "10")]
+        charlie = login(users.charlie).get(DASHBOARD, Q2)
+        nothing = [["暂无数据。"]]
+        assert sheet_rows(charlie, "silent") == nothing == sheet_rows(charlie, "overdue")
