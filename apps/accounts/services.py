@@ -1,3 +1,5 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -30,9 +32,15 @@ def user_add(*, username: str, role: str, scope: str, password: str | None = Non
             )
         if role == User.Role.CITY and region.level == Region.Level.COUNTY:
             raise CommandRefused(_("A city user’s supervised region must be a city or a province."))
-    user, _created = User.objects.get_or_create(username=username)
+    # Saved once with its scope, so the audit log records a creation or a change.
+    user = User.objects.filter(username=username).first() or User(username=username)
+    _created = user.pk is None
     user.role, user.region, user.institution = role, region, institution
     if password:
+        try:  # the same validators as the admin's password forms
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise CommandRefused(" ".join(exc.messages)) from None
         user.set_password(password)
     elif _created:
         user.set_unusable_password()

@@ -23,6 +23,7 @@ from apps.accounts.scoping import (
     regions_for,
     watches_for,
 )
+from apps.core.sheets import safe_text
 
 from .models import Status
 from .services import notification_mark_read, notifications_mark_read
@@ -84,11 +85,6 @@ def silent_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/silent_list.html", context)
 
 
-def _text(cell) -> None:
-    # A name starting with "=" stays text in Excel and WPS (no formula injection).
-    cell.data_type = "s"
-
-
 @login_required
 def silent_xlsx(request: HttpRequest) -> HttpResponse:
     context = _silent(request)
@@ -116,17 +112,16 @@ def silent_xlsx(request: HttpRequest) -> HttpResponse:
         inst = watch.institution
         sheet.append(
             [
-                watch.platform.name,
-                inst.region_label,
-                inst.org_code,
-                inst.name,
+                # Names stay text in Excel and WPS (no formula injection).
+                safe_text(watch.platform.name),
+                safe_text(inst.region_label),
+                safe_text(inst.org_code),
+                safe_text(inst.name),
                 watch.last_upload_date,
                 watch.silent_days,
                 timezone.localtime(watch.changed_at).date(),
             ]
         )
-        for cell in sheet[sheet.max_row][:4]:
-            _text(cell)
         sheet.cell(sheet.max_row, 5).number_format = "yyyy-mm-dd"
         sheet.cell(sheet.max_row, 7).number_format = "yyyy-mm-dd"
     for index, width in enumerate([24, 10, 14, 28, 12, 12, 12], start=1):

@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 from apps.metrics.definitions import Definitions
 from apps.platforms.models import Platform
 from apps.regions.models import Region
@@ -88,6 +90,14 @@ def bulletin_create(
     )
     _validate(bulletin)
     _save(bulletin)
+    if corrects is not None:
+        audit_record(
+            action=AuditEvent.Action.BULLETIN_CORRECTED,
+            actor=user,
+            obj=bulletin,
+            region=region,
+            details={"corrects": corrects.number, "number": bulletin.number},
+        )
     return bulletin
 
 
@@ -146,6 +156,13 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
     if claimed != 1:
         raise BulletinRefused([_("The bulletin is already published.")])
     bulletin.refresh_from_db()
+    audit_record(
+        action=AuditEvent.Action.BULLETIN_PUBLISHED,
+        actor=user,
+        obj=bulletin,
+        region=bulletin.region,
+        details={"number": bulletin.number, "corrects": getattr(bulletin.corrects, "number", None)},
+    )
     return bulletin
 
 

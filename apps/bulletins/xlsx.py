@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from apps.core.sheets import safe_text
+
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -20,6 +22,11 @@ def _number(value):
     if value is None or value == "":
         return None
     return float(Decimal(value)) if isinstance(value, str) else value
+
+
+def _text(value):
+    """Names and remarks stay text in Excel and WPS (no formula injection)."""
+    return safe_text(value) if isinstance(value, str) else value
 
 
 def bulletin_xlsx(content: dict) -> bytes:
@@ -46,7 +53,7 @@ def bulletin_xlsx(content: dict) -> bytes:
     title = _(
         "Interconnection of the institutions of %(region)s with the health information platform"
     ) % {"region": content["region"]["name"]}
-    sheet.append([f"{content['document']['number']}  {title}（{period}）"])
+    sheet.append([_text(f"{content['document']['number']}  {title}（{period}）")])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = CENTER
@@ -59,19 +66,22 @@ def bulletin_xlsx(content: dict) -> bytes:
         has_figures = not r["remark"]
         sheet.append(
             [
-                r["seq"],
-                r["region"],
-                r["name"],
-                r["tables_uploaded"] if has_figures else None,
-                _number(r["completeness"]) if has_figures else None,
-                r["records"] if has_figures else None,
-                r["interruption_days"] if has_figures else None,
-                r["last_upload_date"],
-                r["remark"],
-                r["org_code"],
-                r["connection_status_label"],
-                r["tier"],
-                _number(r["score"]),
+                _text(v)
+                for v in (
+                    r["seq"],
+                    r["region"],
+                    r["name"],
+                    r["tables_uploaded"] if has_figures else None,
+                    _number(r["completeness"]) if has_figures else None,
+                    r["records"] if has_figures else None,
+                    r["interruption_days"] if has_figures else None,
+                    r["last_upload_date"],
+                    r["remark"],
+                    r["org_code"],
+                    r["connection_status_label"],
+                    r["tier"],
+                    _number(r["score"]),
+                )
             ]
         )
         for cell in sheet[sheet.max_row]:

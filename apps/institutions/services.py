@@ -4,6 +4,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_import
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, read_rows
 from apps.regions.models import Region
@@ -28,7 +29,11 @@ def is_valid_org_code(code: str) -> bool:
 def institutions_import(*, source: str | Path | bytes) -> ImportResult:
     """Load an institutions file. Unknown regions, bad codes or values, and codes
     repeated in the file refuse the whole file."""
-    rows = read_rows(source, INSTITUTION_COLUMNS)
+    rows = read_rows(
+        source,
+        INSTITUTION_COLUMNS,
+        max_lengths={"name": Institution._meta.get_field("name").max_length},
+    )
     regions = set(Region.objects.values_list("code", flat=True))
     categories = set(Institution.Category.values)
     grades = set(Institution.Grade.values)
@@ -82,4 +87,5 @@ def institutions_import(*, source: str | Path | bytes) -> ImportResult:
             result.updated += 1
         else:
             result.unchanged += 1
+    audit_import(what="institutions", source=source, result=result)
     return result

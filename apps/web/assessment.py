@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from apps.accounts.models import User
 from apps.accounts.scoping import institutions_for, platforms_for, regions_for
+from apps.core.sheets import safe_text
 from apps.metrics.figures import data_span, period_figures, rank_by_score
 from apps.metrics.periods import Period
 
@@ -72,8 +73,10 @@ def assessment_xlsx(request: HttpRequest) -> HttpResponse:
     sheet.title = _("Assessment")
     sheet.append(
         [
-            _("%(platform)s · %(period)s · assessment score")
-            % {"platform": context["platform"].name, "period": context["period"].label}
+            safe_text(
+                _("%(platform)s · %(period)s · assessment score")
+                % {"platform": context["platform"].name, "period": context["period"].label}
+            )
         ]
     )
     sheet["A1"].font = Font(bold=True, size=13)
@@ -97,9 +100,9 @@ def assessment_xlsx(request: HttpRequest) -> HttpResponse:
         sheet.append(
             [
                 rank,
-                inst.region_label,
-                inst.org_code,
-                inst.name,
+                safe_text(inst.region_label),
+                safe_text(inst.org_code),
+                safe_text(inst.name),
                 inst.get_category_display(),
                 str(row.connection_status_label),
                 float(row.completeness) if row.completeness is not None else None,

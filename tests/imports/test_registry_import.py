@@ -217,10 +217,19 @@ def test_future_change_does_not_alter_todays_status(city):
 
 
 def test_add_user_for_each_role(city):
-    call("add_user", "u1", "--role", "city", "--scope", "411500", "--password", "secret123")
+    call(
+        "add_user",
+        "u1",
+        "--role",
+        "city",
+        "--scope",
+        "411500",
+        "--password",
+        "Xinyang-officer-2023",
+    )
     call("add_user", "u2", "--role", "county", "--scope", "411526")
     call("add_user", "u3", "--role", "hospital", "--scope", "41150000001")
-    assert User.objects.get(username="u1").check_password("secret123")
+    assert User.objects.get(username="u1").check_password("Xinyang-officer-2023")
     assert User.objects.get(username="u3").institution == city.central
     with pytest.raises(CommandError, match="未知的区划代码"):
         call("add_user", "u4", "--role", "county", "--scope", "000000")
