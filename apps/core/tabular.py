@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
+# The most records one institution may report for one table on one day. Far above
+# any real upload, and low enough that sums over tables, days and a province stay
+# inside the 64-bit integers the database adds them in.
+MAX_COUNT = 10**12
 
 
 class FileRefused(Exception):
@@ -93,12 +98,16 @@ def read_rows(
     source: str | Path | bytes,
     columns: Mapping[str, Sequence[str]],
     optional: Sequence[str] = (),
+    max_lengths: Mapping[str, int] | None = None,
 ) -> list[Row]:
     """Read a file into rows keyed by the English column names.
 
     `columns` maps each English name to its other accepted headers (the Chinese
     ones). A missing required column, an unknown or repeated column refuses the
     file: nothing in a spreadsheet is dropped silently. Blank rows are skipped.
+    A cell with a control character, or longer than its column's `max_lengths`
+    (what the database column holds), refuses its row: such a value would either
+    be stored other than it was read or make the database fail half-way.
     """
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     rows = _raw_rows(raw)
@@ -148,10 +157,36 @@ def read_rows(
             name: (cells[index].strip() if index < len(cells) else "")
             for name, index in positions.items()
         }
+        labels = {name: header[index] for name, index in positions.items()}
+        cell_problems = _cell_problems(values, labels, max_lengths or {})
+        if cell_problems:
+            problems.extend(
+                _("Row %(row)d: ") % {"row": number} + problem for problem in cell_problems
+            )
+            continue
         result.append(Row(number, values))
     if problems:
         raise FileRefused(problems)
     return result
+
+
+def _cell_problems(
+    values: Mapping[str, str], labels: Mapping[str, str], max_lengths: Mapping[str, int]
+) -> list[str]:
+    problems = []
+    for name, value in values.items():
+        # NUL, line breaks, escapes: PostgreSQL refuses NUL outright, and none belongs
+        # in a code, a name or a figure.
+        if any(unicodedata.category(c) == "Cc" for c in value):
+            problems.append(
+                _("column “%(column)s” contains a control character.") % {"column": labels[name]}
+            )
+        elif name in max_lengths and len(value) > max_lengths[name]:
+            problems.append(
+                _("“%(value)s…” in column “%(column)s” is longer than %(n)d characters.")
+                % {"value": value[:20], "column": labels[name], "n": max_lengths[name]}
+            )
+    return problems
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -166,8 +201,11 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def parse_count(text: str) -> int | None:
-    """A whole number of 0 or more; None otherwise (negative, fractional, not a number)."""
+    """A whole number from 0 to MAX_COUNT; None otherwise (negative, fractional,
+    not a number, too large)."""
     text = text.strip().replace(",", "")
-    if not text.isdigit():
+    # isdigit() alone takes "²" and other digits int() refuses.
+    if not (text.isascii() and text.isdigit()):
         return None
-    return int(text)
+    value = int(text)
+    return value if value <= MAX_COUNT else None

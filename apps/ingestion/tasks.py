@@ -10,18 +10,28 @@ from django.utils import timezone
 from apps.platforms.models import Platform
 
 from .models import Backfill, SyncRun
-from .services import backfill_run, platform_pull_day, platform_pull_institutions
+from .services import (
+    backfill_run,
+    backfills_requeue_stalled,
+    platform_pull_day,
+    platform_pull_institutions,
+)
 
 logger = logging.getLogger(__name__)
 
+# The pulls are idempotent (a day is replaced whole, and only by a newer generated_at),
+# so they are acknowledged only once done: a worker killed in the middle of one leaves
+# the task in Redis, which hands it to another worker after the visibility timeout.
+REDELIVER_IF_LOST = {"acks_late": True, "reject_on_worker_lost": True}
 
-@shared_task
+
+@shared_task(**REDELIVER_IF_LOST)
 def pull_platform_day(platform_id: int, day: str, trigger: str = SyncRun.Trigger.SCHEDULE) -> int:
     platform = Platform.objects.get(pk=platform_id)
     return platform_pull_day(platform=platform, day=dt.date.fromisoformat(day), trigger=trigger).pk
 
 
-@shared_task
+@shared_task(**REDELIVER_IF_LOST)
 def pull_platform_night(platform_id: int) -> list[int]:
     """One platform's night: its institutions, yesterday, and the days before it
     that the platform may still revise."""
@@ -59,3 +69,9 @@ def run_backfill(backfill_id: int) -> int:
         return backfill_id  # delivered twice: the first delivery runs it
     backfill = Backfill.objects.select_related("platform", "started_by").get(pk=backfill_id)
     return backfill_run(backfill).pk
+
+
+@shared_task
+def requeue_stalled_backfills() -> int:
+    """Every few minutes (beat): send again the backfills the broker did not take."""
+    return backfills_requeue_stalled()
