@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench demo migrate clean messages
+.PHONY: install run test lint bench bench-province demo migrate clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ messages: install
 bench: install
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.ingestion
+
+# A province on the local PostgreSQL (built once, ~15 minutes, ~34 million daily
+# rows), then the figures, the bulletin PDFs and the pages under load (needs wrk).
+bench-province: install
+	$(BIN)/python -m benchmarks.province
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -35,8 +35,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_celery_beat",
+    "axes",
     "apps.core",
     "apps.regions",
+    "apps.audit",
     "apps.institutions",
     "apps.platforms",
     "apps.uploads",
@@ -59,8 +61,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.services.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,6 +92,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# Persistent connections, checked before a request reuses one: after PostgreSQL
+# restarts or drops the connection, the next request opens a new one instead of failing.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -94,8 +103,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): its backend first, so a locked-out user is refused
+# before the password is even checked. 5 failures per user name and address lock
+# that pair for 30 minutes; a successful sign-in resets the count.
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.backends.ThrottledSignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 
 # Chinese whatever the browser asks for: no LocaleMiddleware. The code carries
 # English msgids; locale/zh_Hans holds the Chinese every user sees.
@@ -137,6 +165,37 @@ else:
 # The schedule lives in the database (django-celery-beat), editable in the admin;
 # migration ingestion/0002 puts the nightly pull at 02:00 Asia/Shanghai.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# With the broker down, a page that hands work to a worker must answer within seconds
+# (the work stays queued and is sent again later), not wait on Celery's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+# The pulls are acknowledged late: if their worker dies, Redis hands the task out again
+# after this many seconds (longer than any pull takes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+
+# Computed figures are cached under the data version (apps/core/versioning.py):
+# in Redis when there is one (shared by every process), else in each process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="hipwatch"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+HIPWATCH_FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=900)
 
 # Pulling the platforms' statistics interface (apps/ingestion).
 HIPWATCH_PULL = {
@@ -149,6 +208,12 @@ HIPWATCH_PULL = {
     "revisit_days": 7,  # a day may be revised for 7 days after it
     # The home page expects last night's pull to be done by this hour (local time).
     "night_over_hour": env.int("PULL_NIGHT_OVER_HOUR", default=6),
+    # A day's pull takes seconds to minutes: one still "running" after this many seconds
+    # lost its worker, and the next pull of the same day marks it failed.
+    "run_stale_after": env.int("PULL_RUN_STALE_AFTER", default=3600),
+    # A backfill still queued after this many seconds was not handed to a worker (the
+    # broker was down): requeue_stalled_backfills sends it again.
+    "requeue_after": env.int("PULL_REQUEUE_AFTER", default=300),
 }
 
 # Email (alerts and digests). EMAIL_HOST unset: messages are printed to the console.
@@ -207,9 +272,47 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one INFO line per sign-in otherwise
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
+# Uploads: the largest web upload is a rectification attachment (10 MB, checked by
+# content in apps/rectification/attachments.py); bigger request bodies are refused
+# before any view runs. Files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields, files excluded
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Production behind TLS (HIPWATCH_HTTPS=true, as docker-compose.yml sets): secure
+# cookies, redirect to https, HSTS, and a real secret key or no start at all. Off by
+# default so `make run` keeps working on http://127.0.0.1:8000.
+HIPWATCH_HTTPS = env.bool("HIPWATCH_HTTPS", default=False)
+if HIPWATCH_HTTPS:
+    if (
+        SECRET_KEY == "dev-only-insecure-key-change-me"
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+    ):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "HIPWATCH_HTTPS is on: set SECRET_KEY to 50 or more random characters."
+        )
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # e.g. "HTTP_X_FORWARDED_PROTO=https" when a TLS proxy sets that header (only then).
+    _proxy_header = env("SECURE_PROXY_SSL_HEADER", default="")
+    if _proxy_header:
+        _name, _, _value = _proxy_header.partition("=")
+        SECURE_PROXY_SSL_HEADER = (_name.strip(), _value.strip() or "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining browsers' preload list is the operator's decision, not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

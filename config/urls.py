@@ -7,5 +7,6 @@ urlpatterns = [
     path("rectification/", include("apps.rectification.urls")),
     path("onboarding/", include("apps.onboarding.urls")),
     path("alerts/", include("apps.alerts.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("", include("apps.web.urls")),
 ]

@@ -35,6 +35,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: a rolled-back test leaves the data
+    version where it found it, and must not meet the figures it cached."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def celery_in_process(monkeypatch):
     """Tasks run in the calling process, as they do without REDIS_URL, even when the
@@ -59,7 +70,7 @@ def city(db):
     city = RegionFactory(code="411500", name="信阳市", level="city", parent=province)
     huangchuan = RegionFactory(code="411526", name="潢川县", level="county", parent=city)
     guangshan = RegionFactory(code="411522", name="光山县", level="county", parent=city)
-    platform = PlatformFactory()
+    platform = PlatformFactory(region=city)
     edition = EditionFactory(platform=platform, name="2023", codes=["T1", "T2", "T3", "T4"])
     central = InstitutionFactory(org_code="41150000001", name="信阳市中心医院", region=city)
     hc_people = InstitutionFactory(org_code="41152600001", name="潢川县人民医院", region=huangchuan)

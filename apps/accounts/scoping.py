@@ -2,9 +2,10 @@
 (pages, exports, API, PDFs) starts from one of these; anything outside answers 404.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.alerts.models import Notification, Watch
+from apps.audit.models import AuditEvent
 from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
 from apps.institutions.models import Institution
 from apps.onboarding.models import StepCompletion
@@ -66,18 +67,43 @@ def watches_ingestion(user: User) -> bool:
     )
 
 
+def platforms_serving(user: User) -> QuerySet[Platform]:
+    """The platforms whose nightly health concerns a user (the home page's warning):
+    those run for the user's region, a region above it or one below it, and those
+    run for no region in particular."""
+    region = user.region if user.is_authenticated and user.region_id else None
+    if region is None and user.is_authenticated and user.institution_id:
+        region = user.institution.region
+    if _sees_everything(user) or region is None:
+        return platforms_for(user)
+    above = [code for code in region.path.split("/") if code]
+    return Platform.objects.filter(
+        Q(region__isnull=True) | Q(region__code__in=above) | Q(region__path__startswith=region.path)
+    )
+
+
+def ingestion_platforms_for(user: User) -> QuerySet[Platform]:
+    """The platforms whose pulls a user watches: a city officer, those run by a
+    commission within their region (Platform.region); a superuser, all of them."""
+    if _sees_everything(user):
+        return Platform.objects.all()
+    if watches_ingestion(user):
+        return Platform.objects.filter(region__path__startswith=user.region.path)
+    return Platform.objects.none()
+
+
 def sync_runs_for(user: User) -> QuerySet[SyncRun]:
-    return SyncRun.objects.all() if watches_ingestion(user) else SyncRun.objects.none()
+    return SyncRun.objects.filter(platform__in=ingestion_platforms_for(user))
 
 
 def backfills_for(user: User) -> QuerySet[Backfill]:
-    return Backfill.objects.all() if watches_ingestion(user) else Backfill.objects.none()
+    return Backfill.objects.filter(platform__in=ingestion_platforms_for(user))
 
 
 def unknown_uploads_for(user: User) -> QuerySet[UnknownUpload]:
-    """Rows of codes the registry does not know belong to no region yet: the
-    officers who watch the pulls see them all."""
-    return UnknownUpload.objects.all() if watches_ingestion(user) else UnknownUpload.objects.none()
+    """Rows of codes the registry does not know belong to no region yet: they are
+    the business of the officers who watch that platform's pulls."""
+    return UnknownUpload.objects.filter(platform__in=ingestion_platforms_for(user))
 
 
 def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:
@@ -102,3 +128,24 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def watches_for(user: User) -> QuerySet[Watch]:
     return Watch.objects.filter(institution__in=institutions_for(user))
+
+
+def sees_audit_log(user: User) -> bool:
+    """The audit log is for superusers and city officers; anyone else gets 404."""
+    return _sees_everything(user) or (
+        user.is_authenticated and user.role == User.Role.CITY and user.region_id is not None
+    )
+
+
+def audit_events_for(user: User) -> QuerySet[AuditEvent]:
+    """Superusers see every event. A city officer sees the events whose region lies
+    in their region (at any depth): each event carries the region it concerns, i.e.
+    the institution's for connection changes, the bulletin's, the affected user's
+    scope for sign-ins and user changes. Events with no region (registry and
+    catalogue imports, superusers' sign-ins, unknown user names) are superusers'
+    only. County and hospital users see none."""
+    if not sees_audit_log(user):
+        return AuditEvent.objects.none()
+    if _sees_everything(user):
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(region__path__startswith=user.region.path)

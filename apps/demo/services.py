@@ -16,6 +16,7 @@ from apps.institutions.models import Institution
 from apps.institutions.services import institutions_import
 from apps.platforms.models import ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, platform_add, tables_import
+from apps.regions.models import Region
 from apps.regions.services import regions_import
 from apps.uploads.services import uploads_import
 
@@ -73,7 +74,10 @@ def demo_load() -> dict[str, ImportResult | int]:
     report["regions"] = regions_import(source=DATA / "regions.csv")
     report["institutions"] = institutions_import(source=DATA / "institutions.csv")
     platform = platform_add(
-        code=PLATFORM_CODE, name="信阳市全民健康信息平台", level=Platform.Level.CITY
+        code=PLATFORM_CODE,
+        name="信阳市全民健康信息平台",
+        level=Platform.Level.CITY,
+        region=Region.objects.get(code="411500"),
     )
     report["tables"] = tables_import(
         source=DATA / "tables-51.csv",

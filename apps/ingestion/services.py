@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.tabular import MAX_COUNT
 from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Connection, ConnectionStatus, Platform
@@ -23,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def _count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
 def check_upload_item(item) -> str | None:
@@ -65,6 +67,24 @@ def known_codes(platform: Platform) -> dict[str, int]:
     return known
 
 
+def sync_runs_mark_interrupted(*, platform: Platform, kind: str, day: dt.date | None) -> int:
+    """Mark failed the runs of this platform, kind and day still "running" after
+    `run_stale_after`: their worker was killed or its machine restarted, so they will
+    never finish, and the sync log must not show them running for ever."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.HIPWATCH_PULL["run_stale_after"])
+    return SyncRun.objects.filter(
+        platform=platform,
+        kind=kind,
+        day=day,
+        outcome=SyncRun.Outcome.RUNNING,
+        started_at__lt=cutoff,
+    ).update(
+        outcome=SyncRun.Outcome.FAILED,
+        finished_at=timezone.now(),
+        error=_("Interrupted: the worker stopped before the pull finished."),
+    )
+
+
 def platform_pull_day(
     *,
     platform: Platform,
@@ -76,6 +96,7 @@ def platform_pull_day(
     """Pull one day. The day's figures are replaced as a whole, all pages or
     nothing, and only by a newer `generated_at`; bad items are refused with their
     reason and the rest is stored; unknown institutions go to the review queue."""
+    sync_runs_mark_interrupted(platform=platform, kind=SyncRun.Kind.UPLOADS, day=day)
     run = SyncRun.objects.create(
         platform=platform,
         kind=SyncRun.Kind.UPLOADS,
@@ -196,6 +217,7 @@ def platform_pull_institutions(
 ) -> SyncRun:
     """Update connection statuses and heartbeats from /institutions; a status
     enters the history only when it changed."""
+    sync_runs_mark_interrupted(platform=platform, kind=SyncRun.Kind.INSTITUTIONS, day=None)
     run = SyncRun.objects.create(
         platform=platform,
         kind=SyncRun.Kind.INSTITUTIONS,
@@ -275,7 +297,8 @@ def backfill_start(
     trigger: str = SyncRun.Trigger.PAGE,
     user=None,
 ) -> Backfill:
-    """Record a backfill and hand it to a worker (after the transaction commits)."""
+    """Record a backfill and hand it to a worker (after the transaction commits).
+    Once sent, `backfill.handed_over` tells whether the broker took it."""
     if last_day < first_day:
         raise ValueError("last_day before first_day")
     backfill = Backfill.objects.create(
@@ -288,10 +311,44 @@ def backfill_start(
         started_by=user,
     )
     if trigger == SyncRun.Trigger.PAGE:
-        from .tasks import run_backfill
+        backfill.handed_over = None
 
-        transaction.on_commit(lambda: run_backfill.delay(backfill.pk))
+        def send() -> None:
+            backfill.handed_over = backfill_send(backfill=backfill)
+
+        transaction.on_commit(send)
     return backfill
+
+
+def backfill_send(*, backfill: Backfill) -> bool:
+    """Hand a queued backfill to a worker. With the broker unreachable the backfill
+    stays queued, False is returned, and `backfills_requeue_stalled` sends it later:
+    a Redis outage must not break the page that started it."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from .tasks import run_backfill
+
+    try:
+        run_backfill.delay(backfill.pk)
+    except (OperationalError, RedisConnectionError, RedisTimeoutError, OSError):
+        logger.warning(
+            "backfill %s not sent: the broker is unreachable", backfill.pk, exc_info=True
+        )
+        return False
+    return True
+
+
+def backfills_requeue_stalled() -> int:
+    """Send again the backfills still queued `requeue_after` seconds after they were
+    started (the broker was down when the page sent them). A backfill sent twice runs
+    once: `run_backfill` claims it with a conditional UPDATE. Returns how many were sent."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.HIPWATCH_PULL["requeue_after"])
+    stalled = Backfill.objects.filter(
+        state=Backfill.State.QUEUED, trigger=SyncRun.Trigger.PAGE, created_at__lt=cutoff
+    ).order_by("created_at", "id")
+    return sum(backfill_send(backfill=b) for b in stalled)
 
 
 def backfill_run(backfill: Backfill, on_run=None) -> Backfill:

@@ -1,7 +1,44 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _changed(sender, **kwargs) -> None:
+    from apps.core.versioning import data_changed
+
+    data_changed()
 
 
 class MetricsConfig(AppConfig):
     name = "apps.metrics"
     verbose_name = _("Metrics")
+
+    def ready(self) -> None:
+        """Every saved or deleted row a figure reads moves the data version, so the
+        cached figures (figures.py) follow any change, the admin's included. Bulk
+        writes of statistics bump it in apps/uploads/services.py."""
+        from apps.institutions.models import Institution
+        from apps.platforms.models import (
+            CatalogueTable,
+            Connection,
+            ConnectionChange,
+            Platform,
+            TableEdition,
+        )
+        from apps.regions.models import Region
+        from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+
+        for model in (
+            Region,
+            Institution,
+            Platform,
+            TableEdition,
+            CatalogueTable,
+            Connection,
+            ConnectionChange,
+            DailyUpload,
+            DailyTotal,
+            MonthlyTableTotal,
+        ):
+            post_save.connect(_changed, sender=model, dispatch_uid=f"data-version-save-{model}")
+            post_delete.connect(_changed, sender=model, dispatch_uid=f"data-version-delete-{model}")

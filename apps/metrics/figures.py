@@ -8,17 +8,23 @@ bulletins all read its result objects and compute nothing themselves.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import BigIntegerField, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import full_months, month_end
+from apps.core.versioning import data_version
 from apps.institutions.models import Institution
 from apps.platforms.models import (
     CatalogueTable,
@@ -34,6 +40,8 @@ from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
 
 from .definitions import DEFAULT, Definitions
+
+logger = logging.getLogger(__name__)
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -256,7 +264,11 @@ def _table_sums(
     for part in parts:
         for inst, code, records, rejected in (
             part.values("institution_id", "table_code")
-            .annotate(r=Sum("records"), x=Sum("rejected"))
+            # PostgreSQL sums bigints as numeric: cast back, or every sum becomes a Decimal.
+            .annotate(
+                r=Cast(Sum("records"), BigIntegerField()),
+                x=Cast(Sum("rejected"), BigIntegerField()),
+            )
             .values_list("institution_id", "table_code", "r", "x")
         ):
             old_r, old_x = sums[inst].get(code, (0, 0))
@@ -278,10 +290,54 @@ def period_figures(
     definitions: Definitions = DEFAULT,
     with_scores: bool = True,
 ) -> PeriodFigures:
-    """The figures of every active institution of `institutions` for start..end."""
+    """The figures of every active institution of `institutions` for start..end.
+
+    Cached (settings.HIPWATCH_FIGURES_CACHE_SECONDS) under the data version, the
+    query that selects the institutions and the arguments: any change to what a
+    figure reads moves the version (apps/core/versioning.py), so a cached answer is
+    always the one a fresh computation would give."""
     if end < start:
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
+    key = _cache_key("figures", scope, platform, start, end, definitions, with_scores)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    result = _period_figures(scope, platform, start, end, definitions, with_scores)
+    _cache_set(key, result)
+    return result
+
+
+def _cache_get(key: str):
+    """The cache is an accelerator: when it is down (Redis stopped), compute."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 — any cache failure
+        logger.warning("figures cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("figures cache unavailable", exc_info=True)
+
+
+def _cache_key(kind: str, scope: QuerySet, *args) -> str:
+    sql, params = scope.query.sql_with_params()
+    text = repr((kind, data_version(), sql, params, [getattr(a, "pk", a) for a in args]))
+    return "hipwatch:" + kind + ":" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _period_figures(
+    scope: QuerySet[Institution],
+    platform: Platform,
+    start: dt.date,
+    end: dt.date,
+    definitions: Definitions,
+    with_scores: bool,
+) -> PeriodFigures:
     insts = list(scope.select_related("region").order_by("region__path", "org_code"))
     ids = scope.values("pk")
 
@@ -578,12 +634,20 @@ def institution_days(
 def data_span(
     platform: Platform, institutions: QuerySet[Institution] | None = None
 ) -> tuple[dt.date | None, dt.date | None]:
-    """The first and last day with statistics stored for these institutions."""
+    """The first and last day with statistics stored for these institutions
+    (cached like the figures: every page's period menu asks)."""
+    scope = institutions if institutions is not None else Institution.objects.all()
+    key = _cache_key("span", scope, platform)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
     qs = DailyTotal.objects.filter(platform=platform)
     if institutions is not None:
         qs = qs.filter(institution__in=institutions)
     span = qs.aggregate(first=Min("day"), last=Max("day"))
-    return span["first"], span["last"]
+    result = (span["first"], span["last"])
+    _cache_set(key, result)
+    return result
 
 
 @dataclass

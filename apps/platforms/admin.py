@@ -31,7 +31,7 @@ class PlatformForm(forms.ModelForm):
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
     form = PlatformForm
-    list_display = ("code", "name", "level", "api_url")
+    list_display = ("code", "name", "level", "region", "api_url")
 
 
 class CatalogueTableInline(admin.TabularInline):

@@ -16,6 +16,16 @@ class Platform(models.Model):
     code = models.SlugField(_("platform code"), max_length=32, unique=True)
     name = models.CharField(_("platform name"), max_length=128)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.CITY)
+    # The region whose commission runs the platform: its officers watch the pulls
+    # (their log, rejected items, unknown codes). Empty: superusers only.
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region served"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="platforms",
+    )
     # The statistics interface (platform-api.md). The token is a secret: never
     # shown on a page, in the admin or in a log.
     api_url = models.URLField(_("statistics interface URL"), blank=True)

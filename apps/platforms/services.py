@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_import, audit_record
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, read_rows
 from apps.institutions.models import Institution
+from apps.regions.models import Region
 
 from .models import (
     CatalogueTable,
@@ -35,14 +38,16 @@ def is_valid_table_code(code: str) -> bool:
 
 
 @transaction.atomic
-def platform_add(*, code: str, name: str, level: str = Platform.Level.CITY) -> Platform:
+def platform_add(
+    *, code: str, name: str, level: str = Platform.Level.CITY, region: Region | None = None
+) -> Platform:
     if level not in Platform.Level.values:
         raise CommandRefused(_("Unknown platform level “%(level)s”.") % {"level": level})
     platform, created = Platform.objects.get_or_create(
-        code=code, defaults={"name": name, "level": level}
+        code=code, defaults={"name": name, "level": level, "region": region}
     )
-    if not created and (platform.name, platform.level) != (name, level):
-        platform.name, platform.level = name, level
+    if not created and (platform.name, platform.level, platform.region) != (name, level, region):
+        platform.name, platform.level, platform.region = name, level, region
         platform.save()
     return platform
 
@@ -63,7 +68,15 @@ def tables_import(
         raise FileRefused(
             [_("Unknown institution categories: %(values)s.") % {"values": "、".join(unknown)}]
         )
-    rows = read_rows(source, TABLE_COLUMNS, optional=("category",))
+    rows = read_rows(
+        source,
+        TABLE_COLUMNS,
+        optional=("category",),
+        max_lengths={
+            "name": CatalogueTable._meta.get_field("name").max_length,
+            "category": CatalogueTable._meta.get_field("category").max_length,
+        },
+    )
     problems: list[str] = []
     parsed: dict[str, dict] = {}
     for row in rows:
@@ -120,6 +133,10 @@ def tables_import(
             )
             % {"n": len(existing), "codes": "、".join(sorted(existing))}
         )
+        result.deleted = len(existing)
+    audit_import(
+        what="tables", source=source, result=result, obj=edition_obj, action="catalogue_changed"
+    )
     return result
 
 
@@ -158,6 +175,18 @@ def connection_set_status(
         to_status=status,
         entered_by=entered_by,
         source=source,
+    )
+    audit_record(
+        action=AuditEvent.Action.CONNECTION_STATUS_CHANGED,
+        actor=entered_by,
+        obj=institution,
+        region=institution.region,
+        details={
+            "platform": platform.code,
+            "status": {"old": previous, "new": status},
+            "since": since,
+            "source": source,
+        },
     )
     history = sorted([*changes, change], key=lambda c: (c.effective_date, c.id))
     current = status_on(history, today)

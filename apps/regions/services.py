@@ -4,8 +4,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_import
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, read_rows
+from apps.core.versioning import data_changed
 
 from .models import Region
 
@@ -33,7 +35,9 @@ CODE_RE = re.compile(r"^\d{6}$")
 @transaction.atomic
 def regions_import(*, source: str | Path | bytes) -> ImportResult:
     """Load a regions file (code, name, level, parent_code). All or nothing."""
-    rows = read_rows(source, REGION_COLUMNS)
+    rows = read_rows(
+        source, REGION_COLUMNS, max_lengths={"name": Region._meta.get_field("name").max_length}
+    )
     existing = {r.code: r for r in Region.objects.all()}
     problems: list[str] = []
     parsed: dict[str, dict] = {}
@@ -81,8 +85,19 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
                 + _("Parent region %(code)s is not at a higher level than this region.")
                 % {"code": parent}
             )
+    # A region whose level changes must stay above the regions already under it.
+    for child in existing.values():
+        p = parsed.get(child.parent_id)
+        if child.code in parsed or p is None or p["level"] is None:
+            continue
+        if LEVEL_RANK[p["level"]] >= LEVEL_RANK[child.level]:
+            problems.append(
+                _("Row %(row)d: ") % {"row": p["row"]}
+                + _("Region %(code)s lies under this region and would not be at a lower level.")
+                % {"code": child.code}
+            )
     if problems:
-        # Two passes found them: report in row order.
+        # Three passes found them: report in row order.
         raise FileRefused(sorted(problems, key=lambda p: int(re.search(r"\d+", p).group())))
 
     result = ImportResult()
@@ -109,6 +124,7 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
             result.unchanged += 1
     if result.updated:
         regions_rebuild_paths()
+    audit_import(what="regions", source=source, result=result)
     return result
 
 
@@ -129,3 +145,4 @@ def regions_rebuild_paths() -> None:
             region.path = path
             changed.append(region)
     Region.objects.bulk_update(changed, ["path"])
+    data_changed()  # bulk_update fires no signals

@@ -7,9 +7,11 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_import
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
+from apps.core.versioning import data_changed
 from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Platform
@@ -106,7 +108,9 @@ def uploads_import(*, source: str | Path | bytes, platform: Platform) -> ImportR
                 for code in unknown
             ]
         )
-    return uploads_store(platform=platform, rows=rows, institution_ids=known)
+    result = uploads_store(platform=platform, rows=rows, institution_ids=known)
+    audit_import(what=f"uploads {platform.code}", source=source, result=result)
+    return result
 
 
 @transaction.atomic
@@ -153,6 +157,7 @@ def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> Non
     DailyUpload, so a table or a day that disappeared leaves nothing behind."""
     if not keys:
         return
+    data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
     _daily_totals_refresh(platform, keys)
     _monthly_totals_refresh(platform, {(inst, month_start(day)) for inst, day in keys})
 

@@ -28,6 +28,7 @@ from apps.bulletins.services import (
     bulletin_update,
 )
 from apps.bulletins.xlsx import bulletin_xlsx
+from apps.core.html_tables import exports_tables
 from apps.metrics.figures import data_span
 from apps.metrics.periods import default_period, period_choices
 from apps.regions.models import Region
@@ -57,6 +58,7 @@ def _form_choices(request: HttpRequest) -> dict:
 
 
 @login_required
+@exports_tables
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     bulletins = bulletins_for(request.user).select_related("platform", "region", "corrects")
     return render(

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import (
     backfills_for,
+    ingestion_platforms_for,
     institutions_for,
-    platforms_for,
     regions_for,
     sync_runs_for,
     unknown_uploads_for,
     watches_ingestion,
 )
+from apps.core.html_tables import exports_tables
 from apps.ingestion.health import last_night, night_problems
 from apps.ingestion.models import SyncRun
 from apps.ingestion.review import (
@@ -45,10 +46,13 @@ def _officer(request: HttpRequest) -> None:
 
 
 def _platforms(user) -> list[Platform]:
-    return sorted(platforms_for(user), key=lambda p: (p.level != Platform.Level.CITY, p.code))
+    return sorted(
+        ingestion_platforms_for(user), key=lambda p: (p.level != Platform.Level.CITY, p.code)
+    )
 
 
 @login_required
+@exports_tables
 def sync_log(request: HttpRequest) -> HttpResponse:
     """The last nights per platform: for each day, the latest pull and what it did."""
     _officer(request)
@@ -94,23 +98,33 @@ def sync_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@exports_tables
 def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
     """One platform: its interface, its runs, and backfills with their progress."""
     _officer(request)
-    platform = get_object_or_404(platforms_for(request.user), code=code)
+    platform = get_object_or_404(ingestion_platforms_for(request.user), code=code)
     if request.method == "POST":
         form = BackfillForm(request.POST)
         if not platform.can_be_pulled:
             form.add_error(None, _("The platform has no statistics interface URL and token."))
         if form.is_valid():
-            backfill_start(
+            backfill = backfill_start(
                 platform=platform,
                 first_day=form.cleaned_data["first_day"],
                 last_day=form.cleaned_data["last_day"],
                 with_institutions=form.cleaned_data["with_institutions"],
                 user=request.user,
             )
-            messages.success(request, _("The backfill has been handed to a worker."))
+            if backfill.handed_over is False:
+                messages.warning(
+                    request,
+                    _(
+                        "The task queue cannot be reached: the backfill is recorded and "
+                        "will be handed to a worker automatically once the queue is back."
+                    ),
+                )
+            else:
+                messages.success(request, _("The backfill has been handed to a worker."))
             return redirect("platform-sync", code=platform.code)
     else:
         form = BackfillForm(initial=BackfillForm.initial_range())
@@ -132,6 +146,7 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@exports_tables
 def sync_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _officer(request)
     run = get_object_or_404(sync_runs_for(request.user).select_related("platform"), pk=pk)
@@ -139,9 +154,10 @@ def sync_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@exports_tables
 def review_queue(request: HttpRequest) -> HttpResponse:
     _officer(request)
-    platforms = {p.pk: p for p in platforms_for(request.user)}
+    platforms = {p.pk: p for p in ingestion_platforms_for(request.user)}
     lines = [
         (platforms[w.platform_id], w)
         for w in waiting_codes(unknown_uploads_for(request.user))
@@ -151,10 +167,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@exports_tables
 def review_code(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
     """One unknown code: its waiting rows, and the two ways to resolve it."""
     _officer(request)
-    platform = get_object_or_404(platforms_for(request.user), code=platform_code)
+    platform = get_object_or_404(ingestion_platforms_for(request.user), code=platform_code)
     rows = unknown_uploads_for(request.user).filter(platform=platform, org_code=org_code)
     if not rows.exists():
         raise Http404(_("No rows wait for this code."))

@@ -15,11 +15,12 @@ from apps.accounts.scoping import (
     connection_changes_for,
     connections_for,
     institutions_for,
-    platforms_for,
+    platforms_serving,
     regions_for,
     watches_for,
 )
 from apps.alerts.models import Status as WatchStatus
+from apps.core.html_tables import exports_tables
 from apps.core.sheets import Sheet, sheet_from_table, xlsx_response
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
@@ -123,7 +124,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "region": region,
             "regions": regions,
             "breakdown": breakdown,
-            "problems": night_problems(platforms_for(user)),
+            "problems": night_problems(platforms_serving(user)),
         },
     )
 
@@ -202,6 +203,7 @@ def _institution_sheets(tables, days, trend) -> list[Sheet]:
 
 
 @login_required
+@exports_tables
 def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     institution = get_object_or_404(
         institutions_for(request.user).select_related("region"), org_code=org_code
@@ -342,6 +344,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "summary": board.summary,
             "panels": panels,
             "charts": [{"id": p.sheet.key, **p.chart} for p in panels if p.chart],
-            "problems": night_problems(platforms_for(user)),
+            "problems": night_problems(platforms_serving(user)),
         },
     )

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -46,6 +47,19 @@ def nav_query(context):
 def grouped(value):
     """12345 → 12,345 (the separator the bulletins use), as the list's columns."""
     return f"{value:,}" if isinstance(value, int) else value
+
+
+@register.simple_tag(takes_context=True)
+def export_table_link(context, table_id):
+    """A link that downloads the page's <table id=table_id> as Excel (apps/core/html_tables)."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    query["export_table"] = table_id
+    return format_html(
+        '<a class="btn btn-sm btn-link p-0 export-link" href="?{}">{}</a>',
+        query.urlencode(),
+        _("Export to Excel"),
+    )
 
 
 @register.filter

@@ -1,0 +1,95 @@
+"""The figures are cached under the data version: a repeat costs one query, and
+every kind of change (statistics, connections, the registry, the catalogue, the
+admin's saves) is seen at once."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from apps.core.versioning import data_version
+from apps.institutions.models import Institution
+from apps.metrics.figures import data_span, period_figures
+from apps.platforms.models import CatalogueTable
+from tests.conftest import connect, upload
+from tests.processes import free_port
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+def figures(city):
+    return period_figures(
+        institutions=Institution.objects.all(),
+        platform=city.platform,
+        start=D(2023, 4, 1),
+        end=D(2023, 6, 30),
+    )
+
+
+@pytest.fixture
+def stored(city):
+    connect(city.central, city.platform)
+    connect(city.hc_people, city.platform)
+    upload(city.platform, [(D(2023, 4, 3), "41150000001", "T1", 5)])
+    return city
+
+
+def row(result, org_code):
+    return result.by_org_code()[org_code]
+
+
+def test_a_repeat_costs_one_query(stored, django_assert_num_queries):
+    first = figures(stored)
+    with django_assert_num_queries(1):  # the data version
+        again = figures(stored)
+    assert [(r.org_code, r.records, r.tier) for r in again.rows] == [
+        (r.org_code, r.records, r.tier) for r in first.rows
+    ]
+
+
+def test_new_statistics_are_seen_at_once(stored):
+    assert row(figures(stored), "41152600001").records == 0
+    upload(stored.platform, [(D(2023, 4, 4), "41152600001", "T2", 9)])
+    assert row(figures(stored), "41152600001").records == 9
+    assert data_span(stored.platform) == (D(2023, 4, 3), D(2023, 4, 4))
+
+
+def test_connection_changes_are_seen_at_once(stored):
+    assert row(figures(stored), "41152200001").connection_status == "not_connected"
+    connect(stored.gs_people, stored.platform)
+    assert row(figures(stored), "41152200001").connection_status == "connected"
+
+
+def test_registry_and_catalogue_edits_are_seen_at_once(stored):
+    assert row(figures(stored), "41150000001").completeness == 25
+    CatalogueTable.objects.filter(edition=stored.edition, code="T4").delete()
+    assert str(row(figures(stored), "41150000001").completeness) == "33.3"
+    stored.central.name = "信阳市中心医院（新名）"
+    stored.central.save()  # as the admin does
+    assert row(figures(stored), "41150000001").name == "信阳市中心医院（新名）"
+    stored.gs_people.active = False
+    stored.gs_people.save()
+    assert "41152200001" not in figures(stored).by_org_code()
+
+
+def test_each_write_moves_the_version(stored):
+    before = data_version()
+    upload(stored.platform, [(D(2023, 4, 5), "41150000001", "T1", 1)])
+    assert data_version() != before
+
+
+def test_figures_are_computed_when_the_cache_is_down(stored):
+    # A Redis cache on a port nobody listens on: every get and set fails.
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    with override_settings(CACHES=down):
+        with pytest.raises(Exception):  # noqa: B017 — the cache really is down
+            cache.get("anything")
+        assert row(figures(stored), "41150000001").records == 5
