@@ -86,6 +86,8 @@ def main() -> int:
         "DATABASE_URL": URL,
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
+        # As in production: the figures cache in Redis, shared by the workers.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
     }
     server = subprocess.Popen(
         [
@@ -105,9 +107,9 @@ def main() -> int:
     try:
         for _ in range(100):
             try:
-                requests.get(f"{base}/login/", timeout=2)
+                requests.get(f"{base}/login/", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         session = requests.Session()
         page = session.get(f"{base}/login/")

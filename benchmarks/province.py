@@ -301,6 +301,74 @@ def measure_metrics(platform) -> list[tuple[str, float, str]]:
     return results
 
 
+def measure_ingestion(platform) -> list[tuple[str, float, str]]:
+    """One night at province size: the last day of the year re-published by the
+    platform (every figure revised), pulled over loopback HTTP from the simulator into
+    this database, where the day's month already holds 30 days of rows; beside a
+    COPY of the same rows into a table like DailyUpload."""
+    from django.db import connection
+
+    from apps.ingestion.models import PulledDay
+    from apps.ingestion.services import platform_pull_day
+    from apps.ingestion.simulator import Faults, Simulator, SimulatorData
+    from apps.institutions.models import Institution
+    from apps.uploads.models import DailyUpload
+
+    day = dt.date(YEAR, 12, 31)
+    rows = list(
+        DailyUpload.objects.filter(platform=platform, day=day).values_list(
+            "institution__org_code", "table_code", "records", "rejected"
+        )
+    )
+    items = [
+        {"org_code": o, "table_code": t, "records": r + 1, "rejected": x} for o, t, r, x in rows
+    ]
+    PulledDay.objects.filter(platform=platform, day=day).delete()
+    sim = Simulator(SimulatorData(days={day: items}), Faults(page_size=1000), token="bench")
+    saved = (platform.api_url, platform.api_token)
+    platform.api_url, platform.api_token = sim.start(), "bench"
+    platform.save()
+    try:
+        t0 = time.perf_counter()
+        run = platform_pull_day(platform=platform, day=day)
+        pulled = time.perf_counter() - t0
+    finally:
+        sim.stop()
+        platform.api_url, platform.api_token = saved
+        platform.save()
+    assert run.rows_stored == len(items), (run.outcome, run.error)
+    ids = dict(Institution.objects.values_list("org_code", "pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute("CREATE TABLE bench_copy (LIKE uploads_dailyupload INCLUDING ALL)")
+        t0 = time.perf_counter()
+        with cursor.copy(
+            "COPY bench_copy (platform_id, institution_id, table_code, day, records, rejected) "
+            "FROM STDIN"
+        ) as copy:
+            for item in items:
+                copy.write_row(
+                    (
+                        platform.pk,
+                        ids[item["org_code"]],
+                        item["table_code"],
+                        day,
+                        item["records"],
+                        item["rejected"],
+                    )
+                )
+        copied = time.perf_counter() - t0
+        cursor.execute("DROP TABLE bench_copy")
+    return [
+        (
+            f"nightly pull of {day}, {len(items):,} rows (all revised)",
+            pulled,
+            f"{len(items) / pulled:,.0f} rows/s; COPY of the same rows {copied:.2f} s "
+            f"→ {pulled / copied:.1f}×",
+        )
+    ]
+
+
 def measure_pdf(platform) -> list[tuple[str, float, str]]:
     import resource
 
@@ -382,6 +450,8 @@ def main() -> int:
         results += measure_metrics(platform)
     if not only or "pdf" in only:
         results += measure_pdf(platform)
+    if not only or "ingest" in only:
+        results += measure_ingestion(platform)
     for label, seconds, note in results:
         print(f"{label:<52} {seconds:7.2f} s  {note}")
     return 0

@@ -183,11 +183,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 # Computed figures are cached under the data version (apps/core/versioning.py):
-# in Redis when there is one (shared by every process), else in each process.
+# in Redis when there is one (shared by every process), else in each process. A
+# Redis that is down makes every read a miss, never an error (apps/core/cache.py).
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="hipwatch"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},

@@ -14,9 +14,11 @@ class MetricsConfig(AppConfig):
     verbose_name = _("Metrics")
 
     def ready(self) -> None:
-        """Every saved or deleted row a figure reads moves the data version, so the
-        cached figures (figures.py) follow any change, the admin's included. Bulk
-        writes of statistics bump it in apps/uploads/services.py."""
+        """Every saved or deleted registry row a figure reads moves the data version,
+        so the cached figures (figures.py) follow any change, the admin's included.
+        The statistics are written only by apps/uploads/services.py, which bumps the
+        version itself: a signal on them would turn each bulk DELETE of a night's
+        rows into a fetch and a signal per row."""
         from apps.institutions.models import Institution
         from apps.platforms.models import (
             CatalogueTable,
@@ -26,7 +28,6 @@ class MetricsConfig(AppConfig):
             TableEdition,
         )
         from apps.regions.models import Region
-        from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
 
         for model in (
             Region,
@@ -36,9 +37,6 @@ class MetricsConfig(AppConfig):
             CatalogueTable,
             Connection,
             ConnectionChange,
-            DailyUpload,
-            DailyTotal,
-            MonthlyTableTotal,
         ):
             post_save.connect(_changed, sender=model, dispatch_uid=f"data-version-save-{model}")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"data-version-delete-{model}")

@@ -106,7 +106,15 @@ class MonthlyTableTotal(models.Model):
                 name="monthly_table_total_unique_key",
             ),
         ]
-        indexes = [models.Index(fields=["platform", "month"], name="monthly_total_platform_month")]
+        indexes = [
+            # A period's whole months are read by platform and month: on PostgreSQL
+            # the index covers the figures too, so the table itself is not visited.
+            models.Index(
+                fields=["platform", "month", "institution", "table_code"],
+                include=["records", "rejected"],
+                name="monthly_total_covering",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.institution_id} {self.table_code}: {self.records}"

@@ -22,6 +22,7 @@ from apps.accounts.scoping import (
 from apps.alerts.models import Status as WatchStatus
 from apps.core.html_tables import exports_tables
 from apps.core.sheets import Sheet, sheet_from_table, xlsx_response
+from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
     Tier,
@@ -156,6 +157,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/institution_list.html",
         {
+            "data_version": data_version(),
             "nav": navigation(request, platform, period),
             "form": form,
             "table": table,
