@@ -134,6 +134,7 @@ def uploads_store(
     }
     to_write: list[tuple] = []
     touched: set[tuple[int, dt.date]] = set()
+    deltas: list[tuple] = []
     for r in rows:
         inst = institution_ids[r.org_code]
         old = existing.get((inst, r.table_code, r.day))
@@ -146,9 +147,77 @@ def uploads_store(
             result.updated += 1
         touched.add((inst, r.day))
         to_write.append((inst, r.table_code, r.day, r.records, r.rejected))
+        was_records, was_rejected = old or (0, 0)
+        deltas.append(
+            (inst, r.table_code, r.day, r.records - was_records, r.rejected - was_rejected)
+        )
     _write_daily_rows(platform, to_write)
-    totals_refresh(platform=platform, keys=touched)
+    _totals_update(platform=platform, touched=touched, deltas=deltas, gone=[])
     return result
+
+
+def _totals_update(
+    *,
+    platform: Platform,
+    touched: set[tuple[int, dt.date]],
+    deltas: list[tuple[int, str, dt.date, int, int]],
+    gone: list[tuple[int, str, dt.date]],
+) -> None:
+    """Bring both roll-ups up to date after a write whose every change is known:
+    the days touched are re-added from their own rows (a day is small), and each
+    month gets the difference (new − old) per table, so a night late in a month
+    does not re-read the month. A table whose last row of a month went is removed."""
+    if not touched:
+        return
+    data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
+    _daily_totals_refresh(platform, touched)
+    by_month: dict[tuple[int, str, dt.date], list[int]] = {}
+    for inst, code, day, records, rejected in deltas:
+        sums = by_month.setdefault((inst, code, month_start(day)), [0, 0])
+        sums[0] += records
+        sums[1] += rejected
+    totals = MonthlyTableTotal._meta.db_table
+    rows = [
+        (platform.pk, inst, code, month, r, x) for (inst, code, month), (r, x) in by_month.items()
+    ]
+    upsert = (
+        f"INSERT INTO {totals} "
+        "(platform_id, institution_id, table_code, month, records, rejected) {source} "
+        "ON CONFLICT (platform_id, institution_id, table_code, month) DO UPDATE SET "
+        f"records = {totals}.records + excluded.records, "
+        f"rejected = {totals}.rejected + excluded.rejected"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement from a COPY'd staging table: binding 100,000 rows of
+            # parameters client-side costs more than the upsert itself.
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS hipwatch_month_stage "
+                "(platform_id bigint, institution_id bigint, table_code varchar(64), "
+                "month date, records bigint, rejected bigint) ON COMMIT DELETE ROWS"
+            )
+            with cursor.copy("COPY hipwatch_month_stage FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(upsert.format(source="SELECT * FROM hipwatch_month_stage"))
+            cursor.execute("DELETE FROM hipwatch_month_stage")
+        else:
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+                cursor.execute(upsert.format(source=values), [v for row in chunk for v in row])
+    emptied = {(inst, code, month_start(day)) for inst, code, day in gone}
+    for inst, code, month in emptied:
+        if not DailyUpload.objects.filter(
+            platform=platform,
+            institution_id=inst,
+            table_code=code,
+            day__gte=month,
+            day__lte=month_end(month),
+        ).exists():
+            MonthlyTableTotal.objects.filter(
+                platform=platform, institution_id=inst, table_code=code, month=month
+            ).delete()
 
 
 def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
@@ -292,5 +361,18 @@ def uploads_replace_day(
     result.unchanged = len(new) - len(changed)
     _write_daily_rows(platform, [(inst, code, day, *new[(inst, code)]) for inst, code in changed])
     result.deleted = len(gone)
-    totals_refresh(platform=platform, keys={(inst, day) for inst, _code in (*gone, *changed)})
+    deltas = []
+    for key in changed:
+        was_records, was_rejected = old.get(key, (0, 0))
+        records, rejected = new[key]
+        deltas.append((*key, day, records - was_records, rejected - was_rejected))
+    deltas += [
+        (inst, code, day, -old[(inst, code)][0], -old[(inst, code)][1]) for inst, code in gone
+    ]
+    _totals_update(
+        platform=platform,
+        touched={(inst, day) for inst, _code in (*gone, *changed)},
+        deltas=deltas,
+        gone=[(inst, code, day) for inst, code in gone],
+    )
     return result

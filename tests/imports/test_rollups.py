@@ -1,0 +1,78 @@
+"""The roll-ups follow every write exactly: per day from the day's rows, per table
+and month by the difference each write makes (so a night late in a month does not
+re-read the month)."""
+
+import datetime as dt
+
+import pytest
+
+from apps.uploads.models import MonthlyTableTotal
+from apps.uploads.services import UploadRow, uploads_replace_day
+from tests.conftest import upload
+from tests.simulated import assert_rollups_match
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+def month_rows(platform):
+    return sorted(
+        (m.institution.org_code, m.table_code, m.month.isoformat(), m.records, m.rejected)
+        for m in MonthlyTableTotal.objects.filter(platform=platform).select_related("institution")
+    )
+
+
+def replace(city, day, rows):
+    ids = {"41150000001": city.central.pk, "41152600001": city.hc_people.pk}
+    return uploads_replace_day(
+        platform=city.platform,
+        day=day,
+        rows=[UploadRow(day, o, t, r, x) for o, t, r, x in rows],
+        institution_ids=ids,
+    )
+
+
+def test_store_then_revise_then_remove(city):
+    upload(
+        city.platform,
+        [
+            (D(2023, 6, 1), "41150000001", "T1", 10, 1),
+            (D(2023, 6, 2), "41150000001", "T1", 5),
+            (D(2023, 6, 2), "41150000001", "T2", 7),
+            (D(2023, 5, 31), "41150000001", "T1", 100),
+        ],
+    )
+    assert month_rows(city.platform) == [
+        ("41150000001", "T1", "2023-05-01", 100, 0),
+        ("41150000001", "T1", "2023-06-01", 15, 1),
+        ("41150000001", "T2", "2023-06-01", 7, 0),
+    ]
+    # The platform revises 2 June: T1 grows, T2 is gone, T3 and 潢川 appear.
+    replace(
+        city,
+        D(2023, 6, 2),
+        [("41150000001", "T1", 8, 2), ("41150000001", "T3", 0, 0), ("41152600001", "T1", 4, 0)],
+    )
+    assert month_rows(city.platform) == [
+        ("41150000001", "T1", "2023-05-01", 100, 0),
+        ("41150000001", "T1", "2023-06-01", 18, 3),
+        ("41150000001", "T3", "2023-06-01", 0, 0),  # reported, with no records
+        ("41152600001", "T1", "2023-06-01", 4, 0),
+    ]
+    # Revised again to nothing for 潢川 and without T1 for 中心医院 on that day:
+    # 1 June still holds T1, so June keeps it.
+    replace(city, D(2023, 6, 2), [("41150000001", "T3", 0, 0)])
+    assert month_rows(city.platform) == [
+        ("41150000001", "T1", "2023-05-01", 100, 0),
+        ("41150000001", "T1", "2023-06-01", 10, 1),
+        ("41150000001", "T3", "2023-06-01", 0, 0),
+    ]
+    assert_rollups_match(city.platform)
+
+
+def test_an_import_that_changes_a_stored_day_adds_the_difference(city):
+    upload(city.platform, [(D(2023, 6, 1), "41150000001", "T1", 10)])
+    upload(city.platform, [(D(2023, 6, 1), "41150000001", "T1", 12, 3)])  # a later export
+    assert month_rows(city.platform) == [("41150000001", "T1", "2023-06-01", 12, 3)]
+    assert_rollups_match(city.platform)
