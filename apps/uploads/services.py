@@ -191,14 +191,13 @@ def _totals_update(
         if connection.vendor == "postgresql":
             # One statement from a COPY'd staging table: binding 100,000 rows of
             # parameters client-side costs more than the upsert itself.
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS hipwatch_month_stage "
-                "(platform_id bigint, institution_id bigint, table_code varchar(64), "
-                "month date, records bigint, rejected bigint) ON COMMIT DELETE ROWS"
+            _copy_to_stage(
+                cursor,
+                "hipwatch_month_stage",
+                "platform_id bigint, institution_id bigint, table_code varchar(64), "
+                "month date, records bigint, rejected bigint",
+                rows,
             )
-            with cursor.copy("COPY hipwatch_month_stage FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
             cursor.execute(upsert.format(source="SELECT * FROM hipwatch_month_stage"))
             cursor.execute("DELETE FROM hipwatch_month_stage")
         else:
@@ -218,17 +217,6 @@ def _totals_update(
             MonthlyTableTotal.objects.filter(
                 platform=platform, institution_id=inst, table_code=code, month=month
             ).delete()
-
-
-def totals_refresh(*, platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    """Recompute the roll-ups (per day, and per table and month) for the given
-    (institution id, day) keys: their rows are deleted and rebuilt from
-    DailyUpload, so a table or a day that disappeared leaves nothing behind."""
-    if not keys:
-        return
-    data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
-    _daily_totals_refresh(platform, keys)
-    _monthly_totals_refresh(platform, {(inst, month_start(day)) for inst, day in keys})
 
 
 def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:
@@ -265,25 +253,12 @@ def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) ->
                 )
 
 
-def _monthly_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) -> None:
-    daily, totals = DailyUpload._meta.db_table, MonthlyTableTotal._meta.db_table
-    with connection.cursor() as cursor:
-        for month, insts in _by_date(keys).items():
-            for ids in _chunks(sorted(insts)):
-                MonthlyTableTotal.objects.filter(
-                    platform=platform, month=month, institution_id__in=ids
-                ).delete()
-                marks = ", ".join(["%s"] * len(ids))
-                cursor.execute(
-                    f"INSERT INTO {totals} "
-                    "(platform_id, institution_id, table_code, month, records, rejected) "
-                    "SELECT platform_id, institution_id, table_code, %s, SUM(records), "
-                    "SUM(rejected) "
-                    f"FROM {daily} WHERE platform_id = %s AND day >= %s AND day <= %s "
-                    f"AND institution_id IN ({marks}) "
-                    "GROUP BY platform_id, institution_id, table_code",
-                    [month, platform.pk, month, month_end(month), *ids],
-                )
+def _copy_to_stage(cursor, stage: str, columns: str, rows) -> None:
+    """COPY rows into a session's staging table (PostgreSQL), emptied at commit."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({columns}) ON COMMIT DELETE ROWS")
+    with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
@@ -312,14 +287,13 @@ def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
         )
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS hipwatch_upload_stage "
-            "(institution_id bigint, table_code varchar(64), day date, "
-            "records bigint, rejected bigint) ON COMMIT DELETE ROWS"
+        _copy_to_stage(
+            cursor,
+            "hipwatch_upload_stage",
+            "institution_id bigint, table_code varchar(64), day date, "
+            "records bigint, rejected bigint",
+            rows,
         )
-        with cursor.copy("COPY hipwatch_upload_stage FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {DailyUpload._meta.db_table} "
             "(platform_id, institution_id, table_code, day, records, rejected) "
