@@ -182,6 +182,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 
+# The monthly roll-up's covering index (INCLUDE) is for PostgreSQL; SQLite builds it
+# without the included columns, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Computed figures are cached under the data version (apps/core/versioning.py):
 # in Redis when there is one (shared by every process), else in each process. A
 # Redis that is down makes every read a miss, never an error (apps/core/cache.py).
@@ -316,4 +320,4 @@ if HIPWATCH_HTTPS:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if not SECURE_HSTS_PRELOAD:
         # Joining browsers' preload list is the operator's decision, not a default.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
