@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,8 +40,6 @@ from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
 
 from .definitions import DEFAULT, Definitions
-
-logger = logging.getLogger(__name__)
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -309,28 +306,12 @@ def period_figures(
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
     key = _cache_key("figures", scope, platform, start, end, definitions, with_scores)
-    cached = _cache_get(key)
+    cached = cache.get(key)
     if cached is not None:
         return cached
     result = _period_figures(scope, platform, start, end, definitions, with_scores)
-    _cache_set(key, result)
+    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
-
-
-def _cache_get(key: str):
-    """The cache is an accelerator: when it is down (Redis stopped), compute."""
-    try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 — any cache failure
-        logger.warning("figures cache unavailable", exc_info=True)
-        return None
-
-
-def _cache_set(key: str, value) -> None:
-    try:
-        cache.set(key, value, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        logger.warning("figures cache unavailable", exc_info=True)
 
 
 def _cache_key(kind: str, scope: QuerySet, *args) -> str:
@@ -647,7 +628,7 @@ def data_span(
     (cached like the figures: every page's period menu asks)."""
     scope = institutions if institutions is not None else Institution.objects.all()
     key = _cache_key("span", scope, platform)
-    cached = _cache_get(key)
+    cached = cache.get(key)
     if cached is not None:
         return cached
     qs = DailyTotal.objects.filter(platform=platform)
@@ -655,7 +636,7 @@ def data_span(
         qs = qs.filter(institution__in=institutions)
     span = qs.aggregate(first=Min("day"), last=Max("day"))
     result = (span["first"], span["last"])
-    _cache_set(key, result)
+    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_import
@@ -205,18 +206,27 @@ def _totals_update(
                 chunk = rows[start : start + 500]
                 values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
                 cursor.execute(upsert.format(source=values), [v for row in chunk for v in row])
-    emptied = {(inst, code, month_start(day)) for inst, code, day in gone}
-    for inst, code, month in emptied:
-        if not DailyUpload.objects.filter(
-            platform=platform,
-            institution_id=inst,
-            table_code=code,
-            day__gte=month,
-            day__lte=month_end(month),
-        ).exists():
-            MonthlyTableTotal.objects.filter(
-                platform=platform, institution_id=inst, table_code=code, month=month
-            ).delete()
+    # A table whose last row of a month went loses its monthly row: one DELETE per
+    # month over the candidates (a monthly row without daily rows is never right).
+    emptied: dict[dt.date, tuple[set[int], set[str]]] = {}
+    for inst, code, day in gone:
+        insts, codes = emptied.setdefault(month_start(day), (set(), set()))
+        insts.add(inst)
+        codes.add(code)
+    for month, (insts, codes) in emptied.items():
+        MonthlyTableTotal.objects.filter(
+            platform=platform, month=month, institution_id__in=insts, table_code__in=codes
+        ).exclude(
+            Exists(
+                DailyUpload.objects.filter(
+                    platform=platform,
+                    institution_id=OuterRef("institution_id"),
+                    table_code=OuterRef("table_code"),
+                    day__gte=month,
+                    day__lte=month_end(month),
+                )
+            )
+        ).delete()
 
 
 def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -73,9 +73,11 @@ class Dashboard:
         return f"{url}?{self.query}" if self.query else url
 
     def _list_url(self, **filters) -> str:
-        params = dict(p.split("=", 1) for p in self.query.split("&") if "=" in p)
-        params.update({k: v for k, v in filters.items() if v})
-        return f"{reverse('institution-list')}?{urlencode(params)}"
+        params = QueryDict(self.query, mutable=True)
+        for key, value in filters.items():
+            if value:
+                params[key] = value
+        return f"{reverse('institution-list')}?{params.urlencode()}"
 
     def _name(self, row: InstitutionFigures) -> Link:
         return Link(row.name, self._institution_url(row))

@@ -66,6 +66,13 @@ def _nav_query(request: HttpRequest) -> str:
     return keep.urlencode()
 
 
+def _export_heading(region, period, platform) -> str:
+    """The first row of a workbook: where, when and which platform."""
+    return " ".join(
+        part for part in (region.name if region else "", period.label, platform.name) if part
+    )
+
+
 def _empty(request: HttpRequest) -> HttpResponse:
     return render(request, "web/empty.html")
 
@@ -111,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             [sheets[export]],
             f"{export}-{period.key}.xlsx",
-            f"{(region or parent).name if (region or parent) else ''} {period.label} {platform.name}".strip(),
+            _export_heading(region or parent, period, platform),
         )
     return render(
         request,
@@ -334,8 +341,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         sheets = [p.sheet for p in panels if export in (p.sheet.key, "all")]
         if not sheets:
             raise Http404(_("No such table."))
-        heading = f"{(region or parent).name if (region or parent) else ''} {period.label} {platform.name}"
-        return xlsx_response(sheets, f"dashboard-{export}-{period.key}.xlsx", heading.strip())
+        return xlsx_response(
+            sheets,
+            f"dashboard-{export}-{period.key}.xlsx",
+            _export_heading(region or parent, period, platform),
+        )
     return render(
         request,
         "web/dashboard.html",

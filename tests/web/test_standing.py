@@ -41,10 +41,11 @@ def test_what_to_fix_first(login, quarter, users):
     assert kinds == ["table", "table", "table", "gap", "rejected"]
     # T2 and T3 are uploaded by one of the city's two connected institutions, T4 by none.
     assert "T2" in fixes[0][1] and "T3" in fixes[1][1] and "T4" in fixes[2][1]
-    assert "1" in fixes[0][1] and "2" in fixes[0][1]
+    assert "全市 2 家已联通机构中已有 1 家上传" in fixes[0][1]
+    assert "全市 2 家已联通机构中已有 0 家上传" in fixes[2][1]
     # Uploaded on 10 April only: 11 April to 30 June without records.
     assert "81" in fixes[3][1] and "2023-04-11" in fixes[3][1] and "2023-06-30" in fixes[3][1]
-    assert "T1" in fixes[4][1] and "2" in fixes[4][1]
+    assert "T1" in fixes[4][1] and "有 2 条记录未通过校验" in fixes[4][1]
 
 
 def test_calendar_marks_upload_days_and_gaps(login, quarter, users):
@@ -75,8 +76,8 @@ def test_trend_over_four_quarters(login, quarter, users):
         "2023年第一季度",
         "2023年第二季度",
     ]
-    assert rows[-1][1:5] == ["第三梯队", 1, rows[-1][3], 50]
-    assert str(rows[-1][3]) == "25.0"
+    tier, tables, completeness, records = rows[-1][1:5]
+    assert (tier, tables, str(completeness), records) == ("第三梯队", 1, "25.0", 50)
 
 
 def test_page_tables_export_to_excel(login, quarter, users):
