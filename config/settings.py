@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.alerts",
     "apps.rectification",
     "apps.onboarding",
+    "apps.reports",
     "apps.accounts",
     "apps.web",
     "apps.api",

@@ -56,6 +56,11 @@ class User(AbstractUser):
             )
 
     @property
+    def label(self) -> str:
+        """The name pages, bulletins, tasks and the audit log show for the user."""
+        return self.get_full_name() or self.username
+
+    @property
     def scope_label(self) -> str:
         if self.is_superuser and not self.role:
             return str(_("All"))

@@ -1,9 +1,10 @@
 """Tables that a page shows and exports to Excel from one definition.
 
-A view builds a `Sheet` (headers and rows of plain values, some of them `Link`s);
-the template renders it with `web/_sheet.html` and the same view answers
-`?export=<sheet key>` with the workbook, so the spreadsheet holds exactly the
-figures on the page.
+A view builds a `Sheet` (headers and rows of plain values, some of them `Link`s
+or `Mark`s); the template renders it with `web/_sheet.html` and the same view
+answers `?export=<sheet key>` with the workbook, so the spreadsheet holds exactly
+the figures on the page. Every table of the portal is a `Sheet` or a
+django-tables2 table (`sheet_from_table`): none is read back from rendered HTML.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -27,13 +29,37 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Link:
-    """A cell that links to a page; the spreadsheet keeps its text."""
+    """A cell that links to a page; the spreadsheet keeps its text. `css` styles
+    the link on the page (a badge, say)."""
 
     text: object
     url: str
+    css: str = ""
 
     def __str__(self) -> str:
         return str(self.text)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A cell shown styled on the page (`css`: a badge, code, small print); the
+    spreadsheet keeps its text. `title` is the whole text where the page shortens it."""
+
+    text: object
+    css: str = ""
+    title: str = ""
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+@dataclass(frozen=True)
+class SheetCell:
+    value: object
+    url: str | None
+    numeric: bool
+    css: str = ""
+    title: str = ""
 
 
 @dataclass
@@ -43,18 +69,20 @@ class Sheet:
     headers: Sequence[str]
     rows: list[Sequence[object]] = field(default_factory=list)
     numeric: frozenset[int] = frozenset()  # column indexes aligned right on the page
+    empty_text: str = ""  # what the page says when there is no row
 
     def cells(self):
-        """Rows for the template: (value, url, is_numeric) per cell."""
+        """Rows for the template: a `SheetCell` per cell."""
         for row in self.rows:
-            yield [
-                (
-                    value.text if isinstance(value, Link) else value,
-                    value.url if isinstance(value, Link) else None,
-                    index in self.numeric,
-                )
-                for index, value in enumerate(row)
-            ]
+            yield [_sheet_cell(value, index in self.numeric) for index, value in enumerate(row)]
+
+
+def _sheet_cell(value: object, numeric: bool) -> SheetCell:
+    if isinstance(value, Link):
+        return SheetCell(value.text, value.url, numeric, value.css)
+    if isinstance(value, Mark):
+        return SheetCell(value.text, None, numeric, value.css, value.title)
+    return SheetCell(value, None, numeric)
 
 
 def safe_text(value: str) -> str:
@@ -63,7 +91,7 @@ def safe_text(value: str) -> str:
 
 
 def _cell(value: object) -> object:
-    if isinstance(value, Link):
+    if isinstance(value, Link | Mark):
         value = value.text
     if value is None:
         return None
@@ -115,6 +143,21 @@ def xlsx_response(sheets: Sequence[Sheet], filename: str, heading: str = "") -> 
     response = HttpResponse(sheets_xlsx(sheets, heading), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def sheet_export(
+    request: HttpRequest, sheets: Sequence[Sheet], filename: str, heading: str = ""
+) -> HttpResponse | None:
+    """The workbook a page's `?export=KEY` asks for (`all`: every table of the
+    page in one workbook), or None when the request asks for none; a key the page
+    does not have answers 404. `filename` is completed with the key."""
+    key = request.GET.get("export")
+    if not key:
+        return None
+    chosen = [s for s in sheets if key in (s.key, "all")]
+    if not chosen:
+        raise Http404(_("No such table."))
+    return xlsx_response(chosen, f"{filename}-{key}.xlsx", heading)
 
 
 def sheet_from_table(table, key: str, title: str) -> Sheet:

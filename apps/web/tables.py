@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.sheets import Sheet
 from apps.metrics.figures import InstitutionFigures
 
 
@@ -160,3 +162,31 @@ class InstitutionTable(tables.Table):
                 '{} <span class="badge text-bg-danger">{}</span>', value, _("Severely missing")
             )
         return value
+
+
+def status_history_sheet(changes) -> Sheet:
+    """An institution's connection status changes on one platform, newest first."""
+    sheet = Sheet(
+        "status-history",
+        _("Connection status history"),
+        [
+            _("Effective date"),
+            _("Previous status"),
+            _("New status"),
+            _("Entered at"),
+            _("Entered by / source"),
+        ],
+        empty_text=_("No changes recorded."),
+    )
+    for change in changes:
+        who = change.entered_by.label if change.entered_by else ""
+        sheet.rows.append(
+            [
+                change.effective_date,
+                change.get_from_status_display(),
+                change.get_to_status_display(),
+                timezone.localtime(change.entered_at).strftime("%Y-%m-%d %H:%M"),
+                " / ".join(part for part in (who, change.source) if part) or None,
+            ]
+        )
+    return sheet

@@ -20,8 +20,7 @@ from apps.accounts.scoping import (
     watches_for,
 )
 from apps.alerts.models import Status as WatchStatus
-from apps.core.html_tables import exports_tables
-from apps.core.sheets import Sheet, sheet_from_table, xlsx_response
+from apps.core.sheets import Sheet, sheet_export, sheet_from_table, xlsx_response
 from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import (
@@ -47,7 +46,7 @@ from .standing import (
     quarter_trend,
     upload_calendar,
 )
-from .tables import FigureRow, InstitutionTable
+from .tables import FigureRow, InstitutionTable, status_history_sheet
 
 
 def _region_in_scope(request: HttpRequest) -> Region | None:
@@ -173,7 +172,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _institution_sheets(tables, days, trend) -> list[Sheet]:
+def _institution_sheets(tables, days, trend, history) -> list[Sheet]:
     """The institution page's tables as they are exported (`?export=KEY`)."""
     by_table = Sheet(
         "tables",
@@ -208,11 +207,10 @@ def _institution_sheets(tables, days, trend) -> list[Sheet]:
         [_("Date"), _("Records uploaded"), _("Records rejected"), _("Tables with data")],
         [[d.day, d.records, d.rejected, d.tables] for d in days],
     )
-    return [by_table, by_day, trend]
+    return [by_table, by_day, trend, history]
 
 
 @login_required
-@exports_tables
 def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     institution = get_object_or_404(
         institutions_for(request.user).select_related("region"), org_code=org_code
@@ -261,22 +259,21 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         platform=platform,
         period=period,
     )
-    export = request.GET.get("export")
-    if export:
-        sheets = {s.key: s for s in _institution_sheets(tables, days, trend)}
-        if export not in sheets:
-            raise Http404(_("No such table."))
-        return xlsx_response(
-            [sheets[export]],
-            f"{institution.org_code}-{export}-{period.key}.xlsx",
-            f"{institution.name} {period.label} {platform.name}",
-        )
     changes = (
         connection_changes_for(request.user)
         .filter(connection__platform=platform, connection__institution=institution)
         .select_related("entered_by")
         .order_by("-effective_date", "-id")
     )
+    history = status_history_sheet(changes)
+    export = sheet_export(
+        request,
+        _institution_sheets(tables, days, trend, history),
+        f"{institution.org_code}-{period.key}",
+        f"{institution.name} {period.label} {platform.name}",
+    )
+    if export:
+        return export
     return render(
         request,
         "web/institution_detail.html",
@@ -285,7 +282,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "institution": institution,
             "row": row,
             "connection": connection,
-            "changes": changes,
+            "history": history,
             "uploaded_tables": [t for t in tables if t.in_catalogue and t.uploaded],
             "missing_tables": [t for t in tables if t.in_catalogue and not t.uploaded],
             "unknown_tables": [t for t in tables if not t.in_catalogue],

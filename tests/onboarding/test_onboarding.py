@@ -51,7 +51,7 @@ def login(client):
 
 
 def cells(sheet):
-    return [[value for value, _url, _numeric in row] for row in sheet.cells()]
+    return [[cell.value for cell in row] for row in sheet.cells()]
 
 
 def workbook_rows(response):

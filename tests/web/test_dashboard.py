@@ -1,5 +1,5 @@
 """The supervision dashboard: every chart's figures as a table, the same in its
-Excel export, scoped like every page (tests/web/conftest.py describes the quarter)."""
+Excel export, scoped like every page (tests/conftest.py describes the quarter)."""
 
 import io
 import re

@@ -197,7 +197,7 @@ def test_detail_for_city_officer(login, quarter, users):
     assert missing == ["T4"]
     assert "表T4" in html[html.index('id="missing-tables"') :]
     assert "X_OUTSIDE" in html and "目录外" in html
-    history = html[html.index('id="status-history"') :]
+    history = html[html.index('id="sheet-status-history"') :]
     assert "生效日期" in history and "test" in history and "已联通" in history
     assert len(response.context["days"]) == 91
     assert "2023-06-30" in html[html.index('id="day-records"') :]

@@ -1,5 +1,5 @@
 """A hospital's own standing: rank, the calendar of upload days, the trend and
-what to fix first (tests/web/conftest.py describes the quarter)."""
+what to fix first (tests/conftest.py describes the quarter)."""
 
 import io
 import re

@@ -50,15 +50,14 @@ def grouped(value):
 
 
 @register.simple_tag(takes_context=True)
-def export_table_link(context, table_id):
-    """A link that downloads the page's <table id=table_id> as Excel (apps/core/html_tables)."""
+def export_link(context, key, label=None, css="btn btn-sm btn-link p-0 export-link"):
+    """A link that downloads the page's table `key` (a Sheet's key, or `all`) as
+    Excel: the current query with `export=key`, page dropped."""
     query = context["request"].GET.copy()
     query.pop("page", None)
-    query["export_table"] = table_id
+    query["export"] = key
     return format_html(
-        '<a class="btn btn-sm btn-link p-0 export-link" href="?{}">{}</a>',
-        query.urlencode(),
-        _("Export to Excel"),
+        '<a class="{}" href="?{}">{}</a>', css, query.urlencode(), label or _("Export to Excel")
     )
 
 
@@ -76,17 +75,3 @@ def watches_ingestion(user) -> bool:
     from apps.accounts.scoping import watches_ingestion as watches
 
     return watches(user)
-
-
-OUTCOME_CLASSES = {
-    "success": "text-bg-success",
-    "skipped": "text-bg-secondary",
-    "no_data": "text-bg-warning",
-    "failed": "text-bg-danger",
-    "running": "text-bg-info",
-}
-
-
-@register.filter
-def outcome_class(outcome: str) -> str:
-    return OUTCOME_CLASSES.get(outcome, "text-bg-light")

@@ -2,10 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.bulletins.models import Bulletin
-from apps.bulletins.services import EDITABLE, default_title
 from apps.metrics.definitions import DEFAULT, Definitions
 from apps.metrics.periods import Period
+
+from .models import Bulletin
+from .services import EDITABLE, default_title
 
 DEFINITION_FIELDS = {
     "tier1_min": (_("First tier: completeness at least (%)"), forms.DecimalField),

@@ -239,9 +239,11 @@ def test_officer_creates_edits_publishes_and_corrects(login, officer, demo):
     assert "信卫信息函〔2023〕10号" in html  # 已被更正：…
 
     # Both are listed.
-    html = text(client.get(LIST))
+    response = client.get(LIST)
+    html = text(response)
     assert NUMBER in html and "信卫信息函〔2023〕10号" in html
-    assert html.count('badge text-bg-warning">更正<') == 1
+    corrects = {str(r[0]): r[2] for r in response.context["bulletins"].rows}
+    assert corrects == {"信卫信息函〔2023〕10号": NUMBER, NUMBER: None}
     assert "已发布" in html and "草稿" in html
 
 

@@ -15,25 +15,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.scoping import platforms_for, regions_for
-from apps.bulletins.checks import bulletin_check
-from apps.bulletins.content import bulletin_content
-from apps.bulletins.models import Bulletin
-from apps.bulletins.pdf import bulletin_pdf_bytes
-from apps.bulletins.selectors import bulletins_for, can_manage_bulletins
-from apps.bulletins.services import (
+from apps.core.sheets import sheet_export
+from apps.metrics.figures import data_span
+from apps.metrics.periods import default_period, period_choices
+from apps.regions.models import Region
+
+from .checks import bulletin_check
+from .content import bulletin_content
+from .forms import BulletinForm
+from .models import Bulletin
+from .pdf import bulletin_pdf_bytes
+from .selectors import bulletins_for, can_manage_bulletins
+from .services import (
     BulletinRefused,
     bulletin_create,
     bulletin_delete,
     bulletin_publish,
     bulletin_update,
 )
-from apps.bulletins.xlsx import bulletin_xlsx
-from apps.core.html_tables import exports_tables
-from apps.metrics.figures import data_span
-from apps.metrics.periods import default_period, period_choices
-from apps.regions.models import Region
-
-from .bulletin_forms import BulletinForm
+from .tables import bulletin_list_sheet
+from .xlsx import bulletin_xlsx
 
 
 def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
@@ -58,14 +59,20 @@ def _form_choices(request: HttpRequest) -> dict:
 
 
 @login_required
-@exports_tables
 def bulletin_list(request: HttpRequest) -> HttpResponse:
-    bulletins = bulletins_for(request.user).select_related("platform", "region", "corrects")
+    bulletins = bulletin_list_sheet(
+        bulletins_for(request.user)
+        .select_related("platform", "region", "corrects")
+        .order_by("-issue_date", "-id")
+    )
+    export = sheet_export(request, [bulletins], "bulletins")
+    if export:
+        return export
     return render(
         request,
         "bulletins/list.html",
         {
-            "bulletins": bulletins.order_by("-issue_date", "-id"),
+            "bulletins": bulletins,
             "can_create": can_manage_bulletins(request.user),
         },
     )

@@ -23,19 +23,27 @@ from apps.accounts.scoping import (
     unknown_uploads_for,
     watches_ingestion,
 )
-from apps.core.html_tables import exports_tables
-from apps.ingestion.health import last_night, night_problems
-from apps.ingestion.models import SyncRun
-from apps.ingestion.review import (
+from apps.core.sheets import sheet_export
+from apps.platforms.models import Platform
+
+from .forms import BackfillForm, MapCodeForm, RegisterCodeForm
+from .health import last_night, night_problems
+from .models import SyncRun
+from .review import (
     ResolveRefused,
     unknown_code_map,
     unknown_code_register,
     waiting_codes,
 )
-from apps.ingestion.services import backfill_start
-from apps.platforms.models import Platform
-
-from .sync_forms import BackfillForm, MapCodeForm, RegisterCodeForm
+from .services import backfill_start
+from .tables import (
+    failed_runs_sheet,
+    nights_sheet,
+    rejections_sheet,
+    review_queue_sheet,
+    runs_sheet,
+    waiting_rows_sheet,
+)
 
 NIGHTS = 8
 
@@ -52,7 +60,6 @@ def _platforms(user) -> list[Platform]:
 
 
 @login_required
-@exports_tables
 def sync_log(request: HttpRequest) -> HttpResponse:
     """The last nights per platform: for each day, the latest pull and what it did."""
     _officer(request)
@@ -75,19 +82,22 @@ def sync_log(request: HttpRequest) -> HttpResponse:
     boards = [
         {
             "platform": p,
-            "nights": [(day, latest.get((p.pk, day))) for day in days],
+            "nights": nights_sheet(p, [(day, latest.get((p.pk, day))) for day in days]),
             "statuses": statuses.get(p.pk),
         }
         for p in platforms
     ]
-    failed = (
+    failed = failed_runs_sheet(
         sync_runs_for(request.user)
         .filter(outcome=SyncRun.Outcome.FAILED)
         .select_related("platform")[:20]
     )
+    export = sheet_export(request, [b["nights"] for b in boards] + [failed], "sync")
+    if export:
+        return export
     return render(
         request,
-        "web/sync_log.html",
+        "ingestion/sync_log.html",
         {
             "boards": boards,
             "failed": failed,
@@ -98,7 +108,6 @@ def sync_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@exports_tables
 def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
     """One platform: its interface, its runs, and backfills with their progress."""
     _officer(request)
@@ -129,32 +138,37 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
     else:
         form = BackfillForm(initial=BackfillForm.initial_range())
     backfills = list(backfills_for(request.user).filter(platform=platform)[:10])
-    runs = Paginator(
-        sync_runs_for(request.user).filter(platform=platform).select_related("started_by"), 50
-    ).get_page(request.GET.get("page"))
+    all_runs = sync_runs_for(request.user).filter(platform=platform).select_related("started_by")
+    export = sheet_export(request, [runs_sheet(all_runs)], f"sync-{platform.code}")
+    if export:
+        return export
+    runs = Paginator(all_runs, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "web/platform_sync.html",
+        "ingestion/platform_sync.html",
         {
             "platform": platform,
             "form": form,
             "backfills": backfills,
             "in_progress": any(not b.finished for b in backfills),
             "runs": runs,
+            "runs_sheet": runs_sheet(runs),
         },
     )
 
 
 @login_required
-@exports_tables
 def sync_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _officer(request)
     run = get_object_or_404(sync_runs_for(request.user).select_related("platform"), pk=pk)
-    return render(request, "web/sync_run.html", {"run": run})
+    rejections = rejections_sheet(run)
+    export = sheet_export(request, [rejections], f"sync-run-{run.pk}")
+    if export:
+        return export
+    return render(request, "ingestion/sync_run.html", {"run": run, "rejections": rejections})
 
 
 @login_required
-@exports_tables
 def review_queue(request: HttpRequest) -> HttpResponse:
     _officer(request)
     platforms = {p.pk: p for p in ingestion_platforms_for(request.user)}
@@ -163,11 +177,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         for w in waiting_codes(unknown_uploads_for(request.user))
         if w.platform_id in platforms
     ]
-    return render(request, "web/review_queue.html", {"lines": lines})
+    queue = review_queue_sheet(lines)
+    export = sheet_export(request, [queue], "unknown-codes")
+    if export:
+        return export
+    return render(request, "ingestion/review_queue.html", {"queue": queue})
 
 
 @login_required
-@exports_tables
 def review_code(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
     """One unknown code: its waiting rows, and the two ways to resolve it."""
     _officer(request)
@@ -221,13 +238,18 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
         except ResolveRefused as refused:
             problems = refused.problems
     ordered = rows.order_by("day", "table_code")
+    export = sheet_export(request, [waiting_rows_sheet(ordered)], f"unknown-{org_code}")
+    if export:
+        return export
+    page = Paginator(ordered, 100).get_page(request.GET.get("page"))
     return render(
         request,
-        "web/review_code.html",
+        "ingestion/review_code.html",
         {
             "platform": platform,
             "org_code": org_code,
-            "rows": Paginator(ordered, 100).get_page(request.GET.get("page")),
+            "rows": page,
+            "waiting": waiting_rows_sheet(page),
             "summary": waiting_codes(rows)[0],
             "map_form": map_form,
             "register_form": register_form,
