@@ -152,3 +152,61 @@ def test_pages_are_chinese_whatever_the_browser_asks_for(client, users):
     assert response.status_code == 200
     assert "通报" in response.content.decode()
     assert "Bulletins" not in response.content.decode()
+
+
+GETTEXT_CALLS = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+}
+TEMPLATE_TRANSLATE = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
+TEMPLATE_UNDERSCORE = re.compile(r"""_\((?:"([^"]*)"|'([^']*)')\)""")
+BLOCK = re.compile(
+    r"{%\s*blocktranslate([^%]*)%}(.*?)(?:{%\s*plural\s*%}.*?)?{%\s*endblocktranslate\s*%}", re.S
+)
+ROOT = Path(settings.BASE_DIR)
+
+
+def _python_msgids() -> set[str]:
+    found = set()
+    for path in [*ROOT.joinpath("apps").rglob("*.py"), *ROOT.joinpath("config").rglob("*.py")]:
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in GETTEXT_CALLS:
+                continue
+            arg = (
+                node.args[1] if name.startswith("pgettext") and len(node.args) > 1 else node.args[0]
+            )
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.add(arg.value)
+    return found
+
+
+def _template_msgids() -> set[str]:
+    found = set()
+    for path in ROOT.joinpath("templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (TEMPLATE_TRANSLATE, TEMPLATE_UNDERSCORE):
+            found.update(a or b for a, b in pattern.findall(text))
+        for options, body in BLOCK.findall(text):
+            msgid = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body.replace("%", "%%"))
+            if "trimmed" in options:
+                msgid = " ".join(msgid.split())
+            found.add(msgid)
+    return found
+
+
+def test_every_message_of_the_code_is_in_the_catalogue(po_entries):
+    """A msgid missing from the .po would show English on a Chinese page."""
+    catalogue = {e["msgid"] for e in po_entries}
+    missing = sorted((_python_msgids() | _template_msgids()) - catalogue - {""})
+    assert not missing, f"not in the catalogue (run make messages and translate): {missing}"

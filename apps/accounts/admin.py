@@ -14,3 +14,6 @@ class UserAdmin(BaseUserAdmin):
         (_("Scope"), {"fields": ("role", "region", "institution")}),
     )
     autocomplete_fields = ("region", "institution")
+    # Records, not settings: shown to the minute, they would lose their seconds
+    # on every save.
+    readonly_fields = ("last_login", "date_joined")

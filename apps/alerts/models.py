@@ -3,6 +3,8 @@ a `Watch` holds each institution's current state on a platform, a `Flip` records
 each change of it, and the sending works off the flips, so nothing is sent twice
 and the history is free. Every send attempt is a `Delivery`."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -70,6 +72,12 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} · {self.platform}: {self.status}"
+
+    @property
+    def silent_since(self) -> dt.date:
+        """中断起始: the first day without records (the day after the last upload, or
+        the day of connection for an institution that never uploaded since)."""
+        return self.evaluated_on - dt.timedelta(days=self.silent_days)
 
 
 class Flip(models.Model):

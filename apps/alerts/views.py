@@ -18,7 +18,7 @@ from apps.accounts.scoping import (
     regions_for,
     watches_for,
 )
-from apps.core.sheets import Sheet, xlsx_response
+from apps.core.sheets import Link, Sheet, xlsx_response
 
 from .models import Status
 from .services import notification_mark_read, notifications_mark_read
@@ -70,18 +70,8 @@ def _silent(request: HttpRequest) -> dict:
     return {"watches": list(watches), "platform": platform, "region": region}
 
 
-@login_required
-def silent_list(request: HttpRequest) -> HttpResponse:
-    context = _silent(request)
-    context["regions"] = regions_for(request.user)
-    context["platforms"] = platforms_for(request.user)
-    return render(request, "alerts/silent_list.html", context)
-
-
-@login_required
-def silent_xlsx(request: HttpRequest) -> HttpResponse:
-    """The page's rows as a workbook (apps/core/sheets.py escapes the text cells)."""
-    today = timezone.localdate()
+def silent_sheet(watches) -> Sheet:
+    """The silent institutions, as the page shows them and the workbook holds them."""
     sheet = Sheet(
         "silent",
         _("Silent institutions"),
@@ -94,18 +84,39 @@ def silent_xlsx(request: HttpRequest) -> HttpResponse:
             _("Days without records"),
             _("Silent since"),
         ],
-        [
+        numeric=frozenset({5}),
+        empty_text=_("No institution in your scope is silent."),
+    )
+    for watch in watches:
+        url = reverse("institution-detail", args=[watch.institution.org_code])
+        sheet.rows.append(
             [
                 watch.platform.name,
                 watch.institution.region_label,
                 watch.institution.org_code,
-                watch.institution.name,
+                Link(watch.institution.name, f"{url}?platform={watch.platform.code}"),
                 watch.last_upload_date,
                 watch.silent_days,
-                timezone.localtime(watch.changed_at).date(),
+                watch.silent_since,
             ]
-            for watch in _silent(request)["watches"]
-        ],
-    )
+        )
+    return sheet
+
+
+@login_required
+def silent_list(request: HttpRequest) -> HttpResponse:
+    context = _silent(request)
+    context["sheet"] = silent_sheet(context["watches"])
+    context["regions"] = regions_for(request.user)
+    context["platforms"] = platforms_for(request.user)
+    return render(request, "alerts/silent_list.html", context)
+
+
+@login_required
+def silent_xlsx(request: HttpRequest) -> HttpResponse:
+    """The page's table as a workbook (apps/core/sheets.py escapes the text cells)."""
+    today = timezone.localdate()
     heading = _("Silent institutions as of %(day)s") % {"day": today.isoformat()}
-    return xlsx_response([sheet], f"silent-{today.isoformat()}.xlsx", heading)
+    return xlsx_response(
+        [silent_sheet(_silent(request)["watches"])], f"silent-{today.isoformat()}.xlsx", heading
+    )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from apps.accounts.scoping import platforms_for
 from apps.institutions.models import Institution
 from apps.metrics.figures import Continuity
+from apps.metrics.periods import PeriodInvalid, check_day
 from apps.platforms.models import Connection, ConnectionStatus
 
 
@@ -67,6 +68,15 @@ class MetricsQuerySerializer(serializers.Serializer):
             "Region code: list only the institutions of this region and the regions below it; 404 outside the user's scope"
         ),
     )
+
+    def _in_years(self, value):
+        try:
+            return check_day(value)
+        except PeriodInvalid as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    validate_start = _in_years
+    validate_end = _in_years
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:

@@ -3,7 +3,7 @@ catalogue and registry edits made in the admin (which logs them as LogEntry)."""
 
 from __future__ import annotations
 
-from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
@@ -144,6 +144,8 @@ def _admin_edit(sender, instance, created, **kwargs):
     """Catalogue and registry edits in the admin (the admin logs each as a LogEntry)."""
     if not created or instance.content_type is None:
         return
+    if instance.action_flag == CHANGE and instance.change_message in ("", "[]"):
+        return  # saved unchanged: nothing happened
     label = f"{instance.content_type.app_label}.{instance.content_type.model}"
     if label in CATALOGUE_MODELS:
         action = Action.CATALOGUE_CHANGED

@@ -12,6 +12,17 @@ from .content import SECTION_KEYS
 JOINED = (ConnectionStatus.CONNECTED, ConnectionStatus.UPSTREAM)
 
 
+def checks_described() -> list[str]:
+    """What `bulletin_check` verifies, as the publication page lists it."""
+    return [
+        _("The document fields are filled: number, title, issuing body, recipients, date."),
+        _("Every institution of the attachment stands in exactly one tier section."),
+        _("Every count in the text equals the attachment."),
+        _("The connection and continuity sections match the attachment."),
+        _("Every connected institution has all its figures and a catalogue in force."),
+    ]
+
+
 def bulletin_check(content: dict) -> list[str]:
     """Every reason the content may not be published; empty when it may."""
     failures: list[str] = []

@@ -2,8 +2,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import DateInput, PortalForm
 from apps.metrics.definitions import DEFAULT, Definitions
-from apps.metrics.periods import Period
+from apps.metrics.periods import Period, PeriodGroup
 
 from .models import Bulletin
 from .services import EDITABLE, default_title
@@ -25,7 +26,7 @@ PERCENTAGES = ("tier1_min", "tier2_min", "severe_below")
 WEIGHTS = ("weight_connection", "weight_completeness", "weight_volume")
 
 
-class BulletinForm(forms.Form):
+class BulletinForm(PortalForm):
     """Create or edit a draft. Platform, region and period are chosen when a new
     bulletin is created (`creating`) only: a draft keeps them, a correction takes
     the original's. The thresholds default to the portal's definitions."""
@@ -42,9 +43,7 @@ class BulletinForm(forms.Form):
     )
     issuing_body = forms.CharField(label=_("Issuing body"), max_length=100)
     recipients = forms.CharField(label=_("Recipients"), widget=forms.Textarea(attrs={"rows": 2}))
-    issue_date = forms.DateField(
-        label=_("Date of issue"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    issue_date = forms.DateField(label=_("Date of issue"), widget=DateInput())
     opening = forms.CharField(
         label=_("Opening"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -55,12 +54,18 @@ class BulletinForm(forms.Form):
         label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, platforms, regions, periods: list[Period], creating: bool, **kwargs):
+    def __init__(
+        self, *args, platforms, regions, periods: list[PeriodGroup], creating: bool, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = platforms
         self.fields["region"].queryset = regions
-        self.fields["period"].choices = [(p.key, p.label) for p in periods]
-        self.periods = {p.key: p for p in periods}
+        self.fields["period"].choices = [
+            (group.label, [(p.key, p.label) for p in group.periods])
+            for group in periods
+            if group.periods
+        ]
+        self.periods = {p.key: p for group in periods for p in group.periods}
         if not creating:
             for name in ("platform", "region", "period"):
                 del self.fields[name]

@@ -12,15 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from apps.accounts.scoping import platforms_for, regions_for
 from apps.core.sheets import sheet_export
 from apps.metrics.figures import data_span
-from apps.metrics.periods import default_period, period_choices
+from apps.metrics.periods import default_period, period_groups
 from apps.regions.models import Region
 
-from .checks import bulletin_check
+from .checks import bulletin_check, checks_described
 from .content import bulletin_content
 from .forms import BulletinForm
 from .models import Bulletin
@@ -55,7 +54,7 @@ def _form_choices(request: HttpRequest) -> dict:
     regions = regions_for(request.user).exclude(level=Region.Level.COUNTY)
     first_platform = platforms.order_by("code").first()
     first, last = data_span(first_platform) if first_platform else (None, None)
-    return {"platforms": platforms, "regions": regions, "periods": period_choices(first, last)}
+    return {"platforms": platforms, "regions": regions, "periods": period_groups(first, last)}
 
 
 @login_required
@@ -200,28 +199,46 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+CONFIRMED = "yes"
+
+
 @login_required
-@require_POST
 def bulletin_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publishing asks first: the page shows the checks and what the document
+    says; only its form's POST (confirm=yes) publishes."""
     bulletin = _managed_draft(request, pk)
-    try:
-        bulletin_publish(bulletin=bulletin, user=request.user)
-    except BulletinRefused as refused:
-        messages.error(request, _("The bulletin was not published:"))
-        for problem in refused.problems:
-            messages.error(request, problem)
-    else:
-        messages.success(request, _("The bulletin is published."))
-    return redirect("bulletin-detail", pk=bulletin.pk)
+    if request.method == "POST" and request.POST.get("confirm") == CONFIRMED:
+        try:
+            bulletin_publish(bulletin=bulletin, user=request.user)
+        except BulletinRefused as refused:
+            messages.error(request, _("The bulletin was not published:"))
+            for problem in refused.problems:
+                messages.error(request, problem)
+        else:
+            messages.success(request, _("The bulletin is published."))
+        return redirect("bulletin-detail", pk=bulletin.pk)
+    content = bulletin_content(bulletin)
+    return render(
+        request,
+        "bulletins/confirm_publish.html",
+        {
+            "bulletin": bulletin,
+            "c": content,
+            "failures": bulletin_check(content),
+            "checks": checks_described(),
+        },
+    )
 
 
 @login_required
-@require_POST
 def bulletin_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deleting a draft asks first, on its own page."""
     bulletin = _managed_draft(request, pk)
-    bulletin_delete(bulletin=bulletin, user=request.user)
-    messages.success(request, _("The draft is deleted."))
-    return redirect("bulletin-list")
+    if request.method == "POST" and request.POST.get("confirm") == CONFIRMED:
+        bulletin_delete(bulletin=bulletin, user=request.user)
+        messages.success(request, _("The draft is deleted."))
+        return redirect("bulletin-list")
+    return render(request, "bulletins/confirm_delete.html", {"bulletin": bulletin})
 
 
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -8,15 +8,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import DateInput, PortalForm
 from apps.institutions.models import Institution
 from apps.regions.models import Region
 
 MAX_BACKFILL_DAYS = 366
 
 
-class BackfillForm(forms.Form):
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+class BackfillForm(PortalForm):
+    first_day = forms.DateField(label=_("From"), widget=DateInput())
+    last_day = forms.DateField(label=_("To"), widget=DateInput())
     with_institutions = forms.BooleanField(label=_("Connection statuses too"), required=False)
 
     def clean(self):
@@ -42,7 +43,7 @@ class BackfillForm(forms.Form):
 SELECT = {"class": "form-select form-select-sm"}
 
 
-class MapCodeForm(forms.Form):
+class MapCodeForm(PortalForm):
     institution = forms.ModelChoiceField(
         label=_("Healthcare institution"),
         queryset=Institution.objects.none(),
@@ -60,7 +61,7 @@ class MapCodeForm(forms.Form):
         )
 
 
-class RegisterCodeForm(forms.Form):
+class RegisterCodeForm(PortalForm):
     name = forms.CharField(
         label=_("Institution name"),
         max_length=128,

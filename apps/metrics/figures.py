@@ -35,6 +35,7 @@ from apps.platforms.models import (
     TableEdition,
     connected_since,
     status_on,
+    status_since,
 )
 from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
@@ -88,6 +89,8 @@ class InstitutionFigures:
     severely_missing: bool
     continuity: str | None
     unknown_tables: list[str] = field(default_factory=list)
+    # The first day of the status in force on `end` (联通日期 of an upstream institution).
+    status_since: dt.date | None = None
     score: Decimal | None = None
     # V of the score: records over the median of the institution's peers, at most 1.
     volume_factor: Decimal | None = None
@@ -95,6 +98,17 @@ class InstitutionFigures:
     @property
     def org_code(self) -> str:
         return self.institution.org_code
+
+    @property
+    def exempt(self) -> bool:
+        """Connected to the provincial platform instead: the city platform holds none
+        of its data, so it has no tier, no score and no tables to fix here."""
+        return self.connection_status == ConnectionStatus.UPSTREAM
+
+    @property
+    def joined_since(self) -> dt.date | None:
+        """联通日期: since when it is connected to this platform, or to the higher one."""
+        return self.status_since if self.exempt else self.connected_since
 
     @property
     def name(self) -> str:
@@ -409,6 +423,7 @@ def _period_figures(
                 institution=inst,
                 connection_status=status,
                 connected_since=since,
+                status_since=status_since(history, end),
                 front_server_last_seen=heartbeats.get(inst.pk),
                 edition=edition,
                 required_tables=len(required),

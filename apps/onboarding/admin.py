@@ -24,4 +24,7 @@ class StepCompletionAdmin(admin.ModelAdmin):
     list_display = ("institution", "step", "done_on", "entered_by", "entered_at")
     list_filter = ("step__plan", "step")
     search_fields = ("institution__name", "institution__org_code")
-    raw_id_fields = ("institution", "entered_by")
+    raw_id_fields = ("institution",)
+    # Who entered a date and when is a record, not a value to edit (and a
+    # time shown to the second would lose its microseconds on every save).
+    readonly_fields = ("entered_by", "entered_at")

@@ -3,13 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import DateInput, PortalForm
+
 from .models import OnboardingStep
 
 
-class PlanForm(forms.Form):
-    deadline = forms.DateField(
-        label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+class PlanForm(PortalForm):
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -17,7 +17,7 @@ class PlanForm(forms.Form):
     )
 
 
-class StepDatesForm(forms.Form):
+class StepDatesForm(PortalForm):
     """One optional date per step of the plan; an empty date clears the step."""
 
     def __init__(self, *args, steps: list[OnboardingStep], **kwargs):
@@ -27,7 +27,7 @@ class StepDatesForm(forms.Form):
             self.fields[f"step_{step.pk}"] = forms.DateField(
                 label=step.name,
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+                widget=DateInput(),
             )
 
     def dates(self):

@@ -140,6 +140,20 @@ class Connection(models.Model):
         return f"{self.institution} · {self.platform}"
 
 
+# The sources a status change may name (ConnectionChange.source), as users read
+# them; a pull names itself in words already ("pull 12").
+CHANGE_SOURCES = {
+    "load_demo": _("demo data"),
+    "set_connection": _("command line"),
+    "admin": _("administration"),
+    "import": _("file import"),
+}
+
+
+def change_source_label(source: str) -> str:
+    return str(CHANGE_SOURCES.get(source, source))
+
+
 class ConnectionChange(models.Model):
     """One change of a connection's status: effective on a day, entered by someone
     (or by an import or a pull, named in `source`)."""
@@ -195,4 +209,16 @@ def connected_since(changes: Sequence["ConnectionChange"], day: dt.date) -> dt.d
                 since = change.effective_date
         else:
             since = None
+    return since
+
+
+def status_since(changes: Sequence["ConnectionChange"], day: dt.date) -> dt.date | None:
+    """The first day of the run of the status in force on `day` (None for an
+    institution never recorded other than not connected)."""
+    since = status = None
+    for change in changes:
+        if change.effective_date > day:
+            break
+        if change.to_status != status:
+            since, status = change.effective_date, change.to_status
     return since

@@ -15,7 +15,10 @@ class RectificationTaskAdmin(admin.ModelAdmin):
     list_display = ("institution", "problem", "due_date", "state", "opened_by", "opened_at")
     list_filter = ("state", "platform")
     search_fields = ("institution__name", "institution__org_code", "problem")
-    raw_id_fields = ("institution", "bulletin", "opened_by")
+    raw_id_fields = ("institution", "bulletin")
+    # The workflow's record (who opened it, when, when accepted) is read-only: a
+    # time shown to the second would lose its microseconds on every save.
+    readonly_fields = ("opened_by", "opened_at", "closed_at")
     inlines = [TaskEventInline]
 
 

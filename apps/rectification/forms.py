@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.scoping import institutions_for, platforms_for, regions_for
 from apps.bulletins.selectors import bulletins_for
+from apps.core.forms import DateInput, PortalForm
 from apps.institutions.models import Institution
 
 from .models import TaskState
@@ -13,7 +14,7 @@ from .models import TaskState
 OVERDUE = "overdue"
 
 
-class TaskFilterForm(forms.Form):
+class TaskFilterForm(PortalForm):
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("All states")), *TaskState.choices], required=False
     )
@@ -36,7 +37,7 @@ class InstitutionChoiceField(forms.ModelChoiceField):
         return f"{obj.region_label} · {obj.name}（{obj.org_code}）"
 
 
-class TaskOpenForm(forms.Form):
+class TaskOpenForm(PortalForm):
     institution = InstitutionChoiceField(
         label=_("Institution"), queryset=None, to_field_name="org_code"
     )
@@ -51,9 +52,7 @@ class TaskOpenForm(forms.Form):
         label=_("Rectification requirement"),
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )
-    due_date = forms.DateField(
-        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +79,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PortalForm):
     text = forms.CharField(
         label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"})
     )
@@ -91,7 +90,7 @@ class AnswerForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

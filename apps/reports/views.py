@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.scoping import institutions_for, platforms_for, regions_for
+from apps.core.errors import InvalidParameter
 from apps.core.sheets import Link, Sheet, xlsx_response
 from apps.metrics.figures import data_span, period_figures, rank_by_score
-from apps.metrics.periods import Period
+from apps.metrics.periods import Period, PeriodInvalid, check_year
 
 
 def assessment_sheet(ranked, period: Period, platform) -> Sheet:
@@ -78,8 +79,15 @@ def _assessment(request: HttpRequest):
         range((last or timezone.localdate()).year, (first or timezone.localdate()).year - 1, -1)
     )
     year_text = request.GET.get("year") or str(years[0])
-    if not year_text.isdigit() or len(year_text) != 4:
-        raise Http404
+    if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+        raise InvalidParameter(
+            _("“%(year)s” is not a year: write it with four digits, e.g. 2023.")
+            % {"year": year_text[:20]}
+        )
+    try:
+        check_year(int(year_text))
+    except PeriodInvalid as exc:
+        raise InvalidParameter(str(exc)) from None
     period = Period.year(int(year_text))
     figures = period_figures(
         institutions=institutions, platform=platform, start=period.start, end=period.end

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from apps.accounts.scoping import institutions_for, platforms_for
+from apps.accounts.scoping import platforms_for, platforms_serving
+from apps.core.errors import InvalidParameter
+from apps.ingestion.health import night_problems
 from apps.metrics.figures import data_span
-from apps.metrics.periods import Period, default_period, period_choices
+from apps.metrics.periods import (
+    Period,
+    PeriodGroup,
+    PeriodInvalid,
+    default_period,
+    period_groups,
+)
 from apps.platforms.models import Platform
 
 
@@ -19,12 +28,31 @@ def _ordered_platforms(user) -> list[Platform]:
     return sorted(platforms_for(user), key=lambda p: (p.level != Platform.Level.CITY, p.code))
 
 
+def platform_span(request: HttpRequest, platform: Platform):
+    """The first and last day with statistics on the platform, read once per request
+    (the default period, the menu and the no-data check all ask)."""
+    spans = request.__dict__.setdefault("_hipwatch_spans", {})
+    if platform.pk not in spans:
+        spans[platform.pk] = data_span(platform)
+    return spans[platform.pk]
+
+
+def parse_period(key: str) -> Period:
+    """The period of a `?period=` key; a key the portal cannot show answers 400
+    with the reason."""
+    try:
+        return Period.parse(key)
+    except PeriodInvalid as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
 def resolve_request(request: HttpRequest) -> tuple[Platform | None, Period | None]:
     """The platform (?platform=CODE) and period (?period=KEY) of a request.
 
     Defaults: the first city platform by code, and the latest ended quarter with
-    data in the user's scope. An unknown platform or a malformed period answers 404.
-    (None, None) when no platform exists yet.
+    data on the platform. An unknown platform answers 404, a malformed period
+    or a year outside 2000–2099 answers 400 with the reason. (None, None) when no
+    platform exists yet.
     """
     platforms = _ordered_platforms(request.user)
     if not platforms:
@@ -38,11 +66,9 @@ def resolve_request(request: HttpRequest) -> tuple[Platform | None, Period | Non
         platform = platforms[0]
     key = request.GET.get("period")
     if key:
-        period = Period.parse(key)
-        if period is None:
-            raise Http404(_("Invalid period."))
+        period = parse_period(key)
     else:
-        _first, last = data_span(platform, institutions_for(request.user))
+        _first, last = platform_span(request, platform)
         period = default_period(last)
     return platform, period
 
@@ -54,13 +80,51 @@ class Navigation:
     platform: Platform
     period: Period
     platforms: list[Platform]
-    periods: list[Period]
+    groups: list[PeriodGroup]
+
+    @property
+    def periods(self) -> list[Period]:
+        return [p for group in self.groups for p in group.periods]
+
+    @property
+    def custom(self) -> bool:
+        """Whether the period in view is a range the menu does not list."""
+        return self.period not in self.periods
 
 
 def navigation(request: HttpRequest, platform: Platform, period: Period) -> Navigation:
-    """Quarters and months from the first to the last day with data in the user's scope."""
-    first, last = data_span(platform, institutions_for(request.user))
-    periods = period_choices(first, last)
-    if period not in periods:
-        periods = [period, *periods]
-    return Navigation(platform, period, _ordered_platforms(request.user), periods)
+    """Every quarter, half-year, year and month with data on the platform (a
+    county's or a hospital's missing months are what its users need to see)."""
+    first, last = platform_span(request, platform)
+    return Navigation(
+        platform, period, _ordered_platforms(request.user), period_groups(first, last)
+    )
+
+
+def period_has_data(request: HttpRequest, platform: Platform, period: Period) -> bool:
+    """Whether the platform holds statistics for any day of the period."""
+    return period.overlaps(*platform_span(request, platform))
+
+
+def no_data_page(request: HttpRequest, platform: Platform, period: Period) -> HttpResponse | None:
+    """A page saying the period holds no statistics yet (with the latest period
+    that does), or None when it holds some: a period after the platform's last
+    statistics must not rank every hospital in the fourth tier. (Inside the
+    platform's span, an institution without uploads does belong there.)"""
+    if period_has_data(request, platform, period):
+        return None
+    first, last = platform_span(request, platform)
+    return render(
+        request,
+        "web/no_data.html",
+        {
+            "nav": navigation(request, platform, period),
+            "period": period,
+            "platform": platform,
+            "first": first,
+            "last": last,
+            "latest": default_period(last) if last else None,
+            # Last night's failure matters most when nothing has arrived.
+            "problems": night_problems(platforms_serving(request.user)),
+        },
+    )

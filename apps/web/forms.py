@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import PortalForm
 from apps.institutions.models import Institution
 from apps.metrics.figures import InstitutionFigures, Tier
 from apps.platforms.models import ConnectionStatus
@@ -17,7 +18,7 @@ TIER_UNCONNECTED = "unconnected"
 TIER_UPSTREAM = "upstream"
 
 
-class InstitutionFilterForm(forms.Form):
+class InstitutionFilterForm(PortalForm):
     region = forms.ModelChoiceField(
         label=_("Region"),
         queryset=Region.objects.none(),
@@ -45,7 +46,12 @@ class InstitutionFilterForm(forms.Form):
         ],
         required=False,
     )
-    q = forms.CharField(label=_("Institution name"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("Institution name"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or code")}),
+    )
 
     def __init__(self, *args, regions: QuerySet[Region], **kwargs):
         super().__init__(*args, **kwargs)

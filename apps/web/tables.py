@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.sheets import Sheet
 from apps.metrics.figures import InstitutionFigures
+from apps.platforms.models import change_source_label
 
 
 def _nulls_last(value):
@@ -186,7 +187,8 @@ def status_history_sheet(changes) -> Sheet:
                 change.get_from_status_display(),
                 change.get_to_status_display(),
                 timezone.localtime(change.entered_at).strftime("%Y-%m-%d %H:%M"),
-                " / ".join(part for part in (who, change.source) if part) or None,
+                " / ".join(part for part in (who, change_source_label(change.source)) if part)
+                or None,
             ]
         )
     return sheet

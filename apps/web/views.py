@@ -36,7 +36,7 @@ from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
 from .breakdown import breakdown_sheet, region_breakdown, unconnected_sheet
-from .context import navigation, resolve_request
+from .context import navigation, no_data_page, period_has_data, resolve_request
 from .dashboard import Dashboard
 from .forms import InstitutionFilterForm
 from .standing import (
@@ -87,6 +87,8 @@ def home(request: HttpRequest) -> HttpResponse:
     platform, period = resolve_request(request)
     if platform is None:
         return _empty(request)
+    if missing := no_data_page(request, platform, period):
+        return missing
 
     institutions = institutions_for(user)
     if region is not None:
@@ -142,6 +144,8 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     platform, period = resolve_request(request)
     if platform is None:
         return _empty(request)
+    if missing := no_data_page(request, platform, period):
+        return missing
     form = InstitutionFilterForm(request.GET or None, regions=regions_for(request.user))
     institutions = institutions_for(request.user)
     valid = form.is_valid() if form.is_bound else True
@@ -218,20 +222,27 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     platform, period = resolve_request(request)
     if platform is None:
         return _empty(request)
+    # Without statistics for the period the page still shows the institution, its
+    # connection and history, and says so instead of a tier.
+    has_data = period_has_data(request, platform, period)
     figures = period_figures(
         institutions=institutions_for(request.user).filter(pk=institution.pk),
         platform=platform,
         start=period.start,
         end=period.end,
     )
-    row = figures.rows[0] if figures.rows else None
+    row = figures.rows[0] if figures.rows and has_data else None
     tables = (
         institution_tables(figures=row, platform=platform, start=period.start, end=period.end)
         if row
         else []
     )
-    days = institution_days(
-        institution=institution, platform=platform, start=period.start, end=period.end
+    days = (
+        institution_days(
+            institution=institution, platform=platform, start=period.start, end=period.end
+        )
+        if row
+        else []
     )
     connection = (
         connections_for(request.user).filter(platform=platform, institution=institution).first()
@@ -245,7 +256,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     )
     months = upload_calendar(days, row)
     fixes = []
-    if row:
+    if row and not row.exempt:
         peers = standing.peers
         fixes = fix_first(
             row=row,
@@ -281,6 +292,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "nav": navigation(request, platform, period),
             "institution": institution,
             "row": row,
+            "has_data": has_data,
             "connection": connection,
             "history": history,
             "uploaded_tables": [t for t in tables if t.in_catalogue and t.uploaded],
@@ -310,6 +322,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     platform, period = resolve_request(request)
     if platform is None:
         return _empty(request)
+    if missing := no_data_page(request, platform, period):
+        return missing
     institutions = institutions_for(user)
     if region is not None:
         institutions = institutions.filter(region__path__startswith=region.path)

@@ -120,7 +120,7 @@ def test_the_export_has_the_pages_rows(client, alerted, users):
     client.force_login(users.bob)
     response = client.get(reverse("alerts-silent-xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ((platform, region, code, name, last, days, _since),) = rows_of(response)
+    ((platform, region, code, name, last, days, since),) = rows_of(response)
     assert (platform, region, code, name) == (
         "市全民健康信息平台",
         "潢川县",
@@ -128,6 +128,8 @@ def test_the_export_has_the_pages_rows(client, alerted, users):
         "潢川县人民医院",
     )
     assert (last.date().isoformat(), days) == ("2023-06-05", 4)
+    # 中断起始 is the first day without records, not the day the alert was evaluated.
+    assert since.date().isoformat() == "2023-06-06"
     client.force_login(users.alice)
     names = [r[3] for r in rows_of(client.get(reverse("alerts-silent-xlsx"), {"region": "411522"}))]
     assert names == ["光山县人民医院"]

@@ -76,7 +76,14 @@ def test_city_officer_finds_a_silent_hospital_opens_a_task_and_publishes_a_bulle
     assert "连续多日未上传数据" in page.content()
 
     page.goto(f"{live_server.url}{reverse('bulletin-detail', args=[draft.pk])}")
-    page.get_by_role("button", name="检查并发布").click()
+    page.get_by_role("link", name="检查并发布").click()
+    page.wait_for_load_state()
+    # Nothing is published before the officer confirms on the page that asks.
+    assert page.locator("#publish-checks").is_visible()
+    shot(page, "confirm-publish")
+    draft.refresh_from_db()
+    assert draft.status == Bulletin.Status.DRAFT
+    page.get_by_role("button", name="立即发布").click()
     page.wait_for_load_state()
     shot(page, "published")
     draft.refresh_from_db()

@@ -5,7 +5,6 @@ what (anything outside a user's scope answers 404)."""
 import io
 import json
 import re
-from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import pytest
@@ -18,6 +17,7 @@ from apps.bulletins.models import Bulletin
 from apps.bulletins.services import bulletin_publish
 from apps.platforms.models import TableEdition
 from apps.regions.models import Region
+from tests.browser_form import form_data as browser_form_data
 from tests.conftest import make_bulletin
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,10 @@ def text(response):
 
 
 def visit(client, name, bulletin):
-    """What a browser does with a bulletin URL: POST to the buttons, GET the rest."""
+    """What a browser does with a bulletin URL: POST the confirmation of publish
+    and delete, GET the rest."""
     if name in POSTED:
-        return client.post(url(name, bulletin))
+        return client.post(url(name, bulletin), {"confirm": "yes"})
     return client.get(url(name, bulletin))
 
 
@@ -70,47 +71,11 @@ def form_data(platform, **changes):
     return data
 
 
-class _FormReader(HTMLParser):
-    """The values a browser would submit from the page's main form."""
-
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self._select = self._textarea = None
-        self._first_option = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("name") != "csrfmiddlewaretoken":
-            self.values[a["name"]] = a.get("value") or ""
-        elif tag == "select":
-            self._select, self._first_option = a["name"], None
-        elif tag == "option" and self._select:
-            if self._first_option is None:
-                self._first_option = a.get("value")
-                self.values.setdefault(self._select, a.get("value"))
-            if "selected" in a:
-                self.values[self._select] = a.get("value")
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.values[a["name"]] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data
-
-
 def form_values(response) -> dict[str, str]:
-    reader = _FormReader()
-    html = text(response)
-    reader.feed(html[html.index('<form method="post" class="row g-3">') :])
-    return reader.values
+    """What the browser would submit from the bulletin form."""
+    data = browser_form_data(text(response), "bulletin-form")
+    data.pop("csrfmiddlewaretoken", None)
+    return {name: values[0] for name, values in data.items()}
 
 
 def selected(html, name):
@@ -165,7 +130,7 @@ def test_officer_creates_edits_publishes_and_corrects(login, officer, demo):
     assert "各项检查均已通过" in html and "以下检查未通过" not in html
     for seen in (NUMBER, "第二梯队", "信阳职业技术学院附属医院", "附件", "加快接入进度"):
         assert seen in html, seen
-    assert re.search(r'<button class="btn btn-sm btn-success" type="submit">检查并发布<', html)
+    assert re.search(r'id="publish-link" href="[^"]+">检查并发布<', html)
     assert url("edit", bulletin) in html and url("delete", bulletin) in html
 
     # Edit: the form shows what is stored; a change is saved.
@@ -184,8 +149,13 @@ def test_officer_creates_edits_publishes_and_corrects(login, officer, demo):
     assert bulletin.definitions["tier1_min"] == "70"
     assert "按季度自查" in text(client.get(url("detail", bulletin)))
 
-    # Publish.
-    response = client.post(url("publish", bulletin), follow=True)
+    # Publish: the page asks first, with what the checks verified.
+    html = text(client.get(url("publish", bulletin)))
+    assert "各项检查均已通过" in html and "每所机构在且仅在一个梯队中" in html
+    assert 'name="confirm" value="yes"' in html
+    bulletin.refresh_from_db()
+    assert bulletin.status == "draft"
+    response = client.post(url("publish", bulletin), {"confirm": "yes"}, follow=True)
     html = text(response)
     assert "通报已发布。" in html
     bulletin.refresh_from_db()
@@ -249,17 +219,21 @@ def test_officer_creates_edits_publishes_and_corrects(login, officer, demo):
 
 def test_delete_a_draft(login, officer, draft):
     client = login(officer)
-    response = client.post(url("delete", draft), follow=True)
+    assert "确定删除草稿" in text(client.get(url("delete", draft)))
+    response = client.post(url("delete", draft), {"confirm": "yes"}, follow=True)
     assert response.redirect_chain == [(LIST, 302)]
     assert "草稿已删除。" in text(response)
     assert not Bulletin.objects.filter(pk=draft.pk).exists()
     assert client.get(url("detail", draft)).status_code == 404
 
 
-def test_publish_and_delete_are_posts(login, officer, draft):
+def test_publish_and_delete_ask_first(login, officer, draft):
+    """One click never publishes or deletes: the page asks, and only its own
+    confirmation does it."""
     client = login(officer)
-    assert client.get(url("publish", draft)).status_code == 405
-    assert client.get(url("delete", draft)).status_code == 405
+    for name in ("publish", "delete"):
+        assert client.get(url(name, draft)).status_code == 200
+        assert client.post(url(name, draft)).status_code == 200  # no confirmation
     draft.refresh_from_db()
     assert draft.status == "draft"
 
@@ -359,9 +333,9 @@ def test_failing_checks_block_publication(login, officer, draft, demo):
     assert "以下检查未通过，通报不能发布：" in html
     assert "信阳市中心医院在统计期内没有生效的必传数据表目录。" in html
     assert "各项检查均已通过" not in html
-    assert re.search(r'<button class="btn btn-sm btn-success" type="submit" disabled>', html)
+    assert re.search(r'<button class="btn btn-sm btn-success" type="button" disabled>', html)
 
-    response = client.post(url("publish", draft), follow=True)
+    response = client.post(url("publish", draft), {"confirm": "yes"}, follow=True)
     assert response.redirect_chain == [(url("detail", draft), 302)]
     html = text(response)
     assert "通报未发布：" in html

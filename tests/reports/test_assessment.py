@@ -68,7 +68,7 @@ def test_scope_and_bad_parameters(client, county, hospital):
     client.force_login(county)
     assert client.get("/assessment/", {"region": "411522"}).status_code == 404
     assert client.get("/assessment/xlsx/", {"region": "411522"}).status_code == 404
-    assert client.get("/assessment/", {"year": "20x3"}).status_code == 404
+    assert client.get("/assessment/", {"year": "20x3"}).status_code == 400
     client.force_login(hospital)
     assert client.get("/assessment/").status_code == 404
     assert client.get("/assessment/xlsx/").status_code == 404

@@ -30,6 +30,7 @@ SKIPPED = {
     "login/": "the sign-in form: no data (throttling in test_hardening.py)",
     "logout/": "POST only, ends the session: no data",
     "api/schema/": "the OpenAPI description: no data, same for everyone",
+    "favicon.ico": "a redirect to the static icon: no data",
 }
 ADMIN_PREFIX = "admin/"  # staff only: see test_admin_is_closed_to_portal_users
 

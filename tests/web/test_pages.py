@@ -234,7 +234,6 @@ def test_detail_of_not_connected_institution(login, quarter, users):
         ("dana", LIST, {"region": "411526"}),
         ("alice", HOME, {"region": "999999"}),
         ("alice", detail("NOPE"), {}),
-        ("alice", HOME, {"period": "2023Q5"}),
         ("alice", LIST, {"platform": "nope"}),
     ],
 )

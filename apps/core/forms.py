@@ -1,0 +1,61 @@
+"""What every form of the portal shares: Bootstrap classes on its widgets, dates
+as ISO values (what `<input type="date">` takes: a browser drops "2023/04/25" and
+a form saved unchanged would lose it), and Django's length messages reworded.
+
+A form renders its fields with `{{ field }}`, so the widget carries `maxlength`,
+`required`, the selected option and the ISO date itself."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import ngettext_lazy
+
+ISO_DATE = "%Y-%m-%d"
+
+# Django's own messages, reworded in our catalogue (LOCALE_PATHS wins over Django's).
+LENGTH_MESSAGES = (
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+)
+
+
+class DateInput(forms.DateInput):
+    """A browser's date picker, filled with the ISO date it understands."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
+
+def _css(widget: forms.Widget, small: bool) -> str:
+    size = " form-select-sm" if small else ""
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select" + size
+    return "form-control" + (" form-control-sm" if small else "")
+
+
+class PortalForm(forms.Form):
+    """A form of the portal: every widget styled (`small` for the compact ones in
+    cards and filter bars) and every date field an ISO date picker."""
+
+    small = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField) and not isinstance(field.widget, DateInput):
+                widget = DateInput(attrs=field.widget.attrs)
+                widget.is_required = field.required
+                field.widget = widget
+            field.widget.attrs.setdefault("class", _css(field.widget, self.small))
