@@ -81,6 +81,13 @@ def test_headers_break_into_two_balanced_lines_and_text_fills_its_lines():
     assert lines(name, 23) == "信阳市医疗机构与全民健康信息平台<br>互联互通情况统计"
 
 
+def test_a_long_name_in_the_attachment_wraps_before_its_ending():
+    assert lines("平顶山市鲁山县妇幼保健院", 11.1) == "平顶山市鲁山县<br>妇幼保健院"
+    assert lines("信阳职业技术学院附属医院", 11.1) == "信阳职业技术学院<br>附属医院"
+    assert lines("安阳市殷都区第二人民医院", 11.1) == "安阳市殷都区第二<br>人民医院"
+    assert lines("信阳市第五人民医院", 11.1) == "信阳市第五人民医院"
+
+
 def test_lines_escape_the_text_once():
     assert lines("<b>粗体</b>", 20) == "&lt;b&gt;粗体&lt;/b&gt;"
     # {% blocktranslate asvar %} hands over text it has escaped already.

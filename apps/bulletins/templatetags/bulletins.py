@@ -40,7 +40,7 @@ def paragraphs(text: str) -> list[str]:
 TITLE_WIDTH = 19.8
 # Words a line must not be broken inside, beyond the names the document itself
 # passes (issuing body, region, platform, period): those of the titles, of the
-# attachment's headers and remarks.
+# attachment's headers and remarks, and the endings of institutions' names.
 WORDS = (
     "全民健康信息平台",
     "健康信息平台",
@@ -53,6 +53,10 @@ WORDS = (
     "医疗机构",
     "公立医院",
     "附属医院",
+    "人民医院",
+    "中医院",
+    "妇幼保健院",
+    "中西医结合",
     "医院",
     "二级以上",
     "数据",
