@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.alerts",
     "apps.rectification",
     "apps.onboarding",
+    "apps.imports",
     "apps.reports",
     "apps.accounts",
     "apps.web",
@@ -290,6 +291,9 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields, files excluded
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# The largest file an officer may import from the browser (a province's day of
+# statistics is ~10 MB as CSV).
+HIPWATCH_IMPORT_MAX_BYTES = env.int("HIPWATCH_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -19,6 +19,7 @@ urlpatterns = [
     path("onboarding/", include("apps.onboarding.urls")),
     path("alerts/", include("apps.alerts.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("imports/", include("apps.imports.urls")),
     path("", include("apps.web.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from apps.alerts.models import Notification, Watch
 from apps.audit.models import AuditEvent
+from apps.imports.models import ImportJob
 from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
 from apps.institutions.models import Institution
 from apps.onboarding.models import StepCompletion
@@ -149,3 +150,20 @@ def audit_events_for(user: User) -> QuerySet[AuditEvent]:
     if _sees_everything(user):
         return AuditEvent.objects.all()
     return AuditEvent.objects.filter(region__path__startswith=user.region.path)
+
+
+def may_import(user: User, kind: str | None = None) -> bool:
+    """City officers import the files of their region (every kind but regions, which
+    are the superusers'); superusers import everything; nobody else imports."""
+    if _sees_everything(user):
+        return True
+    return watches_ingestion(user) and kind != ImportJob.Kind.REGIONS
+
+
+def import_jobs_for(user: User) -> QuerySet[ImportJob]:
+    """Superusers see every import; a city officer those made within their region."""
+    if _sees_everything(user):
+        return ImportJob.objects.all()
+    if may_import(user):
+        return ImportJob.objects.filter(region__path__startswith=user.region.path)
+    return ImportJob.objects.none()

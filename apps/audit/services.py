@@ -8,6 +8,7 @@ management command needs no extra parameter: on the command line the actor is em
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 
@@ -16,10 +17,22 @@ from django.db import models
 from .models import AuditEvent
 
 _current_request: ContextVar = ContextVar("audit_current_request", default=None)
+_acting_user: ContextVar = ContextVar("audit_acting_user", default=None)
 
 
 def current_request():
     return _current_request.get()
+
+
+@contextmanager
+def acting_as(user):
+    """Work done outside a request on a user's behalf (a worker carrying out the
+    import an officer confirmed) is recorded as theirs."""
+    token = _acting_user.set(user)
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
 
 
 class CurrentRequestMiddleware:
@@ -79,6 +92,8 @@ def audit_record(
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             actor = user
+    if actor is None:
+        actor = _acting_user.get()
     if actor is not None and not actor_label:
         actor_label = actor.get_username()
     return AuditEvent.objects.create(
@@ -96,9 +111,11 @@ def audit_record(
 
 def source_label(source) -> str:
     """The file name of an importer's source (bytes: an uploaded or generated file)."""
+    if getattr(source, "name", None):
+        return str(source.name)
     if isinstance(source, bytes | bytearray):
         return ""
-    return str(getattr(source, "name", source))
+    return str(source)
 
 
 def audit_import(

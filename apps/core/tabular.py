@@ -25,6 +25,18 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_COUNT = 10**12
 
 
+class NamedBytes(bytes):
+    """An uploaded file's bytes with the name it was uploaded under (for the audit
+    log: which file was imported)."""
+
+    name: str
+
+    def __new__(cls, data: bytes, name: str):
+        obj = super().__new__(cls, data)
+        obj.name = name
+        return obj
+
+
 class FileRefused(Exception):
     """The whole file is refused; `problems` lists every reason, row by row."""
 

@@ -26,15 +26,25 @@ def is_valid_org_code(code: str) -> bool:
 
 
 @transaction.atomic
-def institutions_import(*, source: str | Path | bytes) -> ImportResult:
+def institutions_import(
+    *, source: str | Path | bytes, within: Region | None = None
+) -> ImportResult:
     """Load an institutions file. Unknown regions, bad codes or values, and codes
-    repeated in the file refuse the whole file."""
+    repeated in the file refuse the whole file; so do, for an officer importing
+    `within` a region, rows whose region or existing institution lies outside it."""
     rows = read_rows(
         source,
         INSTITUTION_COLUMNS,
         max_lengths={"name": Institution._meta.get_field("name").max_length},
     )
-    regions = set(Region.objects.values_list("code", flat=True))
+    regions = dict(Region.objects.values_list("code", "path"))
+    outside = {}
+    if within is not None:
+        outside = dict(
+            Institution.objects.exclude(region__path__startswith=within.path)
+            .filter(org_code__in=[r.values["org_code"] for r in rows])
+            .values_list("org_code", "region__name")
+        )
     categories = set(Institution.Category.values)
     grades = set(Institution.Grade.values)
     problems: list[str] = []
@@ -56,6 +66,16 @@ def institutions_import(*, source: str | Path | bytes) -> ImportResult:
             row_problems.append(
                 _("Unknown supervising region code “%(code)s”.") % {"code": v["region_code"]}
             )
+        elif within is not None and not regions[v["region_code"]].startswith(within.path):
+            row_problems.append(
+                _("Region %(code)s lies outside %(region)s, the region you supervise.")
+                % {"code": v["region_code"], "region": within.name}
+            )
+        if code in outside:
+            row_problems.append(
+                _("Institution %(code)s belongs to %(region)s, outside the region you supervise.")
+                % {"code": code, "region": outside[code]}
+            )
         if v["category"] not in categories:
             row_problems.append(
                 _("Unknown institution category “%(value)s”.") % {"value": v["category"]}
@@ -65,27 +85,54 @@ def institutions_import(*, source: str | Path | bytes) -> ImportResult:
         if row_problems:
             problems.extend(where + p for p in row_problems)
         else:
-            parsed[code] = v
+            parsed[code] = {**v, "row": row.number}
     if problems:
         raise FileRefused(problems)
 
     result = ImportResult()
-    existing = {i.org_code: i for i in Institution.objects.filter(org_code__in=parsed)}
-    fields = ("name", "region_id", "category", "grade")
+    existing = {
+        i.org_code: i
+        for i in Institution.objects.filter(org_code__in=parsed).select_related("region")
+    }
+    # How a change reads in a preview: the file's Chinese header, values as shown.
+    shown = {
+        "region_id": dict(Region.objects.values_list("code", "name")),
+        "category": dict(Institution.Category.choices),
+        "grade": dict(Institution.Grade.choices),
+    }
+    headers = {"name": "name", "region_id": "region_code", "category": "category", "grade": "grade"}
+
+    def show(f: str, value):
+        return shown.get(f, {}).get(value, value)
+
     for code, v in parsed.items():
-        wanted = dict(
-            zip(fields, (v["name"], v["region_code"], v["category"], v["grade"]), strict=True)
-        )
+        wanted = {
+            "name": v["name"],
+            "region_id": v["region_code"],
+            "category": v["category"],
+            "grade": v["grade"],
+        }
+        key = f"{code} {v['name']}"
         institution = existing.get(code)
         if institution is None:
             Institution.objects.create(org_code=code, **wanted)
-            result.created += 1
-        elif any(getattr(institution, f) != wanted[f] for f in fields):
-            for f, value in wanted.items():
-                setattr(institution, f, value)
-            institution.save()
-            result.updated += 1
-        else:
-            result.unchanged += 1
+            result.add(v["row"], key)
+            continue
+        changed = [f for f, value in wanted.items() if getattr(institution, f) != value]
+        if not changed:
+            result.same()
+            continue
+        changes = [
+            (
+                INSTITUTION_COLUMNS[headers[f]][0],
+                show(f, getattr(institution, f)),
+                show(f, wanted[f]),
+            )
+            for f in changed
+        ]
+        for f, value in wanted.items():
+            setattr(institution, f, value)
+        institution.save()
+        result.change(v["row"], key, changes)
     audit_import(what="institutions", source=source, result=result)
     return result

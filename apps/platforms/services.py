@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_import, audit_record
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, read_rows
+from apps.core.tabular import FileRefused, parse_date, read_rows
 from apps.institutions.models import Institution
 from apps.regions.models import Region
 
@@ -26,6 +26,7 @@ from .models import (
 )
 
 TABLE_COLUMNS = {"code": ["表代码"], "name": ["表名称"], "category": ["类别"]}
+CONNECTION_COLUMNS = {"org_code": ["机构代码"], "status": ["联通状态"], "since": ["生效日期"]}
 TABLE_CODE_RE = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
 
 
@@ -90,7 +91,7 @@ def tables_import(
             )
         if not v["name"]:
             problems.append(where + _("The table name is empty."))
-        parsed.setdefault(v["code"], v)
+        parsed.setdefault(v["code"], {**v, "row": row.number})
     if not rows:
         problems.append(_("The file lists no tables."))
     if problems:
@@ -102,27 +103,51 @@ def tables_import(
         name=edition,
         defaults={"valid_from": valid_from, "categories": sorted(categories)},
     )
-    if not created and (edition_obj.valid_from, edition_obj.categories) != (
-        valid_from,
-        sorted(categories),
-    ):
+    scope = "、".join(sorted(categories)) or _("all institutions")
+    if created:
+        result.notes.append(
+            _("New catalogue edition %(edition)s, in force from %(day)s for %(scope)s.")
+            % {"edition": edition, "day": valid_from.isoformat(), "scope": scope}
+        )
+    elif (edition_obj.valid_from, edition_obj.categories) != (valid_from, sorted(categories)):
+        result.notes.append(
+            _(
+                "Catalogue edition %(edition)s: in force from %(old_day)s for %(old_scope)s → from %(day)s for %(scope)s."
+            )
+            % {
+                "edition": edition,
+                "old_day": edition_obj.valid_from.isoformat(),
+                "old_scope": "、".join(edition_obj.categories) or _("all institutions"),
+                "day": valid_from.isoformat(),
+                "scope": scope,
+            }
+        )
         edition_obj.valid_from, edition_obj.categories = valid_from, sorted(categories)
         edition_obj.save()
     existing = {t.code: t for t in edition_obj.tables.all()}
     for code, v in parsed.items():
         table = existing.pop(code, None)
         category = v.get("category", "")
+        key = f"{code} {v['name']}"
         if table is None:
             CatalogueTable.objects.create(
                 edition=edition_obj, code=code, name=v["name"], category=category
             )
-            result.created += 1
+            result.add(v["row"], key)
         elif (table.name, table.category) != (v["name"], category):
+            changes = [
+                (TABLE_COLUMNS[f][0], old, new)
+                for f, old, new in (
+                    ("name", table.name, v["name"]),
+                    ("category", table.category, category),
+                )
+                if old != new
+            ]
             table.name, table.category = v["name"], category
             table.save()
-            result.updated += 1
+            result.change(v["row"], key, changes)
         else:
-            result.unchanged += 1
+            result.same()
     if existing:
         CatalogueTable.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
         result.notes.append(
@@ -133,7 +158,8 @@ def tables_import(
             )
             % {"n": len(existing), "codes": "、".join(sorted(existing))}
         )
-        result.deleted = len(existing)
+        for code in sorted(existing):
+            result.remove(f"{code} {existing[code].name}")
     audit_import(
         what="tables", source=source, result=result, obj=edition_obj, action="catalogue_changed"
     )
@@ -226,3 +252,101 @@ def connections_set_status(
         if change:
             changes.append(change)
     return changes
+
+
+def _status_words() -> dict[str, str]:
+    """What a file may write in the status column: the code or the Chinese label."""
+    words = {code: code for code in ConnectionStatus.values}
+    words.update({str(label): code for code, label in ConnectionStatus.choices})
+    return words
+
+
+@transaction.atomic
+def connections_import(
+    *,
+    source: str | Path | bytes,
+    platform: Platform,
+    within: Region | None = None,
+    entered_by=None,
+) -> ImportResult:
+    """Load connection statuses in bulk (org_code, status, since): each row is a
+    status in force from a day, recorded as the status history records any change.
+    A row that repeats the status in force that day changes nothing. Unknown
+    codes, statuses or dates, future days, rows repeated in the file and, for an
+    officer importing `within` a region, institutions outside it refuse the file."""
+    rows = read_rows(source, CONNECTION_COLUMNS)
+    words = _status_words()
+    today = timezone.localdate()
+    institutions = Institution.objects.filter(
+        org_code__in=[r.values["org_code"] for r in rows]
+    ).select_related("region")
+    by_code = {i.org_code: i for i in institutions}
+    problems: list[str] = []
+    parsed = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    for row in rows:
+        v = row.values
+        row_problems = []
+        institution = by_code.get(v["org_code"])
+        status = words.get(v["status"].strip())
+        since = parse_date(v["since"])
+        if institution is None:
+            row_problems.append(
+                _("Unknown institution code %(code)s: register it first.") % {"code": v["org_code"]}
+            )
+        elif within is not None and not institution.region.path.startswith(within.path):
+            row_problems.append(
+                _("Institution %(code)s lies outside %(region)s, the region you supervise.")
+                % {"code": v["org_code"], "region": within.name}
+            )
+        if status is None:
+            row_problems.append(
+                _("Unrecognised connection status “%(value)s” (expected %(choices)s).")
+                % {
+                    "value": v["status"],
+                    "choices": "、".join(str(label) for _code, label in ConnectionStatus.choices),
+                }
+            )
+        if since is None:
+            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["since"]})
+        elif since > today:
+            row_problems.append(
+                _("The effective date %(day)s is in the future.") % {"day": since.isoformat()}
+            )
+        if not row_problems:
+            key = (v["org_code"], since)
+            if key in seen:
+                row_problems.append(
+                    _("Repeats row %(other)d (same institution and date).") % {"other": seen[key]}
+                )
+            seen[key] = row.number
+        if row_problems:
+            where = _("Row %(row)d: ") % {"row": row.number}
+            problems.extend(where + p for p in row_problems)
+        else:
+            parsed.append((row.number, institution, status, since))
+    if problems:
+        raise FileRefused(problems)
+
+    result = ImportResult()
+    labels = dict(ConnectionStatus.choices)
+    header = CONNECTION_COLUMNS["status"][0]
+    # Oldest first, so that each change is recorded against the history before it.
+    for number, institution, status, since in sorted(parsed, key=lambda p: (p[3], p[0])):
+        change = connection_set_status(
+            institution=institution,
+            platform=platform,
+            status=status,
+            since=since,
+            entered_by=entered_by,
+            source="import",
+        )
+        key = f"{institution.org_code} {institution.name} {since.isoformat()}"
+        if change is None:
+            result.same()
+        else:
+            result.change(
+                number, key, [(header, labels[change.from_status], labels[change.to_status])]
+            )
+    audit_import(what=f"connections {platform.code}", source=source, result=result)
+    return result

@@ -101,12 +101,14 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
         raise FileRefused(sorted(problems, key=lambda p: int(re.search(r"\d+", p).group())))
 
     result = ImportResult()
+    labels = dict(Region.Level.choices)
     # Parents before children: sort by level, then write.
     for code in sorted(parsed, key=lambda c: LEVEL_RANK[parsed[c]["level"]]):
         p = parsed[code]
         region = existing.get(code)
         parent_id = p["parent"] or None
         wanted = (p["name"], p["level"], parent_id, p["row"])
+        key = f"{code} {p['name']}"
         if region is None:
             region = Region(
                 code=code, name=p["name"], level=p["level"], parent_id=parent_id, position=p["row"]
@@ -114,14 +116,24 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
             region.parent = Region.objects.get(pk=parent_id) if parent_id else None
             region.save()
             existing[code] = region
-            result.created += 1
+            result.add(p["row"], key)
         elif (region.name, region.level, region.parent_id, region.position) != wanted:
+            changes = [
+                (label, old, new)
+                for label, old, new in (
+                    (REGION_COLUMNS["name"][0], region.name, p["name"]),
+                    (REGION_COLUMNS["level"][0], labels[region.level], labels[p["level"]]),
+                    (REGION_COLUMNS["parent_code"][0], region.parent_id, parent_id),
+                    (_("Order"), region.position, p["row"]),
+                )
+                if old != new
+            ]
             region.name, region.level, region.parent_id, region.position = wanted
             region.parent = Region.objects.get(pk=parent_id) if parent_id else None
             region.save()
-            result.updated += 1
+            result.change(p["row"], key, changes)
         else:
-            result.unchanged += 1
+            result.same()
     if result.updated:
         regions_rebuild_paths()
     audit_import(what="regions", source=source, result=result)

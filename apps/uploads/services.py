@@ -1,6 +1,6 @@
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +17,13 @@ from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
+from apps.regions.models import Region
 
 from .models import DailyTotal, DailyUpload, MonthlyTableTotal
+
+# progress(stage, done, total): where a long import has got to.
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 10_000
 
 UPLOAD_COLUMNS = {
     "date": ["日期"],
@@ -37,15 +42,20 @@ class UploadRow:
     table_code: str
     records: int
     rejected: int
+    row: int | None = None  # the file's row number, where there is a file
 
 
-def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
+def uploads_parse(source: str | Path | bytes, progress: Progress | None = None) -> list[UploadRow]:
     """Read and check a statistics file; any bad row refuses the whole file."""
     rows = read_rows(source, UPLOAD_COLUMNS)
+    if progress:
+        progress(_("Checking the rows"), 0, len(rows))
     problems: list[str] = []
     parsed: list[UploadRow] = []
     seen: dict[tuple, int] = {}
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(_("Checking the rows"), index, len(rows))
         v = row.values
         where = _("Row %(row)d: ") % {"row": row.number}
         row_problems = []
@@ -80,7 +90,9 @@ def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
                 )
             else:
                 seen[key] = row.number
-                parsed.append(UploadRow(day, v["org_code"], v["table_code"], records, rejected))
+                parsed.append(
+                    UploadRow(day, v["org_code"], v["table_code"], records, rejected, row.number)
+                )
         problems.extend(where + p for p in row_problems)
     if problems:
         raise FileRefused(problems)
@@ -88,12 +100,37 @@ def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
 
 
 @transaction.atomic
-def uploads_import(*, source: str | Path | bytes, platform: Platform) -> ImportResult:
+def uploads_import(
+    *,
+    source: str | Path | bytes,
+    platform: Platform,
+    within: Region | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Load a platform's statistics export. Rows for institutions the registry does
-    not know refuse the file, listed by code; nothing is written on refusal."""
-    rows = uploads_parse(source)
+    not know refuse the file, listed by code, and so do, for an officer importing
+    `within` a region, rows of institutions outside it; nothing is written on
+    refusal. `progress(stage, done, total)` hears how far it got."""
+    rows = uploads_parse(source, progress)
     codes = {r.org_code for r in rows}
-    known = dict(Institution.objects.filter(org_code__in=codes).values_list("org_code", "pk"))
+    institutions = Institution.objects.filter(org_code__in=codes)
+    known = dict(institutions.values_list("org_code", "pk"))
+    if within is not None:
+        outside = sorted(
+            institutions.exclude(region__path__startswith=within.path).values_list(
+                "org_code", flat=True
+            )
+        )
+        if outside:
+            raise FileRefused(
+                [
+                    _(
+                        "Institution %(code)s lies outside %(region)s, the region you supervise: its rows cannot be imported by you."
+                    )
+                    % {"code": code, "region": within.name}
+                    for code in outside
+                ]
+            )
     unknown = sorted(codes - known.keys())
     if unknown:
         by_code: dict[str, int] = defaultdict(int)
@@ -109,7 +146,11 @@ def uploads_import(*, source: str | Path | bytes, platform: Platform) -> ImportR
                 for code in unknown
             ]
         )
+    if progress:
+        progress(_("Storing the rows"), 0, len(rows))
     result = uploads_store(platform=platform, rows=rows, institution_ids=known)
+    if progress:
+        progress(_("Storing the rows"), len(rows), len(rows))
     audit_import(what=f"uploads {platform.code}", source=source, result=result)
     return result
 
@@ -136,16 +177,29 @@ def uploads_store(
     to_write: list[tuple] = []
     touched: set[tuple[int, dt.date]] = set()
     deltas: list[tuple] = []
+    records_label, rejected_label = UPLOAD_COLUMNS["records"][0], UPLOAD_COLUMNS["rejected"][0]
     for r in rows:
         inst = institution_ids[r.org_code]
         old = existing.get((inst, r.table_code, r.day))
         if old == (r.records, r.rejected):
-            result.unchanged += 1
+            result.same()
             continue
+        key = f"{r.day.isoformat()} {r.org_code} {r.table_code}"
         if old is None:
-            result.created += 1
+            result.add(r.row, key)
         else:
-            result.updated += 1
+            result.change(
+                r.row,
+                key,
+                [
+                    (label, was, now)
+                    for label, was, now in (
+                        (records_label, old[0], r.records),
+                        (rejected_label, old[1], r.rejected),
+                    )
+                    if was != now
+                ],
+            )
         touched.add((inst, r.day))
         to_write.append((inst, r.table_code, r.day, r.records, r.rejected))
         was_records, was_rejected = old or (0, 0)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.alerts.models import Notification
 from apps.alerts.services import alerts_evaluate, alerts_process_flips
 from apps.bulletins.services import bulletin_create, bulletin_publish
+from apps.imports.services import import_job_check, import_job_create
 from apps.ingestion.models import SyncRun, UnknownUpload
 from apps.onboarding.services import plan_create, step_set_date
 from apps.rectification.services import task_answer, task_open
@@ -127,5 +128,23 @@ def world(city, users, settings, tmp_path):
         rejected=0,
         generated_at=dt.datetime(2023, 7, 1, 2, tzinfo=dt.UTC),
         run=w.run,
+    )
+    # Imports: one waiting for confirmation in each city.
+    head = "机构代码,机构名称,主管区划代码,机构类别,等级\n"
+    w.job_city = import_job_check(
+        job=import_job_create(
+            user=users.alice,
+            kind="institutions",
+            file_name="信阳.csv",
+            content=(head + f"{w.hc.org_code},{w.hc.name},411526,综合医院,二级甲等\n").encode(),
+        )
+    )
+    w.job_ny = import_job_check(
+        job=import_job_create(
+            user=w.nora,
+            kind="institutions",
+            file_name="南阳.csv",
+            content=(head + f"{w.ny.org_code},{w.ny.name},411300,综合医院,三级甲等\n").encode(),
+        )
     )
     return w

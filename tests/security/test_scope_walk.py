@@ -283,6 +283,33 @@ ROUTES: dict[str, Callable] = {
     ),
     "alerts/silent/xlsx/": listing("/alerts/silent/xlsx/", extra=["platform=city"]),
     "audit/": listing("/audit/", gate=OFFICER_ONLY, param=None, extra=["export=xlsx"]),
+    "imports/": listing("/imports/", gate=OFFICER_ONLY, param=None, extra=["export=imports"]),
+    "imports/{kind}/new/": lambda w: (
+        [
+            Visit(who, f"/imports/{kind}/new/", 200 if who == "alice" else 404)
+            for who in USERS
+            for kind in ("institutions", "uploads")
+        ]
+        + [Visit("alice", "/imports/regions/new/", 404)]
+    ),
+    "imports/{kind}/template.xlsx": lambda w: [
+        Visit(who, "/imports/institutions/template.xlsx", 200 if who == "alice" else 404)
+        for who in USERS
+    ],
+    "imports/{pk}/": lambda w: (
+        [Visit(who, f"/imports/{w.job_city.pk}/", 200 if who == "alice" else 404) for who in USERS]
+        + [Visit(who, f"/imports/{w.job_ny.pk}/", 404) for who in USERS]
+    ),
+    "imports/{pk}/confirm/": lambda w: [
+        Visit(who, f"/imports/{job.pk}/confirm/", 404, "post")
+        for who in USERS
+        for job in ((w.job_ny,) if who == "alice" else (w.job_ny, w.job_city))
+    ],
+    "imports/{pk}/cancel/": lambda w: [
+        Visit(who, f"/imports/{job.pk}/cancel/", 404, "post")
+        for who in USERS
+        for job in ((w.job_ny,) if who == "alice" else (w.job_ny, w.job_city))
+    ],
     "api/v1/institutions/": listing("/api/v1/institutions/"),
     "api/v1/institutions/{org_code}/": by_object(
         "/api/v1/institutions/{org_code}/", OWN_INST, FOREIGN_INST, "org_code"
@@ -367,6 +394,9 @@ def test_no_user_reaches_another_scope(client, world, who):
     # No refused POST changed anything.
     assert (Bulletin.objects.count(), TaskEvent.objects.count()) == counts
     assert Bulletin.objects.filter(pk=world.draft_city.pk, status="draft").exists()
+    assert {j.state for j in (world.job_city, world.job_ny) if j.refresh_from_db() is None} == {
+        "ready"
+    }
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, world):

@@ -75,3 +75,11 @@ def watches_ingestion(user) -> bool:
     from apps.accounts.scoping import watches_ingestion as watches
 
     return watches(user)
+
+
+@register.filter
+def may_import(user) -> bool:
+    """Whether the user imports files from the browser (the navbar's link)."""
+    from apps.accounts.scoping import may_import as imports
+
+    return imports(user)

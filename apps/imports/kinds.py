@@ -1,0 +1,135 @@
+"""The files an officer can import from the browser, each through the importer
+the command line uses (the same function, nothing duplicated)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.results import ImportResult
+from apps.institutions.services import INSTITUTION_COLUMNS, institutions_import
+from apps.platforms.services import (
+    CONNECTION_COLUMNS,
+    TABLE_COLUMNS,
+    connections_import,
+    tables_import,
+)
+from apps.regions.services import REGION_COLUMNS, regions_import
+from apps.uploads.services import UPLOAD_COLUMNS, uploads_import
+
+from .models import ImportJob
+
+Kind = ImportJob.Kind
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    key: str
+    description: str
+    columns: Mapping[str, Sequence[str]]
+    example: Sequence[str]
+    command: str
+    # (job, source, progress) → the importer's result; raises FileRefused.
+    run: Callable[..., ImportResult]
+    needs_platform: bool = False
+    superusers_only: bool = False
+    # Large files: checked and imported by a worker, with a progress bar.
+    on_worker: bool = False
+
+    @property
+    def label(self) -> str:
+        return Kind(self.key).label
+
+
+def _regions(job, source, progress):
+    return regions_import(source=source)
+
+
+def _institutions(job, source, progress):
+    return institutions_import(source=source, within=job.region)
+
+
+def _tables(job, source, progress):
+    return tables_import(
+        source=source,
+        platform=job.platform,
+        edition=job.options["edition"],
+        valid_from=dt.date.fromisoformat(job.options["valid_from"]),
+        categories=job.options.get("categories", []),
+    )
+
+
+def _connections(job, source, progress):
+    return connections_import(
+        source=source, platform=job.platform, within=job.region, entered_by=job.created_by
+    )
+
+
+def _uploads(job, source, progress):
+    return uploads_import(
+        source=source, platform=job.platform, within=job.region, progress=progress
+    )
+
+
+KINDS: dict[str, ImportKind] = {
+    k.key: k
+    for k in (
+        ImportKind(
+            Kind.REGIONS,
+            _("The region tree (GB/T 2260 codes): province, cities, counties and districts."),
+            REGION_COLUMNS,
+            ["411500", "信阳市", "市", "410000"],
+            "import_regions",
+            _regions,
+            superusers_only=True,
+        ),
+        ImportKind(
+            Kind.INSTITUTIONS,
+            _("The institution registry: code, name, supervising region, category and grade."),
+            INSTITUTION_COLUMNS,
+            ["41150000001", "信阳市中心医院", "411500", "综合医院", "三级甲等"],
+            "import_institutions",
+            _institutions,
+        ),
+        ImportKind(
+            Kind.TABLES,
+            _(
+                "One edition of a platform's catalogue of required tables, with the day it "
+                "comes into force and the institution categories it applies to."
+            ),
+            TABLE_COLUMNS,
+            ["TB_HIS_MZ_Reg", "挂号表", "门急诊业务"],
+            "import_tables",
+            _tables,
+            needs_platform=True,
+        ),
+        ImportKind(
+            Kind.CONNECTIONS,
+            _(
+                "Connection statuses in bulk: each row a status (connected, integrating, "
+                "not connected, connected to the provincial platform) in force from a day."
+            ),
+            CONNECTION_COLUMNS,
+            ["41150000001", "已联通", "2023-01-01"],
+            "import_connections",
+            _connections,
+            needs_platform=True,
+        ),
+        ImportKind(
+            Kind.UPLOADS,
+            _(
+                "A platform's daily upload statistics: per day, institution and table, the "
+                "records uploaded and rejected."
+            ),
+            UPLOAD_COLUMNS,
+            ["2023-06-30", "41150000001", "TB_HIS_MZ_Reg", "1520", "3"],
+            "import_uploads",
+            _uploads,
+            needs_platform=True,
+            on_worker=True,
+        ),
+    )
+}
