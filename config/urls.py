@@ -20,6 +20,7 @@ urlpatterns = [
     path("alerts/", include("apps.alerts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("accounts/", include("apps.accounts.urls")),
     path("", include("apps.web.urls")),
 ]
 

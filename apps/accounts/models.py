@@ -31,6 +31,11 @@ class User(AbstractUser):
         blank=True,
         related_name="+",
     )
+    # 姓名: what pages, bulletins, tasks and the audit log show instead of the login.
+    display_name = models.CharField(_("name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Set when an officer resets the password: the user must choose a new one first.
+    must_change_password = models.BooleanField(_("must change the password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -58,7 +63,7 @@ class User(AbstractUser):
     @property
     def label(self) -> str:
         """The name pages, bulletins, tasks and the audit log show for the user."""
-        return self.get_full_name() or self.username
+        return self.display_name or self.get_full_name() or self.username
 
     @property
     def scope_label(self) -> str:

@@ -167,3 +167,24 @@ def import_jobs_for(user: User) -> QuerySet[ImportJob]:
     if may_import(user):
         return ImportJob.objects.filter(region__path__startswith=user.region.path)
     return ImportJob.objects.none()
+
+
+def manages_users(user: User) -> bool:
+    """City officers manage the users below them; superusers everyone."""
+    return _sees_everything(user) or watches_ingestion(user)
+
+
+def users_for(user: User) -> QuerySet[User]:
+    """The accounts an officer manages: officers of the regions strictly below their
+    own and hospital staff of the institutions in it — never their own level or
+    above, never beside. Superusers: every account."""
+    if _sees_everything(user):
+        return User.objects.all()
+    if not manages_users(user):
+        return User.objects.none()
+    below = Q(
+        role__in=[User.Role.CITY, User.Role.COUNTY],
+        region__path__startswith=user.region.path,
+    ) & ~Q(region=user.region)
+    staff = Q(role=User.Role.HOSPITAL, institution__region__path__startswith=user.region.path)
+    return User.objects.filter(below | staff)

@@ -45,6 +45,13 @@ def silent_after_days(platform: Platform) -> int:
     return rule.silent_after_days if rule else DEFAULT_SILENT_AFTER_DAYS
 
 
+def silent_after_days_set(*, platform: Platform, days: int) -> AlertRule:
+    rule, _created = AlertRule.objects.update_or_create(
+        platform=platform, defaults={"silent_after_days": days}
+    )
+    return rule
+
+
 def days_without_records(
     *, today: dt.date, last_upload: dt.date | None, connected_since: dt.date
 ) -> int:

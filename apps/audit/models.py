@@ -17,6 +17,8 @@ class AuditEvent(models.Model):
         USER_CREATED = "user_created", _("User created")
         USER_CHANGED = "user_changed", _("User changed")
         SCOPE_CHANGED = "scope_changed", _("User scope changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
         CONNECTION_STATUS_CHANGED = "connection_status_changed", _("Connection status changed")
         CATALOGUE_CHANGED = "catalogue_changed", _("Catalogue changed")
         REGISTRY_CHANGED = "registry_changed", _("Registry changed")

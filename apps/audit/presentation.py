@@ -41,6 +41,7 @@ KEY_LABELS = {
     "api_token": gettext_lazy("Interface token"),
     "silent_after_days": gettext_lazy("Silent after days"),
     "rows": gettext_lazy("Rows"),
+    "email": gettext_lazy("Email"),
 }
 IMPORT_LABELS = {
     "regions": gettext_lazy("regions"),

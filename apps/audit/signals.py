@@ -16,7 +16,7 @@ User = get_user_model()
 Action = AuditEvent.Action
 
 SCOPE_FIELDS = ("role", "region_id", "institution_id")
-ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser")
+ACCOUNT_FIELDS = ("is_active", "is_staff", "is_superuser", "display_name", "phone", "email")
 CATALOGUE_MODELS = {"platforms.tableedition", "platforms.cataloguetable"}
 REGISTRY_MODELS = {
     "regions.region",
@@ -104,6 +104,7 @@ def _user_saved(sender, instance, created, raw=False, **kwargs):
                 "region": instance.region_id,
                 "institution": instance.institution.org_code if instance.institution_id else None,
                 "is_superuser": instance.is_superuser,
+                "display_name": instance.display_name,
             },
         )
         return

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -165,5 +166,5 @@ def sheet_from_table(table, key: str, title: str) -> Sheet:
     table's order, each cell by its column's `value` (its `value_<column>` method
     where the page formats the figure)."""
     values = iter(table.as_values())
-    headers = [str(h) for h in next(values)]
+    headers = [strip_tags(str(h)) for h in next(values)]
     return Sheet(key, title, headers, [list(row) for row in values])

@@ -85,3 +85,32 @@ class RegisterCodeForm(PortalForm):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions.order_by("path")
+
+
+class PlatformSettingsForm(PortalForm):
+    """The interface settings on a platform's page. The token is write-only: the
+    field is always empty, and left empty it keeps the stored token."""
+
+    api_url = forms.URLField(
+        label=_("Statistics interface URL"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "The base URL of the platform's statistics interface, e.g. https://…/stats/api/v1"
+        ),
+    )
+    api_token = forms.CharField(
+        label=_("Interface token"),
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Left empty, the stored token is kept. It is never shown again."),
+    )
+    silent_after_days = forms.IntegerField(
+        label=_("Silent after days without records"),
+        min_value=1,
+        max_value=60,
+        help_text=_("A connected institution with no records on this many days raises an alert."),
+    )

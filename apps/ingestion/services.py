@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 from apps.core.tabular import MAX_COUNT
 from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
@@ -377,3 +380,79 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
     backfill.finished_at = timezone.now()
     backfill.save(update_fields=["state", "finished_at"])
     return backfill
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """What `/institutions` answered: ok, or the reason it did not."""
+
+    ok: bool
+    message: str
+    institutions: int = 0
+    known: int = 0
+    by_status: dict[str, int] | None = None
+
+
+def platform_test_connection(*, platform: Platform, api_url: str, api_token: str) -> ConnectionTest:
+    """Ask the interface at `api_url` for its institutions, once, and say what it
+    found: how many, how many the registry knows, by status. Stores nothing."""
+    try:
+        fetched = PlatformSource(api_url, api_token, retries=0).institutions()
+    except SourceError as exc:
+        return ConnectionTest(False, str(exc))
+    items = [item for _page, _index, item in fetched.items if isinstance(item, dict)]
+    codes = {item.get("org_code") for item in items}
+    known = len(codes & set(known_codes(platform)))
+    labels = dict(ConnectionStatus.choices)
+    by_status: dict[str, int] = {}
+    for item in items:
+        label = str(labels.get(item.get("status"), item.get("status")))
+        by_status[label] = by_status.get(label, 0) + 1
+    generated = timezone.localtime(fetched.generated_at).strftime("%Y-%m-%d %H:%M")
+    return ConnectionTest(
+        True,
+        _(
+            "The platform answered: %(n)d institutions (%(known)d of them in the registry), "
+            "generated at %(when)s."
+        )
+        % {"n": len(items), "known": known, "when": generated},
+        institutions=len(items),
+        known=known,
+        by_status=by_status,
+    )
+
+
+@transaction.atomic
+def platform_settings_save(
+    *, platform: Platform, api_url: str, api_token: str | None, silent_after_days: int, user
+) -> bool:
+    """The interface settings officers keep on the platform's page: URL, token
+    (None keeps the stored one: it is never shown back) and the days without
+    records that make an institution silent. Audited without the token's value.
+    Returns whether anything changed."""
+    from apps.alerts.services import silent_after_days as current_silent_days
+    from apps.alerts.services import silent_after_days_set
+
+    changes: dict = {}
+    api_url = api_url.rstrip("/")
+    if api_url != platform.api_url:
+        changes["api_url"] = {"old": platform.api_url, "new": api_url}
+        platform.api_url = api_url
+    if api_token is not None and api_token != platform.api_token:
+        changes["api_token"] = _("changed")
+        platform.api_token = api_token
+    before = current_silent_days(platform)
+    if silent_after_days != before:
+        changes["silent_after_days"] = {"old": before, "new": silent_after_days}
+        silent_after_days_set(platform=platform, days=silent_after_days)
+    if not changes:
+        return False
+    platform.save(update_fields=["api_url", "api_token"])
+    audit_record(
+        action=AuditEvent.Action.REGISTRY_CHANGED,
+        actor=user,
+        obj=platform,
+        region=platform.region,
+        details=changes,
+    )
+    return True

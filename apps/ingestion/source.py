@@ -54,13 +54,16 @@ def _parse_time(text) -> dt.datetime | None:
 
 
 class PlatformSource:
-    def __init__(self, base_url: str, token: str):
+    def __init__(self, base_url: str, token: str, *, retries: int | None = None):
+        """`retries` (default: the pull's setting) 0 asks once: an officer testing the
+        connection wants the answer now, not after the night's back-off."""
         conf = settings.HIPWATCH_PULL
+        retries = conf["retries"] if retries is None else retries
         retry = CappedRetry(
-            total=conf["retries"],
-            connect=conf["retries"],
-            read=conf["retries"],
-            status=conf["retries"],
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
             backoff_factor=conf["backoff"],
             backoff_max=conf["backoff_max"],
             status_forcelist=(429, 500, 502, 503, 504),

@@ -23,10 +23,11 @@ from apps.accounts.scoping import (
     unknown_uploads_for,
     watches_ingestion,
 )
+from apps.alerts.services import silent_after_days
 from apps.core.sheets import sheet_export
 from apps.platforms.models import Platform
 
-from .forms import BackfillForm, MapCodeForm, RegisterCodeForm
+from .forms import BackfillForm, MapCodeForm, PlatformSettingsForm, RegisterCodeForm
 from .health import last_night, night_problems
 from .models import SyncRun
 from .review import (
@@ -35,7 +36,7 @@ from .review import (
     unknown_code_register,
     waiting_codes,
 )
-from .services import backfill_start
+from .services import backfill_start, platform_settings_save, platform_test_connection
 from .tables import (
     failed_runs_sheet,
     nights_sheet,
@@ -107,12 +108,53 @@ def sync_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _settings_form(platform: Platform, data=None) -> PlatformSettingsForm:
+    return PlatformSettingsForm(
+        data,
+        initial={"api_url": platform.api_url, "silent_after_days": silent_after_days(platform)},
+    )
+
+
 @login_required
 def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
-    """One platform: its interface, its runs, and backfills with their progress."""
+    """One platform: its interface settings (and a test of them), its runs, and
+    backfills with their progress."""
     _officer(request)
     platform = get_object_or_404(ingestion_platforms_for(request.user), code=code)
-    if request.method == "POST":
+    form = BackfillForm(initial=BackfillForm.initial_range())
+    settings_form = _settings_form(platform)
+    tested = None
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("settings", "test"):
+        settings_form = _settings_form(platform, request.POST)
+        if settings_form.is_valid():
+            data = settings_form.cleaned_data
+            token = data["api_token"] or None
+            if action == "test":
+                if not data["api_url"] or not (token or platform.api_token):
+                    settings_form.add_error(
+                        None, _("Enter the interface URL and token to test the connection.")
+                    )
+                else:
+                    tested = platform_test_connection(
+                        platform=platform,
+                        api_url=data["api_url"],
+                        api_token=token or platform.api_token,
+                    )
+            else:
+                changed = platform_settings_save(
+                    platform=platform,
+                    api_url=data["api_url"],
+                    api_token=token,
+                    silent_after_days=data["silent_after_days"],
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("The interface settings are saved.") if changed else _("Nothing changed."),
+                )
+                return redirect("platform-sync", code=platform.code)
+    elif request.method == "POST":
         form = BackfillForm(request.POST)
         if not platform.can_be_pulled:
             form.add_error(None, _("The platform has no statistics interface URL and token."))
@@ -135,8 +177,6 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("The backfill has been handed to a worker."))
             return redirect("platform-sync", code=platform.code)
-    else:
-        form = BackfillForm(initial=BackfillForm.initial_range())
     backfills = list(backfills_for(request.user).filter(platform=platform)[:10])
     all_runs = sync_runs_for(request.user).filter(platform=platform).select_related("started_by")
     export = sheet_export(request, [runs_sheet(all_runs)], f"sync-{platform.code}")
@@ -149,6 +189,8 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
         {
             "platform": platform,
             "form": form,
+            "settings_form": settings_form,
+            "tested": tested,
             "backfills": backfills,
             "in_progress": any(not b.finished for b in backfills),
             "runs": runs,

@@ -47,7 +47,7 @@ def task_sheet(tasks: Iterable[RectificationTask], today: dt.date) -> Sheet:
                 task.due_date,
                 task.get_state_display(),
                 task.days_overdue(today),
-                opener.get_full_name() or opener.username,
+                opener.label,
                 timezone.localtime(task.opened_at).date(),
             ]
         )

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.sheets import Sheet
+from apps.core.sheets import Link, Sheet
 from apps.metrics.figures import InstitutionFigures
 from apps.platforms.models import change_source_label
+from apps.web.templatetags.web import help_header
 
 
 def _nulls_last(value):
@@ -66,52 +67,67 @@ class FigureRow:
 EMPTY = "—"
 
 
+class _HelpHeader:
+    """A column whose header, naming a figure, links to its definition (the export
+    keeps the plain text: `sheet_from_table` strips the link)."""
+
+    @property
+    def header(self):
+        return help_header(self.verbose_name)
+
+
+class FigureColumn(_HelpHeader, tables.Column):
+    pass
+
+
+class FigureDateColumn(_HelpHeader, tables.DateColumn):
+    pass
+
+
 class InstitutionTable(tables.Table):
-    org_code = tables.Column(verbose_name=_("Institution code"))
-    name = tables.Column(verbose_name=_("Institution name"), order_by=("name", "org_code"))
-    region = tables.Column(
+    org_code = FigureColumn(verbose_name=_("Institution code"))
+    name = FigureColumn(verbose_name=_("Institution name"), order_by=("name", "org_code"))
+    region = FigureColumn(
         verbose_name=_("Region"),
         accessor="institution__region_label",
         order_by=("institution__region__path", "org_code"),
     )
-    category = tables.Column(verbose_name=_("Category"), accessor="institution__category")
-    connection_status = tables.Column(
+    category = FigureColumn(verbose_name=_("Category"), accessor="institution__category")
+    connection_status = FigureColumn(
         verbose_name=_("Connection status"), accessor="connection_status_label"
     )
-    required_tables = tables.Column(
+    required_tables = FigureColumn(
         verbose_name=_("Required tables"), attrs={"td": {"class": "text-end"}}
     )
-    tables_uploaded = tables.Column(
+    tables_uploaded = FigureColumn(
         verbose_name=_("Tables uploaded"), attrs={"td": {"class": "text-end"}}
     )
-    completeness = tables.Column(
+    completeness = FigureColumn(
         verbose_name=_("Completeness (%)"),
         order_by="completeness_key",
         attrs={"td": {"class": "text-end"}},
     )
-    missing_tables = tables.Column(
+    missing_tables = FigureColumn(
         verbose_name=_("Tables missing"), attrs={"td": {"class": "text-end"}}
     )
-    records = tables.Column(verbose_name=_("Upload volume"), attrs={"td": {"class": "text-end"}})
-    rejected = tables.Column(
-        verbose_name=_("Records rejected"), attrs={"td": {"class": "text-end"}}
-    )
-    upload_days = tables.Column(verbose_name=_("Upload days"), attrs={"td": {"class": "text-end"}})
-    interruption_days = tables.Column(
+    records = FigureColumn(verbose_name=_("Upload volume"), attrs={"td": {"class": "text-end"}})
+    rejected = FigureColumn(verbose_name=_("Records rejected"), attrs={"td": {"class": "text-end"}})
+    upload_days = FigureColumn(verbose_name=_("Upload days"), attrs={"td": {"class": "text-end"}})
+    interruption_days = FigureColumn(
         verbose_name=_("Interruption days"),
         order_by="interruption_days_key",
         attrs={"td": {"class": "text-end"}},
     )
-    longest_gap = tables.Column(
+    longest_gap = FigureColumn(
         verbose_name=_("Longest interruption (days)"),
         order_by="longest_gap_key",
         attrs={"td": {"class": "text-end"}},
     )
-    last_upload_date = tables.DateColumn(
+    last_upload_date = FigureDateColumn(
         verbose_name=_("Last upload date"), format="Y-m-d", order_by="last_upload_date_key"
     )
-    tier = tables.Column(verbose_name=_("Tier"), accessor="tier_label", order_by="tier_key")
-    continuity = tables.Column(
+    tier = FigureColumn(verbose_name=_("Tier"), accessor="tier_label", order_by="tier_key")
+    continuity = FigureColumn(
         verbose_name=_("Continuity"), accessor="continuity_label", order_by="continuity_key"
     )
 
@@ -189,6 +205,27 @@ def status_history_sheet(changes) -> Sheet:
                 timezone.localtime(change.entered_at).strftime("%Y-%m-%d %H:%M"),
                 " / ".join(part for part in (who, change_source_label(change.source)) if part)
                 or None,
+            ]
+        )
+    return sheet
+
+
+def search_sheet(institutions, query: str) -> Sheet:
+    """Institutions found by the header's search box."""
+    sheet = Sheet(
+        "search",
+        _("Institutions found"),
+        [_("Institution name"), _("Institution code"), _("Region"), _("Category")],
+        empty_text=_("No institution in your scope matches."),
+    )
+    for inst in institutions:
+        url = reverse("institution-detail", args=[inst.org_code])
+        sheet.rows.append(
+            [
+                Link(inst.name, f"{url}?{query}" if query else url),
+                inst.org_code,
+                inst.region_label,
+                inst.get_category_display(),
             ]
         )
     return sheet

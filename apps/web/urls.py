@@ -10,4 +10,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/<str:org_code>/", views.institution_detail, name="institution-detail"),
+    path("help/", views.help_page, name="help"),
+    path("search/", views.institution_search, name="institution-search"),
 ]

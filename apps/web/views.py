@@ -4,6 +4,7 @@ for figures over a scoped queryset and renders them; nothing is counted here."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +20,14 @@ from apps.accounts.scoping import (
     regions_for,
     watches_for,
 )
+from apps.alerts.models import DEFAULT_SILENT_AFTER_DAYS
 from apps.alerts.models import Status as WatchStatus
+from apps.alerts.services import silent_after_days
 from apps.core.sheets import Sheet, sheet_export, sheet_from_table, xlsx_response
 from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
+from apps.institutions.models import Institution
+from apps.metrics.definitions import DEFAULT
 from apps.metrics.figures import (
     Tier,
     institution_days,
@@ -31,6 +36,7 @@ from apps.metrics.figures import (
     period_figures,
     table_adoption,
 )
+from apps.metrics.help import figure_help
 from apps.platforms.models import ConnectionStatus
 from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
@@ -46,7 +52,7 @@ from .standing import (
     quarter_trend,
     upload_calendar,
 )
-from .tables import FigureRow, InstitutionTable, status_history_sheet
+from .tables import FigureRow, InstitutionTable, search_sheet, status_history_sheet
 
 
 def _region_in_scope(request: HttpRequest) -> Region | None:
@@ -368,5 +374,52 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "panels": panels,
             "charts": [{"id": p.sheet.key, **p.chart} for p in panels if p.chart],
             "problems": night_problems(platforms_serving(user)),
+        },
+    )
+
+
+@login_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    """统计口径说明: every figure's definition, from the definitions the figures use
+    (and the silent threshold of the platform in view)."""
+    platform, period = resolve_request(request)
+    silent = silent_after_days(platform) if platform else DEFAULT_SILENT_AFTER_DAYS
+    return render(
+        request,
+        "web/help.html",
+        {
+            "nav": navigation(request, platform, period) if platform else None,
+            "entries": figure_help(DEFAULT, silent),
+            "definitions": DEFAULT,
+            "platform": platform,
+        },
+    )
+
+
+@login_required
+def institution_search(request: HttpRequest) -> HttpResponse:
+    """The header's search box: institutions of the user's scope by name or code; a
+    single match opens its page."""
+    q = request.GET.get("q", "").strip()[:64]
+    found = Institution.objects.none()
+    if q:
+        found = (
+            institutions_for(request.user)
+            .filter(Q(name__icontains=q) | Q(org_code__icontains=q))
+            .select_related("region")
+            .order_by("region__path", "name")
+        )
+    matches = list(found[:101])
+    if len(matches) == 1:
+        url = reverse("institution-detail", args=[matches[0].org_code])
+        query = _nav_query(request)
+        return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "web/search.html",
+        {
+            "q": q,
+            "results": search_sheet(matches[:100], _nav_query(request)),
+            "more": len(matches) > 100,
         },
     )

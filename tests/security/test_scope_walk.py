@@ -310,6 +310,41 @@ ROUTES: dict[str, Callable] = {
         for who in USERS
         for job in ((w.job_ny,) if who == "alice" else (w.job_ny, w.job_city))
     ],
+    "accounts/password/": lambda w: [Visit(who, "/accounts/password/", 200) for who in USERS],
+    "accounts/users/": listing("/accounts/users/", gate=OFFICER_ONLY, param=None),
+    "accounts/users/new/": lambda w: [
+        Visit(who, "/accounts/users/new/", 200 if who == "alice" else 404) for who in USERS
+    ],
+    "accounts/users/{pk}/": lambda w: (
+        [
+            Visit(who, f"/accounts/users/{w.bob.pk}/", 200 if who == "alice" else 404)
+            for who in USERS
+        ]
+        + [Visit("alice", f"/accounts/users/{w.nora.pk}/", 404)]
+    ),
+    "accounts/users/{pk}/password/": lambda w: (
+        [
+            Visit(who, f"/accounts/users/{w.dana.pk}/password/", 200 if who == "alice" else 404)
+            for who in USERS
+        ]
+        + [
+            Visit(
+                "alice", f"/accounts/users/{w.nora.pk}/password/", 404, "post", {"confirm": "yes"}
+            )
+        ]
+    ),
+    "help/": lambda w: [Visit(who, f"/help/?{PERIOD}", 200) for who in USERS],
+    # The search box: an institution outside the scope is not found (asked by most of
+    # its name: the page repeats the query); the user's own opens its page.
+    "search/": lambda w: (
+        [
+            Visit(who, f"/search/?q={getattr(w, name).name[:-1]}", 200)
+            for who in USERS
+            for name in FOREIGN_INST[who]
+        ]
+        + [Visit(who, f"/search/?q={getattr(w, OWN_INST[who]).org_code}", 302) for who in USERS]
+        + [Visit(who, "/search/?q=医院", (200, 302)) for who in USERS]
+    ),
     "api/v1/institutions/": listing("/api/v1/institutions/"),
     "api/v1/institutions/{org_code}/": by_object(
         "/api/v1/institutions/{org_code}/", OWN_INST, FOREIGN_INST, "org_code"

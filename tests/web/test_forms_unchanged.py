@@ -127,3 +127,16 @@ def test_admin_change_forms_saved_unchanged_change_nothing(client, demo, officer
             for row in state["bulletins.Bulletin"]:
                 row.pop("updated_at")
         assert after == before, url
+
+
+def test_an_account_saved_unchanged_keeps_everything(officer_client, officer, demo):
+    from apps.accounts.models import User
+
+    account = User.objects.get(username="huangchuan")
+    account.display_name, account.phone = "黄川", "0376-3333333"
+    account.save()
+    url = reverse("user-edit", args=[account.pk])
+    before = snapshot()
+    response = save_unchanged(officer_client, url, "user-form")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert snapshot() == before

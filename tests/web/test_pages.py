@@ -263,7 +263,7 @@ def test_page_without_platform_is_friendly(login, users, city):
     Platform.objects.all().delete()
     response = login(users.alice).get(HOME)
     assert response.status_code == 200
-    assert "尚未配置信息平台" in text(response)
+    assert "尚未设置信息平台" in text(response) and "数据导入" in text(response)
 
 
 @pytest.mark.parametrize("url", [HOME, LIST, detail("41150000001"), reverse("login")])

@@ -83,3 +83,22 @@ def may_import(user) -> bool:
     from apps.accounts.scoping import may_import as imports
 
     return imports(user)
+
+
+@register.filter
+def help_header(header):
+    """A column header that names a figure links to its definition on the help page."""
+    from django.urls import reverse
+
+    from apps.metrics.help import header_anchor
+
+    anchor = header_anchor(header)
+    if not anchor:
+        return header
+    return format_html(
+        '<a class="help-link" href="{}#{}" title="{}">{}</a>',
+        reverse("help"),
+        anchor,
+        _("How is this counted?"),
+        header,
+    )

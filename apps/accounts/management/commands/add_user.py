@@ -23,10 +23,13 @@ class Command(TranslatedCommand):
             help=_("Region code (city, county) or institution code (hospital)"),
         )
         parser.add_argument("--password")
+        parser.add_argument("--name", default="", help=_("The name pages show"))
 
-    def handle(self, *args, username, role, scope, password, **options):
+    def handle(self, *args, username, role, scope, password, name, **options):
         try:
-            user = user_add(username=username, role=role, scope=scope, password=password)
+            user = user_add(
+                username=username, role=role, scope=scope, password=password, display_name=name
+            )
         except CommandRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
