@@ -271,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "apps.platforms.models.ConnectionStatus"},
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/hipwatch.html"
 
 LOGGING = {
     "version": 1,

@@ -63,9 +63,9 @@ class UserForm(PortalForm):
 
     def __init__(self, *args, regions, institutions, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions.order_by("path")
+        self.fields["region"].queryset = regions.order_by("sort_key")
         self.fields["institution"].queryset = institutions.select_related("region").order_by(
-            "region__path", "name"
+            "region__sort_key", "name"
         )
         if creating:
             del self.fields["is_active"]

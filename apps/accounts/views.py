@@ -45,7 +45,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
     accounts = users_sheet(
         users_for(request.user)
         .select_related("region", "institution")
-        .order_by("-is_active", "role", "region__path", "institution__org_code", "username")
+        .order_by(
+            "-is_active", "role", "region__sort_key", "institution__region__sort_key", "username"
+        )
     )
     export = sheet_export(request, [accounts], "accounts")
     if export:

@@ -178,7 +178,7 @@ class Channel(models.Model):
     class Meta:
         verbose_name = _("alert channel")
         verbose_name_plural = _("alert channels")
-        ordering = ["region__path", "name"]
+        ordering = ["region__sort_key", "name"]
 
     def __str__(self) -> str:
         return f"{self.region} · {self.name}"

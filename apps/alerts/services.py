@@ -291,7 +291,7 @@ def alerts_send_digests(*, today: dt.date, now: dt.datetime | None = None) -> in
             watches_for(officer)
             .filter(status=Status.SILENT)
             .select_related("institution__region", "platform")
-            .order_by("institution__region__path", "institution__org_code", "platform__code")
+            .order_by("institution__region__sort_key", "institution__org_code", "platform__code")
         )
         if not silent:
             continue

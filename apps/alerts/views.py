@@ -65,7 +65,7 @@ def _silent(request: HttpRequest) -> dict:
         region = get_object_or_404(regions_for(request.user), code=request.GET["region"])
         watches = watches.filter(institution__region__path__startswith=region.path)
     watches = watches.select_related("institution__region", "platform").order_by(
-        "institution__region__path", "institution__org_code", "platform__code"
+        "institution__region__sort_key", "institution__org_code", "platform__code"
     )
     return {"watches": list(watches), "platform": platform, "region": region}
 

@@ -63,7 +63,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
                     ),
                 )
             )
-            .order_by("region__path", "org_code")
+            .order_by("region__sort_key", "org_code")
         )
 
     @extend_schema(

@@ -62,8 +62,13 @@ def bulletin_xlsx(content: dict) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = CENTER
         cell.border = BOX
+    # The tier as the text names it (第二梯队, 未联通 …), not its number.
+    titles = {section["key"]: section["title"] for section in content["sections"]}
     for r in content["attachment"]:
         has_figures = not r["remark"]
+        tier = titles.get(r["section"], "")
+        if r.get("severely_missing"):
+            tier = f"{tier}（{_('Severely missing')}）"
         sheet.append(
             [
                 _text(v)
@@ -79,7 +84,7 @@ def bulletin_xlsx(content: dict) -> bytes:
                     r["remark"],
                     r["org_code"],
                     r["connection_status_label"],
-                    r["tier"],
+                    tier,
                     _number(r["score"]),
                 )
             ]
@@ -88,7 +93,7 @@ def bulletin_xlsx(content: dict) -> bytes:
             cell.border = BOX
         sheet.cell(sheet.max_row, 5).number_format = "0.0"
         sheet.cell(sheet.max_row, 13).number_format = "0.00"
-    widths = [6, 10, 28, 14, 12, 14, 12, 13, 22, 14, 14, 6, 8]
+    widths = [6, 10, 28, 14, 12, 14, 12, 13, 22, 14, 14, 18, 8]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -55,6 +54,18 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Bar:
+    """A bar drawn on the page in proportion to `share` (0 to 1), in a column the
+    workbook leaves out (see `Sheet.page_only`): the figure stands in its own column."""
+
+    share: float
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.share)) * 100)
+
+
+@dataclass(frozen=True)
 class SheetCell:
     value: object
     url: str | None
@@ -71,11 +82,22 @@ class Sheet:
     rows: list[Sequence[object]] = field(default_factory=list)
     numeric: frozenset[int] = frozenset()  # column indexes aligned right on the page
     empty_text: str = ""  # what the page says when there is no row
+    page_only: frozenset[int] = frozenset()  # columns drawn on the page, not exported
+    row_classes: list[str] = field(default_factory=list)  # a CSS class per row, or ""
 
     def cells(self):
-        """Rows for the template: a `SheetCell` per cell."""
-        for row in self.rows:
-            yield [_sheet_cell(value, index in self.numeric) for index, value in enumerate(row)]
+        """Rows for the template: (row class, a `SheetCell` per cell)."""
+        for number, row in enumerate(self.rows):
+            css = self.row_classes[number] if number < len(self.row_classes) else ""
+            yield (
+                css,
+                [_sheet_cell(value, index in self.numeric) for index, value in enumerate(row)],
+            )
+
+    def exported(self) -> tuple[list[str], list[list]]:
+        """Headers and rows as the workbook holds them (without the page-only columns)."""
+        keep = [i for i in range(len(self.headers)) if i not in self.page_only]
+        return [self.headers[i] for i in keep], [[row[i] for i in keep] for row in self.rows]
 
 
 def _sheet_cell(value: object, numeric: bool) -> SheetCell:
@@ -83,6 +105,8 @@ def _sheet_cell(value: object, numeric: bool) -> SheetCell:
         return SheetCell(value.text, value.url, numeric, value.css)
     if isinstance(value, Mark):
         return SheetCell(value.text, None, numeric, value.css, value.title)
+    if isinstance(value, Bar):
+        return SheetCell(value, None, numeric, "bar")
     return SheetCell(value, None, numeric)
 
 
@@ -114,18 +138,19 @@ def sheets_xlsx(sheets: Sequence[Sheet], heading: str = "") -> bytes:
         if heading:
             ws.append([safe_text(heading)])
             ws["A1"].font = Font(bold=True, size=13)
-        ws.append([safe_text(str(h)) for h in sheet.headers])
+        headers, rows = sheet.exported()
+        ws.append([safe_text(str(h)) for h in headers])
         header_row = ws.max_row
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
-        for row in sheet.rows:
+        for row in rows:
             ws.append([_cell(v) for v in row])
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
-        for index, header in enumerate(sheet.headers, start=1):
+        for index, header in enumerate(headers, start=1):
             longest = max(
-                [len(str(header))] + [len(str(_cell(r[index - 1]) or "")) for r in sheet.rows[:200]]
+                [len(str(header))] + [len(str(_cell(r[index - 1]) or "")) for r in rows[:200]]
             )
             ws.column_dimensions[get_column_letter(index)].width = min(max(8, longest * 1.8), 48)
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
@@ -166,5 +191,5 @@ def sheet_from_table(table, key: str, title: str) -> Sheet:
     table's order, each cell by its column's `value` (its `value_<column>` method
     where the page formats the figure)."""
     values = iter(table.as_values())
-    headers = [strip_tags(str(h)) for h in next(values)]
+    headers = [str(h) for h in next(values)]
     return Sheet(key, title, headers, [list(row) for row in values])

@@ -54,7 +54,7 @@ class MapCodeForm(PortalForm):
     def __init__(self, *args, institutions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions.select_related("region").order_by(
-            "region__path", "name"
+            "region__sort_key", "name"
         )
         self.fields["institution"].label_from_instance = lambda i: (
             f"{i.region_label} · {i.name}（{i.org_code}）"
@@ -84,7 +84,7 @@ class RegisterCodeForm(PortalForm):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions.order_by("path")
+        self.fields["region"].queryset = regions.order_by("sort_key")
 
 
 class PlatformSettingsForm(PortalForm):

@@ -43,7 +43,7 @@ class Institution(models.Model):
     class Meta:
         verbose_name = _("healthcare institution")
         verbose_name_plural = _("healthcare institutions")
-        ordering = ["region__path", "org_code"]
+        ordering = ["region__sort_key", "org_code"]
 
     def __str__(self) -> str:
         return self.name

@@ -342,7 +342,7 @@ def _period_figures(
     definitions: Definitions,
     with_scores: bool,
 ) -> PeriodFigures:
-    insts = list(scope.select_related("region").order_by("region__path", "org_code"))
+    insts = list(scope.select_related("region").order_by("region__sort_key", "org_code"))
     ids = scope.values("pk")
 
     changes: dict[int, list[ConnectionChange]] = defaultdict(list)

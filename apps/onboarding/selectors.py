@@ -53,9 +53,8 @@ class RegionProgress:
 
 
 def _region_order(institution: Institution) -> tuple:
-    # 市直 first, then the counties in the city's order (as the bulletins list them).
-    region = institution.region
-    return (region.depth, region.position, region.path, institution.org_code)
+    # The registry's order (as the bulletins list them): 市直 first, then the counties.
+    return (institution.region.sort_key, institution.org_code)
 
 
 def onboarding_table(

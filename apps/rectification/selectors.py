@@ -59,7 +59,7 @@ def _count_regions(user: User) -> list[Region]:
         return [user.institution.region]
     else:
         base = list(Region.objects.filter(parent__isnull=True))
-    children = Region.objects.filter(parent__in=base).order_by("position", "code")
+    children = Region.objects.filter(parent__in=base).order_by("sort_key")
     return [*base, *children]
 
 

@@ -29,21 +29,30 @@ class Region(models.Model):
     # Order among siblings, as the regions file lists them: bulletins group their
     # institutions in this order (市直 first, then the counties as the city lists them).
     position = models.PositiveIntegerField(_("position"), default=0)
+    # The registry's order as one sortable string: each ancestor's position and code,
+    # then the region's own ("000002.411500/000001.411526/"). A region sorts before
+    # the regions under it and siblings in the file's order: every page, export and
+    # bulletin lists regions (and their institutions) by it.
+    sort_key = models.CharField(_("order"), max_length=255, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("administrative region")
         verbose_name_plural = _("administrative regions")
-        ordering = ["path"]
+        ordering = ["sort_key"]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
         self.path = self.build_path()
+        self.sort_key = self.build_sort_key()
         super().save(*args, **kwargs)
 
     def build_path(self) -> str:
         return f"{self.parent.path if self.parent else ''}{self.code}/"
+
+    def build_sort_key(self) -> str:
+        return f"{self.parent.sort_key if self.parent else ''}{self.position:06d}.{self.code}/"
 
     def descendants(self, include_self: bool = True) -> models.QuerySet["Region"]:
         qs = Region.objects.filter(path__startswith=self.path)

@@ -141,20 +141,23 @@ def regions_import(*, source: str | Path | bytes) -> ImportResult:
 
 
 def regions_rebuild_paths() -> None:
-    """Recompute every materialized path (after a region moved)."""
+    """Recompute every materialized path and sort key (after a region moved or the
+    file changed the order)."""
     regions = {r.code: r for r in Region.objects.all()}
 
-    def path_of(region: Region, seen: tuple = ()) -> str:
+    def chain(region: Region, seen: tuple = ()) -> list[Region]:
         if region.code in seen:
             raise ValueError(f"cycle at {region.code}")
         parent = regions.get(region.parent_id) if region.parent_id else None
-        return (path_of(parent, (*seen, region.code)) if parent else "") + f"{region.code}/"
+        return (chain(parent, (*seen, region.code)) if parent else []) + [region]
 
     changed = []
     for region in regions.values():
-        path = path_of(region)
-        if path != region.path:
-            region.path = path
+        ancestors = chain(region)
+        path = "".join(f"{r.code}/" for r in ancestors)
+        key = "".join(f"{r.position:06d}.{r.code}/" for r in ancestors)
+        if (path, key) != (region.path, region.sort_key):
+            region.path, region.sort_key = path, key
             changed.append(region)
-    Region.objects.bulk_update(changed, ["path"])
+    Region.objects.bulk_update(changed, ["path", "sort_key"])
     data_changed()  # bulk_update fires no signals

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.sheets import Sheet
+from apps.core.sheets import Link, Sheet
 from apps.metrics.figures import InstitutionFigures, PeriodFigures, Summary, Tier
 from apps.regions.models import Region
 
@@ -53,15 +54,21 @@ def region_breakdown(
     return groups
 
 
-def breakdown_sheet(groups: list[RegionGroup]) -> Sheet:
-    """The home page's per-region table, column for column, for its Excel export."""
+def breakdown_sheet(groups: list[RegionGroup], query=None) -> Sheet:
+    """The home page's per-region table, shown and exported from this one object;
+    a region links to the home page narrowed to it (`query`: the page's query)."""
     tier_labels = [str(label) for label in Tier.LABELS.values()]
     rows = []
     for group in groups:
         s = group.summary
+        label = group.label
+        if group.region is not None and query is not None:
+            narrowed = query.copy()
+            narrowed["region"] = group.region.code
+            label = Link(group.label, f"?{narrowed.urlencode()}")
         rows.append(
             [
-                group.label,
+                label,
                 s.institutions,
                 s.connected,
                 s.upstream,
@@ -91,13 +98,25 @@ def breakdown_sheet(groups: list[RegionGroup]) -> Sheet:
             _("Interrupted continuity"),
         ],
         rows,
+        numeric=frozenset(range(1, 10 + len(tier_labels))) - {6},
     )
 
 
-def unconnected_sheet(rows: list[InstitutionFigures]) -> Sheet:
-    return Sheet(
+def unconnected_sheet(rows: list[InstitutionFigures], query: str = "") -> Sheet:
+    sheet = Sheet(
         "unconnected",
         _("Unconnected institutions"),
-        [_("Institution code"), _("Institution name"), _("Region"), _("Connection status")],
-        [[r.org_code, r.name, r.institution.region.name, r.connection_status_label] for r in rows],
+        [_("Institution name"), _("Institution code"), _("Region"), _("Connection status")],
+        empty_text=_("Every institution is connected."),
     )
+    for r in rows:
+        url = reverse("institution-detail", args=[r.org_code])
+        sheet.rows.append(
+            [
+                Link(r.name, f"{url}?{query}" if query else url),
+                r.org_code,
+                r.institution.region_label,
+                r.connection_status_label,
+            ]
+        )
+    return sheet

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.sheets import Link, Sheet
 from apps.metrics.figures import InstitutionFigures
 from apps.platforms.models import change_source_label
-from apps.web.templatetags.web import help_header
 
 
 def _nulls_last(value):
@@ -67,67 +66,52 @@ class FigureRow:
 EMPTY = "—"
 
 
-class _HelpHeader:
-    """A column whose header, naming a figure, links to its definition (the export
-    keeps the plain text: `sheet_from_table` strips the link)."""
-
-    @property
-    def header(self):
-        return help_header(self.verbose_name)
-
-
-class FigureColumn(_HelpHeader, tables.Column):
-    pass
-
-
-class FigureDateColumn(_HelpHeader, tables.DateColumn):
-    pass
-
-
 class InstitutionTable(tables.Table):
-    org_code = FigureColumn(verbose_name=_("Institution code"))
-    name = FigureColumn(verbose_name=_("Institution name"), order_by=("name", "org_code"))
-    region = FigureColumn(
+    org_code = tables.Column(verbose_name=_("Institution code"))
+    name = tables.Column(verbose_name=_("Institution name"), order_by=("name", "org_code"))
+    region = tables.Column(
         verbose_name=_("Region"),
         accessor="institution__region_label",
-        order_by=("institution__region__path", "org_code"),
+        order_by=("institution__region__sort_key", "org_code"),
     )
-    category = FigureColumn(verbose_name=_("Category"), accessor="institution__category")
-    connection_status = FigureColumn(
+    category = tables.Column(verbose_name=_("Category"), accessor="institution__category")
+    connection_status = tables.Column(
         verbose_name=_("Connection status"), accessor="connection_status_label"
     )
-    required_tables = FigureColumn(
+    required_tables = tables.Column(
         verbose_name=_("Required tables"), attrs={"td": {"class": "text-end"}}
     )
-    tables_uploaded = FigureColumn(
+    tables_uploaded = tables.Column(
         verbose_name=_("Tables uploaded"), attrs={"td": {"class": "text-end"}}
     )
-    completeness = FigureColumn(
+    completeness = tables.Column(
         verbose_name=_("Completeness (%)"),
         order_by="completeness_key",
         attrs={"td": {"class": "text-end"}},
     )
-    missing_tables = FigureColumn(
+    missing_tables = tables.Column(
         verbose_name=_("Tables missing"), attrs={"td": {"class": "text-end"}}
     )
-    records = FigureColumn(verbose_name=_("Upload volume"), attrs={"td": {"class": "text-end"}})
-    rejected = FigureColumn(verbose_name=_("Records rejected"), attrs={"td": {"class": "text-end"}})
-    upload_days = FigureColumn(verbose_name=_("Upload days"), attrs={"td": {"class": "text-end"}})
-    interruption_days = FigureColumn(
+    records = tables.Column(verbose_name=_("Upload volume"), attrs={"td": {"class": "text-end"}})
+    rejected = tables.Column(
+        verbose_name=_("Records rejected"), attrs={"td": {"class": "text-end"}}
+    )
+    upload_days = tables.Column(verbose_name=_("Upload days"), attrs={"td": {"class": "text-end"}})
+    interruption_days = tables.Column(
         verbose_name=_("Interruption days"),
         order_by="interruption_days_key",
         attrs={"td": {"class": "text-end"}},
     )
-    longest_gap = FigureColumn(
+    longest_gap = tables.Column(
         verbose_name=_("Longest interruption (days)"),
         order_by="longest_gap_key",
         attrs={"td": {"class": "text-end"}},
     )
-    last_upload_date = FigureDateColumn(
+    last_upload_date = tables.DateColumn(
         verbose_name=_("Last upload date"), format="Y-m-d", order_by="last_upload_date_key"
     )
-    tier = FigureColumn(verbose_name=_("Tier"), accessor="tier_label", order_by="tier_key")
-    continuity = FigureColumn(
+    tier = tables.Column(verbose_name=_("Tier"), accessor="tier_label", order_by="tier_key")
+    continuity = tables.Column(
         verbose_name=_("Continuity"), accessor="continuity_label", order_by="continuity_key"
     )
 

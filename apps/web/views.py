@@ -23,7 +23,7 @@ from apps.accounts.scoping import (
 from apps.alerts.models import DEFAULT_SILENT_AFTER_DAYS
 from apps.alerts.models import Status as WatchStatus
 from apps.alerts.services import silent_after_days
-from apps.core.sheets import Sheet, sheet_export, sheet_from_table, xlsx_response
+from apps.core.sheets import Bar, Mark, Sheet, sheet_export, sheet_from_table, xlsx_response
 from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
 from apps.institutions.models import Institution
@@ -114,19 +114,18 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     summary = figures.summary
     breakdown = region_breakdown(figures, parent, children) if children else []
-    export = request.GET.get("export")
+    nav_only = request.GET.copy()
+    for key in list(nav_only):
+        if key not in ("platform", "period"):
+            nav_only.pop(key)
+    sheets = [unconnected_sheet(unconnected, _nav_query(request))]
+    if breakdown:
+        sheets.insert(0, breakdown_sheet(breakdown, nav_only))
+    export = sheet_export(
+        request, sheets, f"home-{period.key}", _export_heading(region or parent, period, platform)
+    )
     if export:
-        sheets = {
-            "regions": breakdown_sheet(breakdown),
-            "unconnected": unconnected_sheet(unconnected),
-        }
-        if export not in sheets or (export == "regions" and not breakdown):
-            raise Http404(_("No such table."))
-        return xlsx_response(
-            [sheets[export]],
-            f"{export}-{period.key}.xlsx",
-            _export_heading(region or parent, period, platform),
-        )
+        return export
     return render(
         request,
         "web/home.html",
@@ -139,6 +138,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "region": region,
             "regions": regions,
             "breakdown": breakdown,
+            "sheets": {sheet.key: sheet for sheet in sheets},
             "problems": night_problems(platforms_serving(user)),
         },
     )
@@ -162,7 +162,9 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     )
     rows = form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
     table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    # ?print=1: every row on one page, for printing the whole list.
+    printing = request.GET.get("print") == "1"
+    RequestConfig(request, paginate=False if printing else {"per_page": 50}).configure(table)
     if request.GET.get("export") == "xlsx":
         return xlsx_response(
             [sheet_from_table(table, "institutions", _("Institution list"))],
@@ -178,12 +180,13 @@ def institution_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "table": table,
             "count": len(rows),
+            "printing": printing,
         },
     )
 
 
 def _institution_sheets(tables, days, trend, history) -> list[Sheet]:
-    """The institution page's tables as they are exported (`?export=KEY`)."""
+    """The institution page's tables, shown and exported (`?export=KEY`) from these."""
     by_table = Sheet(
         "tables",
         _("Records by table"),
@@ -200,8 +203,10 @@ def _institution_sheets(tables, days, trend, history) -> list[Sheet]:
         [
             [
                 t.code,
-                t.name,
-                t.category,
+                t.name
+                if t.in_catalogue
+                else Mark(_("Not in catalogue"), "badge text-bg-secondary"),
+                t.category or None,
                 _("Yes") if t.in_catalogue else _("No"),
                 t.records,
                 t.rejected,
@@ -210,12 +215,22 @@ def _institution_sheets(tables, days, trend, history) -> list[Sheet]:
             ]
             for t in tables
         ],
+        numeric=frozenset({4, 5, 6}),
+        empty_text=_("No table catalogue is set up."),
+        # Required tables not uploaded stand out.
+        row_classes=["table-warning" if t.in_catalogue and not t.uploaded else "" for t in tables],
     )
+    busiest = max((d.records for d in days), default=0)
     by_day = Sheet(
         "days",
         _("Records by day"),
-        [_("Date"), _("Records uploaded"), _("Records rejected"), _("Tables with data")],
-        [[d.day, d.records, d.rejected, d.tables] for d in days],
+        [_("Date"), _("Records uploaded"), _("Records rejected"), _("Tables with data"), ""],
+        [
+            [d.day, d.records, d.rejected, d.tables, Bar(d.records / busiest if busiest else 0)]
+            for d in days
+        ],
+        numeric=frozenset({1, 2, 3}),
+        page_only=frozenset({4}),
     )
     return [by_table, by_day, trend, history]
 
@@ -283,9 +298,10 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         .order_by("-effective_date", "-id")
     )
     history = status_history_sheet(changes)
+    sheets = _institution_sheets(tables, days, trend, history)
     export = sheet_export(
         request,
-        _institution_sheets(tables, days, trend, history),
+        sheets,
         f"{institution.org_code}-{period.key}",
         f"{institution.name} {period.label} {platform.name}",
     )
@@ -301,6 +317,8 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "has_data": has_data,
             "connection": connection,
             "history": history,
+            "by_table": sheets[0],
+            "by_day": sheets[1],
             "uploaded_tables": [t for t in tables if t.in_catalogue and t.uploaded],
             "missing_tables": [t for t in tables if t.in_catalogue and not t.uploaded],
             "unknown_tables": [t for t in tables if not t.in_catalogue],
@@ -311,8 +329,6 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "weekdays": WEEKDAY_INITIALS,
             "fixes": fixes,
             "trend": trend,
-            # Bar lengths only: scaled to the busiest day of the period.
-            "max_day_records": max((d.records for d in days), default=0),
         },
     )
 
@@ -407,7 +423,7 @@ def institution_search(request: HttpRequest) -> HttpResponse:
             institutions_for(request.user)
             .filter(Q(name__icontains=q) | Q(org_code__icontains=q))
             .select_related("region")
-            .order_by("region__path", "name")
+            .order_by("region__sort_key", "name")
         )
     matches = list(found[:101])
     if len(matches) == 1:

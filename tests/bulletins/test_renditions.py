@@ -65,4 +65,10 @@ def test_xlsx_has_the_attachment_figures(draft):
     assert central[:8] == (1, "市直", "信阳市中心医院", 30, 58.8, 7131933, 10, "2023-06-22")
     assert by_name["罗山县妇幼保健院"][8] == "未联通"
     assert by_name["固始县中医院"][8] == "已联通省平台"
+    # The tier in words, as the text names it, never its number.
+    assert central[11] == "第二梯队"
+    assert by_name["罗山县妇幼保健院"][11] == "未联通"
+    tiers = {r[11] for r in rows}
+    assert not tiers & {1, 2, 3, 4, "1", "2", "3", "4"}
+    assert any(str(t).endswith("（严重缺失）") for t in tiers)
     assert "共 51 张表" in str(sheet.cell(2, 4).value) or "51" in str(sheet.cell(2, 4).value)

@@ -51,7 +51,7 @@ def login(client):
 
 
 def cells(sheet):
-    return [[cell.value for cell in row] for row in sheet.cells()]
+    return [[cell.value for cell in row] for _css, row in sheet.cells()]
 
 
 def workbook_rows(response):

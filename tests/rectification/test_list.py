@@ -41,7 +41,7 @@ def workbook_rows(response):
 
 
 def page_rows(sheet):
-    return [[cell.value for cell in row] for row in sheet.cells()]
+    return [[cell.value for cell in row] for _css, row in sheet.cells()]
 
 
 def test_a_city_officer_sees_the_counties_side_by_side(login, users, tasks):

@@ -169,8 +169,8 @@ def test_home_tables_export_the_figures_they_show(login, quarter, users):
     assert guangshan[1:7] == (2, 0, 1, 1, 50, "1/2")
     unconnected = client.get(reverse("home"), {**Q2, "export": "unconnected"})
     [rows] = workbook_rows(unconnected).values()
-    assert [r[1] for r in rows[2:]] == [r.name for r in page.context["unconnected"]]
-    assert [r[1] for r in rows[2:]] == ["光山县人民医院"]
+    assert [r[0] for r in rows[2:]] == [r.name for r in page.context["unconnected"]]
+    assert [r[0] for r in rows[2:]] == ["光山县人民医院"]
     # A county officer's export holds her county only.
     bob = login(users.bob).get(reverse("home"), {**Q2, "export": "unconnected"})
     [rows] = workbook_rows(bob).values()

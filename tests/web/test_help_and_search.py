@@ -22,6 +22,7 @@ def test_figure_headers_link_to_their_definition(client, quarter, users):
     client.force_login(users.alice)
     html = client.get(reverse("institution-list"), {"period": "2023Q2"}).content.decode()
     assert 'href="/help/#completeness"' in html and 'href="/help/#tier"' in html
+    assert 'sort=completeness">数据完整率(%)</a>' in html  # sorting still works
     dashboard = client.get(reverse("dashboard"), {"period": "2023Q2"}).content.decode()
     assert 'href="/help/#interruption_days"' in dashboard
     # The export keeps plain headers.

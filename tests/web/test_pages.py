@@ -73,14 +73,14 @@ def test_home_for_city_officer(login, quarter, users):
 def test_home_region_breakdown_has_city_direct_row(login, quarter, users):
     response = login(users.alice).get(HOME)
     groups = {g.label: g.summary for g in response.context["breakdown"]}
-    assert list(groups) == ["市直", "光山县", "潢川县"]  # by region code
+    assert list(groups) == ["市直", "光山县", "潢川县"]  # no positions: by region code
     assert (groups["市直"].institutions, groups["市直"].connection_rate) == (1, 100)
     assert groups["光山县"].institutions == 2
     assert groups["光山县"].joined == 1
     assert groups["光山县"].connection_rate == 50
     html = text(response)
     table = html[html.index('id="region-breakdown"') :]
-    assert "市直" in table and "50%" in table and "(1/2)" in table
+    assert "市直" in table and ">50<" in table and ">1/2<" in table
 
 
 def test_home_with_region_narrows_the_scope(login, quarter, users):
@@ -288,3 +288,23 @@ def test_sort_links_keep_filters(login, quarter, users):
     assert re.search(r'href="\?[^"]*status=connected[^"]*sort=completeness', html) or re.search(
         r'href="\?[^"]*sort=completeness[^"]*status=connected', html
     )
+
+
+def test_every_page_lists_regions_in_the_registrys_order(client, officer, demo):
+    """The regions file's order (市直 first, then the counties as the city lists
+    them), the bulletin's, on the list, the home page's breakdown and the dashboard."""
+    from apps.bulletins.content import region_order
+    from apps.regions.models import Region
+
+    city = Region.objects.get(code="411500")
+    order = region_order(city)
+    expected = sorted(order, key=order.get)
+    client.force_login(officer)
+    rows = client.get(LIST, {"period": "2023Q2", "sort": "region"}).context["table"].rows
+    seen = list(dict.fromkeys(r.record.institution.region_id for r in rows))
+    assert seen == [code for code in expected if code in seen]
+    breakdown = client.get(HOME, {"period": "2023Q2"}).context["breakdown"]
+    assert [g.region.code for g in breakdown if g.region] == [c for c in expected if c != "411500"]
+    assert breakdown[0].region is None  # 市直 first
+    # Not the codes' order: the seed lists 平桥区 and 浉河区 before 罗山县.
+    assert expected != sorted(expected)

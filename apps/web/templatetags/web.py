@@ -102,3 +102,23 @@ def help_header(header):
         _("How is this counted?"),
         header,
     )
+
+
+@register.filter
+def help_mark(header):
+    """Beside a sortable header (a link already): a small mark linking to the
+    figure's definition; nothing for a header that names no figure."""
+    from django.urls import reverse
+
+    from apps.metrics.help import header_anchor
+
+    anchor = header_anchor(header)
+    if not anchor:
+        return ""
+    return format_html(
+        '<a class="help-mark" href="{}#{}" title="{}" aria-label="{}">?</a>',
+        reverse("help"),
+        anchor,
+        _("How is this counted?"),
+        _("How is this counted?"),
+    )
