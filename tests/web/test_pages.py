@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.platforms.models import Platform
+from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +309,16 @@ def test_every_page_lists_regions_in_the_registrys_order(client, officer, demo):
     assert breakdown[0].region is None  # 市直 first
     # Not the codes' order: the seed lists 平桥区 and 浉河区 before 罗山县.
     assert expected != sorted(expected)
+
+
+def test_the_print_view_of_the_list_holds_every_row(login, quarter, users):
+    for n in range(60):
+        InstitutionFactory(
+            org_code=f"4115269{n:04d}", name=f"潢川县第{n}卫生院", region=quarter.huangchuan
+        )
+    client = login(users.alice)
+    paged = client.get(LIST, {"period": "2023Q2"}).context["table"]
+    assert len(paged.page.object_list) == 50
+    printed = client.get(LIST, {"period": "2023Q2", "print": "1"})
+    assert len(list(printed.context["table"].rows)) == 64
+    assert "js/print.js" in printed.content.decode()
