@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportJob(models.Model):
     class Kind(models.TextChoices):
         REGIONS = "regions", _("Regions")
-        INSTITUTIONS = "institutions", _("Institutions")
+        INSTITUTIONS = "institutions", _("Institution registry")
         TABLES = "tables", _("Table catalogue")
         CONNECTIONS = "connections", _("Connection statuses")
         UPLOADS = "uploads", _("Daily statistics")

@@ -4,6 +4,8 @@ ISO date inputs, selected options, textareas) and posted back."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -140,3 +142,28 @@ def test_an_account_saved_unchanged_keeps_everything(officer_client, officer, de
     response = save_unchanged(officer_client, url, "user-form")
     assert response.status_code == 302, response.content.decode()[-2000:]
     assert snapshot() == before
+
+
+def test_every_text_field_says_how_long_it_may_be(officer_client, officer, demo):
+    """A browser stops at the length the database holds, instead of a raw error
+    after the post."""
+    draft = make_bulletin(officer, demo)
+    pages = [
+        reverse("bulletin-edit", args=[draft.pk]),
+        reverse("bulletin-new"),
+        reverse("user-new"),
+        reverse("import-new", args=["tables"]),
+        reverse("rectification-new"),
+        reverse("platform-sync", args=[demo.code]),
+        reverse("audit-list"),
+        reverse("institution-list") + "?period=2023Q2",
+    ]
+    unbounded = []
+    for url in pages:
+        html = officer_client.get(url).content.decode()
+        for tag in re.findall(r"<input[^>]*>", html):
+            kind = re.search(r'type="([^"]+)"', tag)
+            if kind and kind.group(1) in ("text", "search", "email", "url", "tel", "password"):
+                if "maxlength=" not in tag:
+                    unbounded.append((url, tag))
+    assert not unbounded, unbounded
