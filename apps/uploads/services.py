@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,31 +46,27 @@ def uploads_parse(source: str | Path | bytes) -> list[UploadRow]:
     problems: list[str] = []
     parsed: list[UploadRow] = []
     seen: dict[tuple, int] = {}
-    # A file repeats the same few days and codes on every row: each is read once.
-    days: dict[str, dt.date | None] = {}
-    org_codes: dict[str, bool] = {}
-    table_codes: dict[str, bool] = {}
+    # A file repeats the same days, codes and counts on many rows: each distinct
+    # text is read once (a cache per file).
+    day_of, org_ok, table_ok, count_of = (
+        functools.cache(read)
+        for read in (parse_date, is_valid_org_code, is_valid_table_code, parse_count)
+    )
     for row in rows:
         v = row.values
         row_problems = []
-        if v["date"] not in days:
-            days[v["date"]] = parse_date(v["date"])
-        if v["org_code"] not in org_codes:
-            org_codes[v["org_code"]] = is_valid_org_code(v["org_code"])
-        if v["table_code"] not in table_codes:
-            table_codes[v["table_code"]] = is_valid_table_code(v["table_code"])
-        day = days[v["date"]]
+        day = day_of(v["date"])
         if day is None:
             row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["date"]})
-        if not org_codes[v["org_code"]]:
+        if not org_ok(v["org_code"]):
             row_problems.append(
                 _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
             )
-        if not table_codes[v["table_code"]]:
+        if not table_ok(v["table_code"]):
             row_problems.append(
                 _("Table code “%(code)s” is malformed.") % {"code": v["table_code"]}
             )
-        records, rejected = parse_count(v["records"]), parse_count(v["rejected"])
+        records, rejected = count_of(v["records"]), count_of(v["rejected"])
         if records is None:
             row_problems.append(
                 _("Records uploaded “%(value)s” should be 0 or a positive whole number.")
@@ -263,10 +260,12 @@ def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) ->
     with connection.cursor() as cursor:
         for day, insts in _by_date(keys).items():
             for ids in _chunks(sorted(insts)):
-                DailyTotal.objects.filter(
-                    platform=platform, day=day, institution_id__in=ids
-                ).delete()
                 marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    f"DELETE FROM {totals} WHERE platform_id = %s "
+                    f"AND day = %s AND institution_id IN ({marks})",
+                    [platform.pk, day, *ids],
+                )
                 cursor.execute(
                     f"INSERT INTO {totals} "
                     "(platform_id, institution_id, day, records, rejected, tables) "
