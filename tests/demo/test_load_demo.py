@@ -137,7 +137,11 @@ def test_every_quarter_reproduces_the_generated_rows(demo, client):
             assert theirs["last_upload_date"] == (max(before).isoformat() if before else None)
 
 
-def test_the_year_tells_its_story(demo, client):
+def test_the_year_tells_its_story_and_the_demo_follows_it(demo, client):
+    """Weaker, then better, some worse; the tasks quote the data; the alerts are
+    evaluated the day after it (silent: connected, no records on 29-31 December);
+    the portal opens on the last ended quarter with data, movers going both ways.
+    (One test rather than four: each test here loads the demo anew.)"""
     client.force_login(User.objects.get(username="city"))
     by_quarter = {key: quarter_results(client, key) for key in QUARTERS}
 
@@ -182,12 +186,7 @@ def test_the_year_tells_its_story(demo, client):
     assert "8月7日至8月27日连续21天" in problems["罗山县中医院"]
     assert "22张降至14张，12月27日起" in problems["信阳市第五人民医院"]
 
-
-def test_alerts_are_evaluated_the_day_after_the_data_and_the_portal_opens_on_its_quarter(
-    demo, client
-):
-    """Silent on 1 January 2024: connected, and no records on 29-31 December. The
-    portal opens on the last ended quarter with data, its movers going both ways."""
+    # The alerts, evaluated the day after the data.
     last_day = max(year.demo_year_uploads())[0]
     today = last_day + dt.timedelta(days=1)
     recent = {r[1] for r in year.demo_year_uploads() if r[0] > last_day - dt.timedelta(days=3)}
@@ -202,7 +201,6 @@ def test_alerts_are_evaluated_the_day_after_the_data_and_the_portal_opens_on_its
     assert all(w.evaluated_on == today for w in Watch.objects.all())
     assert Notification.objects.filter(user__username="city").count() == len(expected)
 
-    client.force_login(User.objects.get(username="city"))
     response = client.get("/dashboard/")
     assert response.status_code == 200
     assert response.context["nav"].period.label == "2023年第四季度"
