@@ -1,5 +1,6 @@
-"""The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin, loaded through the
-same import and storage services as real data. Running it twice changes nothing."""
+"""The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin and their statistics
+of the whole of 2023 (year.py; the second quarter is the bulletin's), loaded through
+the same import and storage services as real data. Running it twice changes nothing."""
 
 import datetime as dt
 import tempfile
