@@ -224,6 +224,9 @@ SURGERY_TABLES = frozenset(
 )
 
 
+RAMP_FIRST_TABLES = 3
+
+
 def is_working_day(day: datetime.date) -> bool:
     return day in WORKDAYS or (day.weekday() < 5 and day not in HOLIDAYS)
 
@@ -299,8 +302,12 @@ def _quarter(
         gaps = set(rng.sample(span[:-1], min(plan.gaps, len(span) - 1)))
         active = [d for d in span if d not in gaps]
 
+    # A hospital beginning to send (nothing the quarter before) brings its interface
+    # up table by table: its first tables from the first day, the others over the
+    # weeks after. A hospital already sending may add a table during the quarter.
+    starting = quarter > 1 and not previous
     table_days: dict[str, list[datetime.date]] = {}
-    for code in tables:
+    for index, code in enumerate(tables):
         kind = g._profile(code)[0]
         if kind == "dict":
             days = rng.sample(active, min(len(active), rng.randint(1, 3)))
@@ -308,8 +315,10 @@ def _quarter(
             days = rng.sample(active, rng.randint(1, len(active)))
         else:
             begin = 0
-            if previous and code not in previous and rng.random() < 0.5:
-                begin = rng.randint(1, max(1, len(active) // 2))  # added during the quarter
+            if starting and index >= RAMP_FIRST_TABLES:
+                begin = rng.randint(1, max(1, len(active) * 3 // 5))
+            elif previous and code not in previous and rng.random() < 0.5:
+                begin = rng.randint(1, max(1, len(active) // 2))
             skip = rng.uniform(0.0, 0.03)
             if code in EVENT_TABLES:
                 skip = 1.0 - EVENT_TABLES[code] * rng.uniform(0.7, 1.3)

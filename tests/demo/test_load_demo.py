@@ -113,16 +113,23 @@ def quarter_results(client, key):
     return {r["org_code"]: r for r in response.json()["results"]}
 
 
-def test_every_quarter_reproduces_the_generated_rows(demo, client):
-    """The importer stored every quarter as generated: tables, records and last
-    upload of each hospital, and the connection status on each quarter's end."""
+def test_the_year_as_imported_tells_its_story_and_the_demo_follows_it(demo, client):
+    """Every quarter is stored as generated (tables, records, last upload, the
+    connection status on its end); weaker, then better, some worse; the tasks quote
+    the data; the alerts are evaluated the day after it (silent: connected, no
+    records on 29-31 December); the portal opens on the last ended quarter with
+    data, movers going both ways. One test rather than five: each test here loads
+    the demo anew."""
     client.force_login(User.objects.get(username="city"))
+    by_quarter = {key: quarter_results(client, key) for key in QUARTERS}
+
+    # Stored as generated.
     catalogue = set(generator.load_table_codes(generator.TABLES_CSV))
     by_org = defaultdict(list)
     for r in year.demo_year_uploads():
         by_org[r[1]].append(r)
     for key, (start, end) in QUARTERS.items():
-        got = quarter_results(client, key)
+        got = by_quarter[key]
         assert len(got) == 41
         for row in generator.load_attachment(generator.ATTACHMENT_CSV):
             rows = by_org[row["org_code"]]
@@ -136,15 +143,7 @@ def test_every_quarter_reproduces_the_generated_rows(demo, client):
             before = [r[0] for r in rows if r[0] <= end]
             assert theirs["last_upload_date"] == (max(before).isoformat() if before else None)
 
-
-def test_the_year_tells_its_story_and_the_demo_follows_it(demo, client):
-    """Weaker, then better, some worse; the tasks quote the data; the alerts are
-    evaluated the day after it (silent: connected, no records on 29-31 December);
-    the portal opens on the last ended quarter with data, movers going both ways.
-    (One test rather than four: each test here loads the demo anew.)"""
-    client.force_login(User.objects.get(username="city"))
-    by_quarter = {key: quarter_results(client, key) for key in QUARTERS}
-
+    # The story, as the figures tell it.
     def tiers(key):
         values = [r["tier"] for r in by_quarter[key].values()]
         return [values.count(t) for t in (1, 2, 3, 4)]
