@@ -134,7 +134,7 @@ def demo_users() -> list[DemoLogin]:
 
 
 # A few rectification tasks and the onboarding plan of the demo platform, through
-# the same services as the pages. Skipped once there. The tasks follow the year's
+# the same services as the pages, each once. The tasks follow the year's
 # data: three from the second quarter's bulletin, one for 罗山县中医院's silent
 # weeks in August, one for 信阳市第五人民医院's fourth quarter.
 DEMO_TASKS = [
@@ -186,8 +186,11 @@ def demo_rectification_and_onboarding() -> None:
     officer = User.objects.get(username="city")
     platform = Platform.objects.get(code=PLATFORM_CODE)
     institutions = {i.name: i for i in Institution.objects.all()}
-    if not RectificationTask.objects.filter(opened_by=officer).exists():
-        for name, problem, requirement, due in DEMO_TASKS:
+    for name, problem, requirement, due in DEMO_TASKS:
+        # Each task once (a demo loaded before the year had the first three).
+        if not RectificationTask.objects.filter(
+            opened_by=officer, institution=institutions[name], problem=problem
+        ).exists():
             task = task_open(
                 user=officer,
                 institution=institutions[name],
