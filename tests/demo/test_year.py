@@ -1,7 +1,6 @@
 """The demo's year: the second quarter is the attachment's rows unchanged, the
-other quarters follow the story and each hospital's connection history.
-
-Plain pytest, no database: run with ``pytest tests/demo -p no:django``.
+other quarters follow the story and each hospital's connection history. No
+database: the generated rows themselves (tests/demo/test_load_demo.py imports them).
 """
 
 import csv
