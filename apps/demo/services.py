@@ -1,5 +1,6 @@
-"""The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin, loaded through the
-same import and storage services as real data. Running it twice changes nothing."""
+"""The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin and their statistics
+of the whole of 2023 (year.py; the second quarter is the bulletin's), loaded through
+the same import and storage services as real data. Running it twice changes nothing."""
 
 import datetime as dt
 import tempfile
@@ -20,7 +21,7 @@ from apps.regions.models import Region
 from apps.regions.services import regions_import
 from apps.uploads.services import uploads_import
 
-from . import generator
+from . import generator, year
 
 DATA = Path(__file__).parent / "data"
 PLATFORM_CODE = "xinyang"
@@ -56,16 +57,10 @@ DEMO_USERS = [
     ),
 ]
 
-# (status, since) histories; every connected hospital has been connected since
-# before the quarter, some after a spell of 联调.
-INTEGRATION_START = dt.date(2022, 9, 1)
-UPSTREAM_SINCE = dt.date(2022, 6, 1)
-INTEGRATING_NOW = {"罗山县妇幼保健院": dt.date(2023, 5, 15)}
-
-
-def _connected_since(seq: int) -> dt.date:
-    # Spread over late 2022 and early 2023, deterministic by position.
-    return dt.date(2022, 10, 1) + dt.timedelta(days=(seq * 37) % 150)
+# The connection histories (year.connection_history): every hospital the bulletin
+# lists as connected has been since before its quarter, some after a spell of 联调;
+# 罗山县妇幼保健院, in 联调 then, is connected in September.
+INTEGRATION_START = year.INTEGRATION_START
 
 
 @transaction.atomic
@@ -87,35 +82,27 @@ def demo_load() -> dict[str, ImportResult | int]:
     )
     report["connections"] = _load_connections(platform)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "xinyang-2023q2-uploads.csv"
-        generator.write_uploads_csv(generator.demo_uploads(), path)
+        # The whole year's statistics file, generated once per process: every load
+        # imports it through the real importer, as a platform's export would be.
+        path = Path(tmp) / "xinyang-2023-uploads.csv"
+        path.write_bytes(year.demo_year_csv())
         report["uploads"] = uploads_import(source=path, platform=platform)
     return report
 
 
 def _load_connections(platform: Platform) -> int:
     institutions = {i.name: i for i in Institution.objects.all()}
+    last_uploads = year.last_upload_days()
     changes = 0
     for row in generator.load_attachment(DATA / "attachment.csv"):
         institution = institutions[row["name"]]
         seq = int(row["seq"])
-        remark = row["remark"]
-        steps: list[tuple[str, dt.date]] = []
-        if remark == "未联通":
-            if row["name"] in INTEGRATING_NOW:
-                steps = [(ConnectionStatus.INTEGRATING, INTEGRATING_NOW[row["name"]])]
-            else:
-                steps = [(ConnectionStatus.NOT_CONNECTED, INTEGRATION_START)]
-        elif remark.startswith("已联通省"):
-            steps = [(ConnectionStatus.UPSTREAM, UPSTREAM_SINCE)]
-        else:
-            since = _connected_since(seq)
-            if seq % 3 == 0:
-                steps.append((ConnectionStatus.INTEGRATING, INTEGRATION_START))
-            steps.append((ConnectionStatus.CONNECTED, since))
+        steps = year.connection_history(row)
         heartbeat = None
-        if remark != "未联通" and not remark.startswith("已联通省"):
-            last = row["last_upload_date"] or "2023-06-30"
+        if year.connected_on(row) is not None:
+            # The front server was last seen on the last upload day (the year's end
+            # for a hospital that sends nothing).
+            last = last_uploads.get(row["org_code"], year.YEAR_END)
             heartbeat = dt.datetime.fromisoformat(f"{last}T23:5{seq % 10}:00+08:00")
         for status, since in steps:
             if connection_set_status(
@@ -147,7 +134,9 @@ def demo_users() -> list[DemoLogin]:
 
 
 # A few rectification tasks and the onboarding plan of the demo platform, through
-# the same services as the pages. Skipped once there.
+# the same services as the pages, each once. The tasks follow the year's
+# data: three from the second quarter's bulletin, one for 罗山县中医院's silent
+# weeks in August, one for 信阳市第五人民医院's fourth quarter.
 DEMO_TASKS = [
     (
         "信阳市中心医院",
@@ -167,10 +156,24 @@ DEMO_TASKS = [
         "恢复每日上传，并说明中断原因。",
         dt.date(2023, 7, 31),
     ),
+    (
+        "罗山县中医院",
+        "2023年8月7日至8月27日连续21天未上传数据。",
+        "说明中断原因，落实前置机日常巡检，防止再次中断。",
+        dt.date(2023, 10, 20),
+    ),
+    (
+        "信阳市第五人民医院",
+        "2023年第四季度上传的数据表由第三季度的22张降至14张，12月27日起未上传数据。",
+        "排查停传的数据表与前置机，恢复每日上传。",
+        dt.date(2024, 1, 31),
+    ),
 ]
-ONBOARDING_DEADLINE = dt.date(2023, 6, 30)
+# 信阳市中心医院's staff (the demo's hospital user) answered theirs.
+DEMO_ANSWER = "已完成接口改造，7月起按日上传38张数据表。"
+ONBOARDING_DEADLINE = dt.date(2023, 12, 31)
 # The day after the demo's statistics end: the alerts are evaluated as of then.
-DEMO_ALERTS_DAY = dt.date(2023, 7, 1)
+DEMO_ALERTS_DAY = year.YEAR_END + dt.timedelta(days=1)
 
 
 @transaction.atomic
@@ -183,8 +186,11 @@ def demo_rectification_and_onboarding() -> None:
     officer = User.objects.get(username="city")
     platform = Platform.objects.get(code=PLATFORM_CODE)
     institutions = {i.name: i for i in Institution.objects.all()}
-    if not RectificationTask.objects.filter(opened_by=officer).exists():
-        for name, problem, requirement, due in DEMO_TASKS:
+    for name, problem, requirement, due in DEMO_TASKS:
+        # Each task once (a demo loaded before the year had the first three).
+        if not RectificationTask.objects.filter(
+            opened_by=officer, institution=institutions[name], problem=problem
+        ).exists():
             task = task_open(
                 user=officer,
                 institution=institutions[name],
@@ -195,7 +201,7 @@ def demo_rectification_and_onboarding() -> None:
             )
             if name == "信阳市中心医院":
                 staff = User.objects.get(username="xyzx")
-                task_answer(user=staff, task=task, text="已完成接口改造，缺失数据表已于7月补传。")
+                task_answer(user=staff, task=task, text=DEMO_ANSWER)
     if OnboardingPlan.objects.filter(platform=platform).exists():
         return
     plan = plan_create(

@@ -55,7 +55,7 @@ def test_city_officer_finds_a_silent_hospital_opens_a_task_and_publishes_a_bulle
     page.goto(f"{live_server.url}/dashboard/{Q2}")
     page.wait_for_selector("[data-chart=interruptions] svg")
     shot(page, "dashboard")
-    # The demo's alerts were evaluated on 1 July: the silent list leads the dashboard.
+    # The demo's alerts were evaluated on 1 January 2024: the silent list leads the dashboard.
     silent = page.locator("#sheet-silent tbody tr").first.locator("a")
     name = silent.inner_text()
     silent.click()

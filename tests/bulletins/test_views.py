@@ -101,7 +101,7 @@ def test_new_form_is_prefilled_for_the_officer(login, officer, demo):
     assert "新建通报" in html and "统计口径与阈值" in html
     assert selected(html, "platform") == [str(demo.pk)]
     assert selected(html, "region") == ["411500"]
-    assert selected(html, "period") == ["2023Q2"]  # the last quarter with data
+    assert selected(html, "period") == ["2023Q4"]  # the last quarter with data (to 31 Dec)
     values = form_values(response)
     assert values["issuing_body"] == "信阳市卫生健康委员会"
     assert values["def_tier1_min"] == "60" and values["def_weight_volume"] == "0.3"

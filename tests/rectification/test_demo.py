@@ -1,5 +1,6 @@
 """The Xinyang demo carries a few tasks and the onboarding plan, once."""
 
+import datetime as dt
 import io
 
 from django.core.management import call_command
@@ -13,13 +14,16 @@ def test_the_demo_has_tasks_and_an_onboarding_plan_and_a_second_run_adds_nothing
     assert sorted(tasks) == [
         ("信阳市中心医院", "answered"),
         ("信阳市人民医院", "open"),
+        ("信阳市第五人民医院", "open"),
         ("潢川县人民医院", "open"),
+        ("罗山县中医院", "open"),
     ]
     plan = OnboardingPlan.objects.get(platform=demo)
+    assert plan.deadline == dt.date(2023, 12, 31)  # the year the demo's data covers
     completions = StepCompletion.objects.count()
     assert completions > 0
     call_command("load_demo", stdout=io.StringIO())
-    assert RectificationTask.objects.count() == 3
+    assert RectificationTask.objects.count() == 5
     assert OnboardingPlan.objects.get(platform=demo) == plan
     assert StepCompletion.objects.count() == completions
 

@@ -13,8 +13,8 @@ from apps.demo.services import (
 
 class Command(TranslatedCommand):
     help = gettext_lazy(
-        "Load the Xinyang demo data (41 hospitals, 2023 Q2) and the demo accounts; "
-        "safe to run again"
+        "Load the Xinyang demo data (41 hospitals, the statistics of 2023) and the demo "
+        "accounts; safe to run again"
     )
 
     def handle(self, *args, **options):
