@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 # any real upload, and low enough that sums over tables, days and a province stay
 # inside the 64-bit integers the database adds them in.
 MAX_COUNT = 10**12
+# Unicode's control characters (category Cc): C0, DEL and C1.
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class NamedBytes(bytes):
@@ -155,10 +157,12 @@ def read_rows(
         raise FileRefused(problems)
 
     result = []
+    used = set(positions.values())
+    labels = {name: header[index] for name, index in positions.items()}
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        extra = [c for i, c in enumerate(cells) if c.strip() and i not in positions.values()]
+        extra = [c for i, c in enumerate(cells) if c.strip() and i not in used]
         if extra:
             problems.append(
                 _("Row %(row)d: “%(value)s” lies outside the header’s columns.")
@@ -169,7 +173,6 @@ def read_rows(
             name: (cells[index].strip() if index < len(cells) else "")
             for name, index in positions.items()
         }
-        labels = {name: header[index] for name, index in positions.items()}
         cell_problems = _cell_problems(values, labels, max_lengths or {})
         if cell_problems:
             problems.extend(
@@ -189,7 +192,7 @@ def _cell_problems(
     for name, value in values.items():
         # NUL, line breaks, escapes: PostgreSQL refuses NUL outright, and none belongs
         # in a code, a name or a figure.
-        if any(unicodedata.category(c) == "Cc" for c in value):
+        if CONTROL_CHARACTER.search(value):
             problems.append(
                 _("column “%(column)s” contains a control character.") % {"column": labels[name]}
             )
