@@ -36,6 +36,8 @@ class DemoLogin:
     who: str
 
 
+# The names pages show for the demo's users (姓名), instead of their logins.
+DEMO_NAMES = {"city": "张明", "huangchuan": "李娜", "xyzx": "王强"}
 DEMO_USERS = [
     (
         "city",
@@ -121,7 +123,13 @@ def _load_connections(platform: Platform) -> int:
 def demo_users() -> list[DemoLogin]:
     logins = []
     for username, role, scope, who in DEMO_USERS:
-        user_add(username=username, role=role, scope=scope, password=PASSWORD)
+        user_add(
+            username=username,
+            role=role,
+            scope=scope,
+            password=PASSWORD,
+            display_name=DEMO_NAMES[username],
+        )
         logins.append(DemoLogin(username, PASSWORD, str(who)))
     admin, _created = User.objects.get_or_create(username="admin")
     admin.is_staff = admin.is_superuser = True

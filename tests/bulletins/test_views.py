@@ -163,7 +163,7 @@ def test_officer_creates_edits_publishes_and_corrects(login, officer, demo):
     assert bulletin.published_by == officer and bulletin.published_at
     assert bulletin.snapshot["document"]["number"] == NUMBER
     assert bulletin.snapshot["definitions"]["tier1_min"] == "70"
-    assert re.search(r"city于\d{4}-\d\d-\d\d \d\d:\d\d发布", html)
+    assert re.search(r"张明于\d{4}-\d\d-\d\d \d\d:\d\d发布", html)  # the name, not the login
     assert "检查并发布" not in html and url("edit", bulletin) not in html
     assert "发布更正" in html
     # A published bulletin can no longer be edited, published again or deleted.
