@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.alerts import services as alerts
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.core.tabular import MAX_COUNT
@@ -430,9 +431,6 @@ def platform_settings_save(
     (None keeps the stored one: it is never shown back) and the days without
     records that make an institution silent. Audited without the token's value.
     Returns whether anything changed."""
-    from apps.alerts.services import silent_after_days as current_silent_days
-    from apps.alerts.services import silent_after_days_set
-
     changes: dict = {}
     api_url = api_url.rstrip("/")
     if api_url != platform.api_url:
@@ -441,10 +439,10 @@ def platform_settings_save(
     if api_token is not None and api_token != platform.api_token:
         changes["api_token"] = _("changed")
         platform.api_token = api_token
-    before = current_silent_days(platform)
+    before = alerts.silent_after_days(platform)
     if silent_after_days != before:
         changes["silent_after_days"] = {"old": before, "new": silent_after_days}
-        silent_after_days_set(platform=platform, days=silent_after_days)
+        alerts.silent_after_days_set(platform=platform, days=silent_after_days)
     if not changes:
         return False
     platform.save(update_fields=["api_url", "api_token"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -63,12 +63,17 @@ def _region_in_scope(request: HttpRequest) -> Region | None:
     return get_object_or_404(regions_for(request.user), code=code)
 
 
-def _nav_query(request: HttpRequest) -> str:
+def _nav_params(request: HttpRequest) -> QueryDict:
+    """The platform and period of the request's query, for links to other pages."""
     keep = request.GET.copy()
     for key in list(keep):
         if key not in ("platform", "period"):
             keep.pop(key)
-    return keep.urlencode()
+    return keep
+
+
+def _nav_query(request: HttpRequest) -> str:
+    return _nav_params(request).urlencode()
 
 
 def _export_heading(region, period, platform) -> str:
@@ -114,13 +119,9 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     summary = figures.summary
     breakdown = region_breakdown(figures, parent, children) if children else []
-    nav_only = request.GET.copy()
-    for key in list(nav_only):
-        if key not in ("platform", "period"):
-            nav_only.pop(key)
     sheets = [unconnected_sheet(unconnected, _nav_query(request))]
     if breakdown:
-        sheets.insert(0, breakdown_sheet(breakdown, nav_only))
+        sheets.insert(0, breakdown_sheet(breakdown, _nav_params(request)))
     export = sheet_export(
         request, sheets, f"home-{period.key}", _export_heading(region or parent, period, platform)
     )

@@ -41,7 +41,7 @@ def web(tmp_path):
         server.stop()
 
 
-def test_the_next_request_after_a_database_restart_succeeds(users, web):
+def test_the_next_request_after_a_database_restart_succeeds(quarter, users, web):
     server = web()
     browser = server.session_of(users.alice)
     for name in PAGES:

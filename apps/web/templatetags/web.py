@@ -122,3 +122,11 @@ def help_mark(header):
         _("How is this counted?"),
         _("How is this counted?"),
     )
+
+
+@register.filter
+def manages_users(user) -> bool:
+    """Whether the user runs the accounts below them (the navbar's link)."""
+    from apps.accounts.scoping import manages_users as manages
+
+    return manages(user)
