@@ -55,10 +55,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"accounts": accounts})
 
 
-def _save(form: UserForm, save) -> str | None:
-    """Call the service with the form's data; its refusal goes onto the form."""
+ACCOUNT_FIELDS = ("display_name", "role", "region", "institution", "phone", "email")
+
+
+def _save(form: UserForm, service, **extra):
+    """Call the service with the form's account fields; its refusal goes onto the form."""
     try:
-        return save(form.cleaned_data)
+        return service(**{name: form.cleaned_data[name] for name in ACCOUNT_FIELDS}, **extra)
     except AccountRefused as refused:
         form.add_error(None, str(refused))
         return None
@@ -69,19 +72,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
     _officer(request)
     form = UserForm(request.POST or None, creating=True, **_choices(request))
     if request.method == "POST" and form.is_valid():
-        created = _save(
-            form,
-            lambda d: user_create(
-                by=request.user,
-                username=d["username"],
-                display_name=d["display_name"],
-                role=d["role"],
-                region=d["region"],
-                institution=d["institution"],
-                phone=d["phone"],
-                email=d["email"],
-            ),
-        )
+        created = _save(form, user_create, by=request.user, username=form.cleaned_data["username"])
         if created:
             user, password = created
             # Shown once, on this answer to the POST: never stored, never in a message.
@@ -106,17 +97,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
-            lambda d: user_update(
-                by=request.user,
-                user=account,
-                display_name=d["display_name"],
-                role=d["role"],
-                region=d["region"],
-                institution=d["institution"],
-                phone=d["phone"],
-                email=d["email"],
-                is_active=d["is_active"],
-            ),
+            user_update,
+            by=request.user,
+            user=account,
+            is_active=form.cleaned_data["is_active"],
         )
         if saved:
             messages.success(
