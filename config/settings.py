@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.institutions",
     "apps.platforms",
     "apps.uploads",
+    "apps.indicators",
     "apps.metrics",
     "apps.bulletins",
     "apps.ingestion",

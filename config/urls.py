@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("imports/", include("apps.imports.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("indicators/", include("apps.indicators.urls")),
     path("", include("apps.web.urls")),
 ]
 

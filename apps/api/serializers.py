@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.scoping import platforms_for
+from apps.indicators.models import Indicator
 from apps.institutions.models import Institution
 from apps.metrics.figures import Continuity
 from apps.metrics.periods import PeriodInvalid, check_day
@@ -78,6 +80,26 @@ class MetricsQuerySerializer(serializers.Serializer):
     validate_start = _in_years
     validate_end = _in_years
 
+    indicators = serializers.CharField(
+        required=False,
+        help_text=gettext_lazy(
+            "Business indicators to add to each row: codes separated by commas, or all"
+        ),
+    )
+
+    def validate_indicators(self, value: str) -> list[Indicator]:
+        catalogue = list(Indicator.objects.all())
+        if value.strip() == "all":
+            return catalogue
+        by_code = {i.code: i for i in catalogue}
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in by_code]
+        if unknown or not codes:
+            raise serializers.ValidationError(
+                _("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown) or value}
+            )
+        return [by_code[c] for c in dict.fromkeys(codes)]
+
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError(
@@ -110,8 +132,34 @@ class MetricsQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class IndicatorValueSerializer(serializers.Serializer):
+    value = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The period's value: a flow's sum of its days, a stock's latest value on or before the end"
+        ),
+    )
+    reference = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("The reference of the period; null when none")
+    )
+    rate = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Upload rate (%): value ÷ reference × 100, two decimals, rounded half up; null without a reference"
+        ),
+    )
+    over_reference = serializers.BooleanField(
+        help_text=gettext_lazy("The rate is above 100: the reference or the data is wrong")
+    )
+
+
 class InstitutionFiguresSerializer(serializers.Serializer):
-    """One `InstitutionFigures` row; every field is named as in metrics.md."""
+    """One `InstitutionFigures` row; every field is named as in metrics.md. With
+    `indicators` in the query, each row also has its indicators' values and rates
+    (the context's `indicator_values`: institution id → code → value)."""
 
     org_code = serializers.CharField()
     name = serializers.CharField()
@@ -185,3 +233,30 @@ class InstitutionFiguresSerializer(serializers.Serializer):
             "Assessment score, two decimals, compared with the institutions of the same category under the same city; null for upstream institutions"
         ),
     )
+    declared_tables = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Tables of the edition in force the institution declared it uploads; null when it declared none"
+        ),
+    )
+    indicators = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "With indicators in the query: each indicator's value, reference and rate"
+        )
+    )
+
+    @extend_schema_field(serializers.DictField(child=IndicatorValueSerializer()))
+    def get_indicators(self, row) -> dict | None:
+        values = self.context.get("indicator_values")
+        if values is None:
+            return None
+        return {
+            code: IndicatorValueSerializer(value).data
+            for code, value in values.get(row.institution.pk, {}).items()
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("indicator_values") is None:
+            data.pop("indicators")
+        return data

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from apps.accounts.scoping import institutions_for, regions_for
 from apps.institutions.models import Institution
 from apps.metrics.figures import period_figures
+from apps.metrics.indicators import indicator_values
 from apps.platforms.models import Connection
 
 from .serializers import (
@@ -103,11 +104,22 @@ class MetricsView(generics.GenericAPIView):
         query = MetricsQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        institutions = institutions_in_scope(request, params.get("region"))
         figures = period_figures(
-            institutions=institutions_in_scope(request, params.get("region")),
+            institutions=institutions,
             platform=params["platform"],
             start=params["start"],
             end=params["end"],
         )
         page = self.paginate_queryset(figures.rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = self.get_serializer_context()
+        if params.get("indicators"):
+            context["indicator_values"] = indicator_values(
+                institutions=institutions.filter(pk__in=[row.institution.pk for row in page]),
+                platform=params["platform"],
+                start=params["start"],
+                end=params["end"],
+                indicators=params["indicators"],
+            )
+        data = InstitutionFiguresSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)

@@ -23,6 +23,7 @@ class AuditEvent(models.Model):
         CATALOGUE_CHANGED = "catalogue_changed", _("Catalogue changed")
         REGISTRY_CHANGED = "registry_changed", _("Registry changed")
         IMPORT = "import", _("File imported")
+        REFERENCE_REPLACED = "reference_replaced", _("Reference replaced")
         BULLETIN_PUBLISHED = "bulletin_published", _("Bulletin published")
         BULLETIN_CORRECTED = "bulletin_corrected", _("Bulletin correction created")
 

@@ -43,8 +43,14 @@ class ImportForm(PortalForm):
                 self.fields["platform"].initial = platforms.first()
         else:
             del self.fields["platform"]
+        if not kind.edition:
+            del self.fields["edition"]
+        elif kind.key != "tables":
+            self.fields["edition"].help_text = _(
+                "The name of the catalogue edition the declared tables belong to."
+            )
         if kind.key != "tables":
-            for name in ("edition", "valid_from", "categories"):
+            for name in ("valid_from", "categories"):
                 del self.fields[name]
         else:
             self.fields["valid_from"].initial = timezone.localdate()
@@ -62,7 +68,7 @@ class ImportForm(PortalForm):
     def options(self) -> dict:
         data = self.cleaned_data
         if self.kind.key != "tables":
-            return {}
+            return {"edition": data["edition"].strip()} if self.kind.edition else {}
         return {
             "edition": data["edition"].strip(),
             "valid_from": data["valid_from"].isoformat(),

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.results import ImportResult
+from apps.indicators.services import (
+    INDICATOR_COLUMNS,
+    REFERENCE_COLUMNS,
+    indicators_import,
+    references_import,
+)
 from apps.institutions.services import INSTITUTION_COLUMNS, institutions_import
 from apps.platforms.services import (
     CONNECTION_COLUMNS,
+    DECLARATION_COLUMNS,
     TABLE_COLUMNS,
     connections_import,
+    declarations_import,
     tables_import,
 )
 from apps.regions.services import REGION_COLUMNS, regions_import
@@ -35,6 +43,8 @@ class ImportKind:
     # (job, source, progress) → the importer's result; raises FileRefused.
     run: Callable[..., ImportResult]
     needs_platform: bool = False
+    # A catalogue edition to name (its valid-from and categories too for "tables").
+    edition: bool = False
     superusers_only: bool = False
     # Large files: checked and imported by a worker, with a progress bar.
     on_worker: bool = False
@@ -74,6 +84,22 @@ def _uploads(job, source, progress):
     )
 
 
+def _indicators(job, source, progress):
+    return indicators_import(source=source, platform=job.platform, within=job.region)
+
+
+def _references(job, source, progress):
+    return references_import(
+        source=source, platform=job.platform, within=job.region, user=job.confirmed_by
+    )
+
+
+def _declarations(job, source, progress):
+    return declarations_import(
+        source=source, platform=job.platform, edition=job.options["edition"], within=job.region
+    )
+
+
 KINDS: dict[str, ImportKind] = {
     k.key: k
     for k in (
@@ -105,6 +131,7 @@ KINDS: dict[str, ImportKind] = {
             "import_tables",
             _tables,
             needs_platform=True,
+            edition=True,
         ),
         ImportKind(
             Kind.CONNECTIONS,
@@ -130,6 +157,41 @@ KINDS: dict[str, ImportKind] = {
             _uploads,
             needs_platform=True,
             on_worker=True,
+        ),
+        ImportKind(
+            Kind.INDICATORS,
+            _(
+                "Daily values of the business indicators (outpatient visits, discharges, "
+                "health records …) per institution, as the platform counted them."
+            ),
+            INDICATOR_COLUMNS,
+            ["2023-06-30", "41150000001", "outpatient_visits", "3210"],
+            "import_indicators",
+            _indicators,
+            needs_platform=True,
+            on_worker=True,
+        ),
+        ImportKind(
+            Kind.REFERENCES,
+            _(
+                "References per institution, indicator and month (2023-05) or year (2023): "
+                "what it reported to the health statistics system, or the resident base."
+            ),
+            REFERENCE_COLUMNS,
+            ["2023-05", "41150000001", "outpatient_visits", "95210", "卫生统计直报"],
+            "import_references",
+            _references,
+            needs_platform=True,
+        ),
+        ImportKind(
+            Kind.DECLARATIONS,
+            _("The tables each institution declares it can upload, for one catalogue edition."),
+            DECLARATION_COLUMNS,
+            ["41150000001", "TB_HIS_MZ_Reg"],
+            "import_declarations",
+            _declarations,
+            needs_platform=True,
+            edition=True,
         ),
     )
 }

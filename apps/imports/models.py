@@ -15,6 +15,9 @@ class ImportJob(models.Model):
         TABLES = "tables", _("Table catalogue")
         CONNECTIONS = "connections", _("Connection statuses")
         UPLOADS = "uploads", _("Daily statistics")
+        INDICATORS = "indicators", _("Daily indicator values")
+        REFERENCES = "references", _("References")
+        DECLARATIONS = "declarations", _("Declared tables")
 
     class State(models.TextChoices):
         CHECKING = "checking", _("Being checked")

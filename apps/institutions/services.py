@@ -1,4 +1,5 @@
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.db import transaction
@@ -136,3 +137,42 @@ def institutions_import(
         result.change(v["row"], key, changes)
     audit_import(what="institutions", source=source, result=result)
     return result
+
+
+def institution_ids_of_rows(
+    rows_by_code: Mapping[str, int], *, within: Region | None = None
+) -> dict[str, int]:
+    """The institution id of each code a statistics file names (`rows_by_code`: how
+    many rows name it). Codes the registry does not know refuse the file, listed with
+    their rows; so do, for an officer importing `within` a region, institutions
+    outside it."""
+    institutions = Institution.objects.filter(org_code__in=list(rows_by_code))
+    known = dict(institutions.values_list("org_code", "pk"))
+    if within is not None:
+        outside = sorted(
+            institutions.exclude(region__path__startswith=within.path).values_list(
+                "org_code", flat=True
+            )
+        )
+        if outside:
+            raise FileRefused(
+                [
+                    _(
+                        "Institution %(code)s lies outside %(region)s, the region you supervise: its rows cannot be imported by you."
+                    )
+                    % {"code": code, "region": within.name}
+                    for code in outside
+                ]
+            )
+    unknown = sorted(set(rows_by_code) - known.keys())
+    if unknown:
+        raise FileRefused(
+            [
+                _(
+                    "Unknown institution code %(code)s (%(n)d rows): register it in the institution registry first."
+                )
+                % {"code": code, "n": rows_by_code[code]}
+                for code in unknown
+            ]
+        )
+    return known

@@ -32,6 +32,7 @@ from apps.platforms.models import (
     ConnectionChange,
     ConnectionStatus,
     Platform,
+    TableDeclaration,
     TableEdition,
     connected_since,
     status_on,
@@ -91,6 +92,9 @@ class InstitutionFigures:
     unknown_tables: list[str] = field(default_factory=list)
     # The first day of the status in force on `end` (联通日期 of an upstream institution).
     status_since: dt.date | None = None
+    # 申明上传表: tables of the edition in force it declared; None when it declared
+    # none (未反馈).
+    declared_tables: int | None = None
     score: Decimal | None = None
     # V of the score: records over the median of the institution's peers, at most 1.
     volume_factor: Decimal | None = None
@@ -378,6 +382,16 @@ def _period_figures(
         .values_list("institution_id", "last")
     )
 
+    declared = {
+        (edition_id, inst): n
+        for edition_id, inst, n in TableDeclaration.objects.filter(
+            edition__platform=platform, institution__in=ids
+        )
+        .values("edition_id", "institution_id")
+        .annotate(n=Count("id"))
+        .values_list("edition_id", "institution_id", "n")
+    }
+
     counted_until = min(end, last_complete_day())
     rows = []
     for inst in insts:
@@ -424,6 +438,7 @@ def _period_figures(
                 connection_status=status,
                 connected_since=since,
                 status_since=status_since(history, end),
+                declared_tables=declared.get((edition.pk, inst.pk)) if edition else None,
                 front_server_last_seen=heartbeats.get(inst.pk),
                 edition=edition,
                 required_tables=len(required),

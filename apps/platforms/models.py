@@ -97,6 +97,37 @@ class CatalogueTable(models.Model):
         return f"{self.code} {self.name}"
 
 
+class TableDeclaration(models.Model):
+    """申明上传表: a table of an edition an institution declares it can upload. An
+    institution without any for the edition in force has not answered (未反馈)."""
+
+    edition = models.ForeignKey(
+        TableEdition,
+        verbose_name=_("catalogue edition"),
+        on_delete=models.CASCADE,
+        related_name="declarations",
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    table_code = models.CharField(_("table code"), max_length=64)
+
+    class Meta:
+        verbose_name = _("declared table")
+        verbose_name_plural = _("declared tables")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "institution", "table_code"], name="declaration_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition_id} {self.institution_id} {self.table_code}"
+
+
 class ConnectionStatus(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     INTEGRATING = "integrating", _("Integrating")

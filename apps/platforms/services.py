@@ -13,6 +13,7 @@ from apps.audit.services import audit_import, audit_record
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_date, read_rows
 from apps.institutions.models import Institution
+from apps.institutions.services import institution_ids_of_rows
 from apps.regions.models import Region
 
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     ConnectionChange,
     ConnectionStatus,
     Platform,
+    TableDeclaration,
     TableEdition,
     status_on,
 )
@@ -349,4 +351,87 @@ def connections_import(
                 number, key, [(header, labels[change.from_status], labels[change.to_status])]
             )
     audit_import(what=f"connections {platform.code}", source=source, result=result)
+    return result
+
+
+DECLARATION_COLUMNS = {"org_code": ["机构代码"], "table_code": ["表代码"]}
+
+
+@transaction.atomic
+def declarations_import(
+    *,
+    source: str | Path | bytes,
+    platform: Platform,
+    edition: str,
+    within: Region | None = None,
+) -> ImportResult:
+    """Load the tables each institution declares for one edition (org_code,
+    table_code): an institution in the file declares exactly the file's tables
+    (what it declared before and the file omits is withdrawn); institutions not in
+    the file keep theirs. Unknown institutions, tables outside the edition and rows
+    repeated refuse the file."""
+    edition_obj = TableEdition.objects.filter(platform=platform, name=edition).first()
+    if edition_obj is None:
+        raise FileRefused(
+            [
+                _("The platform has no catalogue edition “%(edition)s”: import it first.")
+                % {"edition": edition}
+            ]
+        )
+    rows = read_rows(source, DECLARATION_COLUMNS)
+    catalogue = set(edition_obj.tables.values_list("code", flat=True))
+    problems: list[str] = []
+    declared: dict[str, dict[str, int]] = {}
+    for row in rows:
+        v = row.values
+        where = _("Row %(row)d: ") % {"row": row.number}
+        code, table = v["org_code"], v["table_code"]
+        if table not in catalogue:
+            problems.append(
+                where
+                + _("Table %(code)s is not in the catalogue edition %(edition)s.")
+                % {"code": table, "edition": edition}
+            )
+        elif table in declared.get(code, {}):
+            problems.append(
+                where
+                + _("Repeats row %(other)d (same institution and table).")
+                % {"other": declared[code][table]}
+            )
+        else:
+            declared.setdefault(code, {})[table] = row.number
+    if problems:
+        raise FileRefused(problems)
+    ids = institution_ids_of_rows({c: len(t) for c, t in declared.items()}, within=within)
+    existing: dict[int, set[str]] = {}
+    for inst, table in TableDeclaration.objects.filter(
+        edition=edition_obj, institution_id__in=ids.values()
+    ).values_list("institution_id", "table_code"):
+        existing.setdefault(inst, set()).add(table)
+    result = ImportResult()
+    for code, tables in declared.items():
+        inst = ids[code]
+        before = existing.get(inst, set())
+        for table, number in tables.items():
+            if table in before:
+                result.same()
+            else:
+                result.add(number, f"{code} {table}")
+        withdrawn = sorted(before - tables.keys())
+        for table in withdrawn:
+            result.remove(f"{code} {table}")
+        if withdrawn:
+            TableDeclaration.objects.filter(
+                edition=edition_obj, institution_id=inst, table_code__in=withdrawn
+            ).delete()
+        TableDeclaration.objects.bulk_create(
+            [
+                TableDeclaration(edition=edition_obj, institution_id=inst, table_code=table)
+                for table in tables
+                if table not in before
+            ]
+        )
+    audit_import(
+        what=f"declarations {platform.code}", source=source, result=result, obj=edition_obj
+    )
     return result

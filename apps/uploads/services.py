@@ -1,6 +1,6 @@
 import datetime as dt
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +14,7 @@ from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
 from apps.core.versioning import data_changed
-from apps.institutions.models import Institution
-from apps.institutions.services import is_valid_org_code
+from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
@@ -120,40 +119,7 @@ def uploads_import(
     `within` a region, rows of institutions outside it; nothing is written on
     refusal. `progress(stage, done, total)` hears how far it got."""
     rows = uploads_parse(source, progress)
-    codes = {r.org_code for r in rows}
-    institutions = Institution.objects.filter(org_code__in=codes)
-    known = dict(institutions.values_list("org_code", "pk"))
-    if within is not None:
-        outside = sorted(
-            institutions.exclude(region__path__startswith=within.path).values_list(
-                "org_code", flat=True
-            )
-        )
-        if outside:
-            raise FileRefused(
-                [
-                    _(
-                        "Institution %(code)s lies outside %(region)s, the region you supervise: its rows cannot be imported by you."
-                    )
-                    % {"code": code, "region": within.name}
-                    for code in outside
-                ]
-            )
-    unknown = sorted(codes - known.keys())
-    if unknown:
-        by_code: dict[str, int] = defaultdict(int)
-        for r in rows:
-            if r.org_code not in known:
-                by_code[r.org_code] += 1
-        raise FileRefused(
-            [
-                _(
-                    "Unknown institution code %(code)s (%(n)d rows): register it in the institution registry first."
-                )
-                % {"code": code, "n": by_code[code]}
-                for code in unknown
-            ]
-        )
+    known = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
     if progress:
         progress(_("Storing the rows"), 0, len(rows))
     result = uploads_store(platform=platform, rows=rows, institution_ids=known)

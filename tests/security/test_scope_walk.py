@@ -333,6 +333,9 @@ ROUTES: dict[str, Callable] = {
             )
         ]
     ),
+    "indicators/": listing(
+        "/indicators/", gate=NO_HOSPITAL, param=None, extra=["export=indicators"]
+    ),
     "help/": lambda w: [Visit(who, f"/help/?{PERIOD}", 200) for who in USERS],
     # The search box: an institution outside the scope is not found (asked by most of
     # its name: the page repeats the query); the user's own opens its page.

@@ -1,0 +1,457 @@
+"""Writing indicator values and references. Every write of daily values goes
+through `indicators_store` (files) or `indicators_replace_day` (the nightly pull),
+which keep the monthly roll-up and move the data version in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_import, audit_record
+from apps.core.calendar import month_end, month_start
+from apps.core.results import ImportResult
+from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
+from apps.core.versioning import data_changed
+from apps.institutions.models import Institution
+from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
+from apps.platforms.models import Platform
+from apps.regions.models import Region
+
+from .models import DailyIndicator, Indicator, MonthlyIndicator, Reference
+
+INDICATOR_COLUMNS = {
+    "date": ["日期"],
+    "org_code": ["机构代码"],
+    "indicator": ["指标代码"],
+    "value": ["数值"],
+}
+REFERENCE_COLUMNS = {
+    "period": ["期间"],
+    "org_code": ["机构代码"],
+    "indicator": ["指标代码"],
+    "value": ["应报数"],
+    "source": ["来源"],
+}
+INDICATOR_CODE_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$", re.ASCII)
+
+
+def is_valid_indicator_code(code: str) -> bool:
+    return bool(INDICATOR_CODE_RE.match(code))
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    day: dt.date
+    org_code: str
+    indicator: str
+    value: int
+    row: int | None = None
+
+
+def indicators_parse(source: str | Path | bytes) -> list[IndicatorRow]:
+    """Read and check an indicators file; any bad row refuses the whole file."""
+    rows = read_rows(source, INDICATOR_COLUMNS)
+    day_of, org_ok, count_of = (
+        functools.cache(read) for read in (parse_date, is_valid_org_code, parse_count)
+    )
+    problems: list[str] = []
+    parsed: list[IndicatorRow] = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        v = row.values
+        row_problems = []
+        day = day_of(v["date"])
+        if day is None:
+            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["date"]})
+        if not org_ok(v["org_code"]):
+            row_problems.append(
+                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
+            )
+        if not is_valid_indicator_code(v["indicator"]):
+            row_problems.append(
+                _("Indicator code “%(code)s” is malformed.") % {"code": v["indicator"]}
+            )
+        value = count_of(v["value"])
+        if value is None:
+            row_problems.append(
+                _("Value “%(value)s” should be 0 or a positive whole number.")
+                % {"value": v["value"]}
+            )
+        if not row_problems:
+            key = (day, v["org_code"], v["indicator"])
+            if key in seen:
+                row_problems.append(
+                    _("Repeats row %(other)d (same date, institution and indicator).")
+                    % {"other": seen[key]}
+                )
+            else:
+                seen[key] = row.number
+                parsed.append(IndicatorRow(day, v["org_code"], v["indicator"], value, row.number))
+        if row_problems:
+            where = _("Row %(row)d: ") % {"row": row.number}
+            problems.extend(where + p for p in row_problems)
+    if problems:
+        raise FileRefused(problems)
+    return parsed
+
+
+def indicator_ids_of_rows(rows_by_code: Counter) -> dict[str, int]:
+    """The id of each indicator code a file names; unknown codes refuse the file."""
+    known = dict(Indicator.objects.filter(code__in=list(rows_by_code)).values_list("code", "pk"))
+    unknown = sorted(set(rows_by_code) - known.keys())
+    if unknown:
+        raise FileRefused(
+            [
+                _(
+                    "Unknown indicator %(code)s (%(n)d rows): add it to the indicator catalogue first."
+                )
+                % {"code": code, "n": rows_by_code[code]}
+                for code in unknown
+            ]
+        )
+    return known
+
+
+@transaction.atomic
+def indicators_import(
+    *, source: str | Path | bytes, platform: Platform, within: Region | None = None
+) -> ImportResult:
+    """Load daily indicator values (date, org_code, indicator, value). Unknown
+    institutions or indicators, and for an officer institutions outside their region,
+    refuse the file; nothing is written on refusal."""
+    rows = indicators_parse(source)
+    institution_ids = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
+    indicator_ids = indicator_ids_of_rows(Counter(r.indicator for r in rows))
+    result = indicators_store(
+        platform=platform,
+        rows=rows,
+        institution_ids=institution_ids,
+        indicator_ids=indicator_ids,
+    )
+    audit_import(what=f"indicators {platform.code}", source=source, result=result)
+    return result
+
+
+@transaction.atomic
+def indicators_store(
+    *,
+    platform: Platform,
+    rows: Iterable[IndicatorRow],
+    institution_ids: dict[str, int],
+    indicator_ids: dict[str, int],
+) -> ImportResult:
+    """Write checked rows: new keys are added, changed values replace the stored
+    ones (a later export wins), equal ones are left alone. The monthly roll-up is
+    brought up to date."""
+    rows = list(rows)
+    result = ImportResult()
+    if not rows:
+        return result
+    days = [r.day for r in rows]
+    existing = {
+        (inst, ind, day): value
+        for inst, ind, day, value in DailyIndicator.objects.filter(
+            platform=platform,
+            institution_id__in=set(institution_ids.values()),
+            day__gte=min(days),
+            day__lte=max(days),
+        ).values_list("institution_id", "indicator_id", "day", "value")
+    }
+    label = INDICATOR_COLUMNS["value"][0]
+    written: list[tuple[int, int, dt.date, int, int]] = []
+    for r in rows:
+        inst, ind = institution_ids[r.org_code], indicator_ids[r.indicator]
+        old = existing.get((inst, ind, r.day))
+        if old == r.value:
+            result.same()
+            continue
+        key = f"{r.day.isoformat()} {r.org_code} {r.indicator}"
+        if old is None:
+            result.add(r.row, key)
+        else:
+            result.change(r.row, key, [(label, old, r.value)])
+        written.append((inst, ind, r.day, r.value, old or 0))
+    _write(platform, written)
+    return result
+
+
+@transaction.atomic
+def indicators_replace_day(
+    *,
+    platform: Platform,
+    day: dt.date,
+    rows: Sequence[IndicatorRow],
+    institution_ids: dict[str, int],
+    indicator_ids: dict[str, int],
+) -> ImportResult:
+    """Replace everything stored for one platform and day by `rows` (a platform's
+    complete, newer figures for that day): what the new figures lack is deleted."""
+    result = ImportResult()
+    old = dict(
+        (((inst, ind), value))
+        for inst, ind, value in DailyIndicator.objects.filter(
+            platform=platform, day=day
+        ).values_list("institution_id", "indicator_id", "value")
+    )
+    new = {(institution_ids[r.org_code], indicator_ids[r.indicator]): r.value for r in rows}
+    gone = old.keys() - new.keys()
+    by_inst: dict[int, list[int]] = defaultdict(list)
+    for inst, ind in gone:
+        by_inst[inst].append(ind)
+    for inst, inds in by_inst.items():
+        DailyIndicator.objects.filter(
+            platform=platform, day=day, institution_id=inst, indicator_id__in=inds
+        ).delete()
+    changed = [key for key, value in new.items() if old.get(key) != value]
+    result.created = sum(1 for key in changed if key not in old)
+    result.updated = len(changed) - result.created
+    result.unchanged = len(new) - len(changed)
+    result.deleted = len(gone)
+    _write(
+        platform,
+        [(inst, ind, day, new[(inst, ind)], old.get((inst, ind), 0)) for inst, ind in changed],
+        gone=[(inst, ind, day, old[(inst, ind)]) for inst, ind in gone],
+    )
+    return result
+
+
+def _write(
+    platform: Platform,
+    written: list[tuple[int, int, dt.date, int, int]],
+    gone: list[tuple[int, int, dt.date, int]] = (),
+) -> None:
+    """Store (institution, indicator, day, value, old value) rows and bring the
+    monthly roll-up along: each month gets the difference of its sum and, where a
+    written day is its latest, that day's value. A month that lost a day is rebuilt
+    from its rows (rare: only a revised day deletes)."""
+    if not written and not gone:
+        return
+    data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
+    DailyIndicator.objects.bulk_create(
+        [
+            DailyIndicator(
+                platform=platform, institution_id=inst, indicator_id=ind, day=day, value=value
+            )
+            for inst, ind, day, value, _old in written
+        ],
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["platform", "institution", "indicator", "day"],
+        update_fields=["value"],
+    )
+    months: dict[tuple[int, int, dt.date], list] = {}
+    for inst, ind, day, value, old in written:
+        entry = months.setdefault((inst, ind, month_start(day)), [0, day, value])
+        entry[0] += value - old
+        if day >= entry[1]:
+            entry[1], entry[2] = day, value
+    table = MonthlyIndicator._meta.db_table
+    upsert = (
+        f"INSERT INTO {table} "
+        "(platform_id, institution_id, indicator_id, month, total, last_day, last_value) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (platform_id, institution_id, indicator_id, month) DO UPDATE SET "
+        f"total = {table}.total + excluded.total, "
+        f"last_value = CASE WHEN excluded.last_day >= {table}.last_day "
+        f"THEN excluded.last_value ELSE {table}.last_value END, "
+        f"last_day = CASE WHEN excluded.last_day >= {table}.last_day "
+        f"THEN excluded.last_day ELSE {table}.last_day END"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            upsert,
+            [
+                (platform.pk, inst, ind, month, total, last_day, last_value)
+                for (inst, ind, month), (total, last_day, last_value) in months.items()
+            ],
+        )
+    rebuild = {(inst, ind, month_start(day)) for inst, ind, day, _value in gone}
+    for inst, ind, month in rebuild:
+        _month_rebuild(platform, inst, ind, month)
+
+
+def _month_rebuild(platform: Platform, inst: int, ind: int, month: dt.date) -> None:
+    rows = list(
+        DailyIndicator.objects.filter(
+            platform=platform,
+            institution_id=inst,
+            indicator_id=ind,
+            day__gte=month,
+            day__lte=month_end(month),
+        )
+        .order_by("day")
+        .values_list("day", "value")
+    )
+    key = {"platform": platform, "institution_id": inst, "indicator_id": ind, "month": month}
+    if not rows:
+        MonthlyIndicator.objects.filter(**key).delete()
+        return
+    MonthlyIndicator.objects.update_or_create(
+        **key,
+        defaults={
+            "total": sum(value for _day, value in rows),
+            "last_day": rows[-1][0],
+            "last_value": rows[-1][1],
+        },
+    )
+
+
+def parse_reference_period(text: str) -> tuple[str, dt.date] | None:
+    """ "2023-05" → (month, 2023-05-01); "2023" → (year, 2023-01-01); None otherwise."""
+    match = PERIOD_RE.match(text.strip())
+    if not match or not 2000 <= int(match[1]) <= 2099:
+        return None
+    if match[2] is None:
+        return Reference.Span.YEAR, dt.date(int(match[1]), 1, 1)
+    if not 1 <= int(match[2]) <= 12:
+        return None
+    return Reference.Span.MONTH, dt.date(int(match[1]), int(match[2]), 1)
+
+
+@transaction.atomic
+def references_import(
+    *, source: str | Path | bytes, platform: Platform, within: Region | None = None, user=None
+) -> ImportResult:
+    """Load references (period, org_code, indicator, value, source): 应报数 per
+    institution, indicator and month or year. A later value for a key replaces the
+    earlier one, and the replacement is audited with both values; the same file
+    again changes nothing."""
+    rows = read_rows(
+        source,
+        REFERENCE_COLUMNS,
+        optional=("source",),
+        max_lengths={"source": Reference._meta.get_field("source").max_length},
+    )
+    problems: list[str] = []
+    parsed = []
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        v = row.values
+        row_problems = []
+        period = parse_reference_period(v["period"])
+        if period is None:
+            row_problems.append(
+                _("Unrecognised period “%(value)s”: write a month (2023-05) or a year (2023).")
+                % {"value": v["period"]}
+            )
+        if not is_valid_org_code(v["org_code"]):
+            row_problems.append(
+                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
+            )
+        if not is_valid_indicator_code(v["indicator"]):
+            row_problems.append(
+                _("Indicator code “%(code)s” is malformed.") % {"code": v["indicator"]}
+            )
+        value = parse_count(v["value"])
+        if value is None:
+            row_problems.append(
+                _("Reference “%(value)s” should be 0 or a positive whole number.")
+                % {"value": v["value"]}
+            )
+        if not row_problems:
+            key = (period, v["org_code"], v["indicator"])
+            if key in seen:
+                row_problems.append(
+                    _("Repeats row %(other)d (same period, institution and indicator).")
+                    % {"other": seen[key]}
+                )
+            seen[key] = row.number
+        if row_problems:
+            where = _("Row %(row)d: ") % {"row": row.number}
+            problems.extend(where + p for p in row_problems)
+        else:
+            parsed.append(
+                (row.number, period, v["org_code"], v["indicator"], value, v.get("source", ""))
+            )
+    if problems:
+        raise FileRefused(problems)
+    institution_ids = institution_ids_of_rows(Counter(p[2] for p in parsed), within=within)
+    indicator_ids = indicator_ids_of_rows(Counter(p[3] for p in parsed))
+    existing = {
+        (r.institution_id, r.indicator_id, r.span, r.start): r
+        for r in Reference.objects.filter(
+            platform=platform, institution_id__in=set(institution_ids.values())
+        )
+    }
+    regions = dict(
+        Institution.objects.filter(pk__in=institution_ids.values()).values_list("pk", "region")
+    )
+    result = ImportResult()
+    value_label = REFERENCE_COLUMNS["value"][0]
+    source_label = REFERENCE_COLUMNS["source"][0]
+    for number, (span, start), org_code, indicator, value, origin in parsed:
+        inst, ind = institution_ids[org_code], indicator_ids[indicator]
+        key = f"{start:%Y-%m}" if span == Reference.Span.MONTH else f"{start:%Y}"
+        label = f"{key} {org_code} {indicator}"
+        reference = existing.get((inst, ind, span, start))
+        if reference is None:
+            Reference.objects.create(
+                platform=platform,
+                institution_id=inst,
+                indicator_id=ind,
+                span=span,
+                start=start,
+                value=value,
+                source=origin,
+                updated_by=user,
+            )
+            result.add(number, label)
+            continue
+        if (reference.value, reference.source) == (value, origin):
+            result.same()
+            continue
+        changes = [
+            (name, old, new)
+            for name, old, new in (
+                (value_label, reference.value, value),
+                (source_label, reference.source, origin),
+            )
+            if old != new
+        ]
+        audit_record(
+            action=AuditEvent.Action.REFERENCE_REPLACED,
+            actor=user,
+            object_type="indicators.reference",
+            object_id=str(reference.pk),
+            object_label=label,
+            region=Region.objects.filter(pk=regions[inst]).first(),
+            details={
+                "value": {"old": reference.value, "new": value},
+                "source": {"old": reference.source, "new": origin},
+            },
+        )
+        reference.value, reference.source, reference.updated_by = value, origin, user
+        reference.save()
+        result.change(number, label, changes)
+    if result.created or result.updated:
+        data_changed()
+    audit_import(what=f"references {platform.code}", source=source, result=result)
+    return result
+
+
+@transaction.atomic
+def indicator_add(*, user, code: str, name: str, unit: str, kind: str, group: str) -> Indicator:
+    """An indicator of the commission's own, after the built-in ones. Audited."""
+    position = (
+        Indicator.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    ) + 1
+    indicator = Indicator.objects.create(
+        code=code, name=name, unit=unit, kind=kind, group=group, position=position
+    )
+    audit_record(
+        action=AuditEvent.Action.CATALOGUE_CHANGED,
+        actor=user,
+        obj=indicator,
+        details={"change": "added", "indicator": code, "kind": kind},
+    )
+    return indicator
