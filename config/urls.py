@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("bulletins/", include("apps.bulletins.urls")),
     path("sync/", include("apps.ingestion.urls")),
-    path("assessment/", include("apps.reports.urls")),
+    path("", include("apps.reports.urls")),
     path("rectification/", include("apps.rectification.urls")),
     path("onboarding/", include("apps.onboarding.urls")),
     path("alerts/", include("apps.alerts.urls")),

@@ -210,3 +210,33 @@ def login(client):
         return client
 
     return login_as
+
+
+@pytest.fixture
+def rated(quarter):
+    """The quarter's uploads, with outpatient visits and their references: 市中心医院
+    uploads 910 of 3,000; 潢川县人民医院 500 of 300 (over the reference); 光山县人民医院
+    has a reference for April only (none for the quarter)."""
+    values = "".join(
+        f"2023-{m:02d}-{d:02d},41150000001,outpatient_visits,10\n"
+        for m, last in ((4, 30), (5, 31), (6, 30))
+        for d in range(1, last + 1)
+    )
+    values += "2023-04-10,41152600001,outpatient_visits,500\n"
+    values += "2023-04-10,41152600001,discharges,20\n"
+    from apps.indicators.services import indicators_import, references_import
+
+    indicators_import(
+        source=("date,org_code,indicator,value\n" + values).encode(), platform=quarter.platform
+    )
+    references = "".join(
+        f"2023-{m:02d},41150000001,outpatient_visits,1000,直报\n"
+        f"2023-{m:02d},41152600001,outpatient_visits,100,直报\n"
+        for m in (4, 5, 6)
+    )
+    references += "2023-04,41152200001,outpatient_visits,800,直报\n"
+    references_import(
+        source=("period,org_code,indicator,value,source\n" + references).encode(),
+        platform=quarter.platform,
+    )
+    return quarter

@@ -7,12 +7,19 @@ from django.db.models import Q, QuerySet
 from apps.alerts.models import Notification, Watch
 from apps.audit.models import AuditEvent
 from apps.imports.models import ImportJob
-from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
+from apps.ingestion.models import (
+    Backfill,
+    OrgCodeAlias,
+    SyncRun,
+    UnknownIndicatorValue,
+    UnknownUpload,
+)
 from apps.institutions.models import Institution
 from apps.onboarding.models import StepCompletion
 from apps.platforms.models import Connection, ConnectionChange, Platform
 from apps.rectification.models import RectificationTask
 from apps.regions.models import Region
+from apps.reports.models import ReportLayout
 from apps.uploads.models import DailyUpload
 
 from .models import User
@@ -107,6 +114,12 @@ def unknown_uploads_for(user: User) -> QuerySet[UnknownUpload]:
     return UnknownUpload.objects.filter(platform__in=ingestion_platforms_for(user))
 
 
+def unknown_indicator_values_for(user: User) -> QuerySet[UnknownIndicatorValue]:
+    """Indicator values waiting for review (unknown institution or indicator): the
+    business of the officers who watch that platform's pulls, like unknown rows."""
+    return UnknownIndicatorValue.objects.filter(platform__in=ingestion_platforms_for(user))
+
+
 def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:
     return OrgCodeAlias.objects.filter(institution__in=institutions_for(user))
 
@@ -188,3 +201,26 @@ def users_for(user: User) -> QuerySet[User]:
     ) & ~Q(region=user.region)
     staff = Q(role=User.Role.HOSPITAL, institution__region__path__startswith=user.region.path)
     return User.objects.filter(below | staff)
+
+
+def report_layouts_for(user: User) -> QuerySet[ReportLayout]:
+    """The layouts shipped with the portal, and those saved for the user's region or
+    a region above it (a county uses its city's); nothing for hospital users."""
+    if _sees_everything(user):
+        return ReportLayout.objects.all()
+    if not user.is_authenticated or user.role not in (User.Role.CITY, User.Role.COUNTY):
+        return ReportLayout.objects.none()
+    if not user.region:
+        return ReportLayout.objects.filter(region__isnull=True)
+    parts = user.region.path.split("/")[:-1]
+    above = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    return ReportLayout.objects.filter(Q(region__isnull=True) | Q(region__path__in=above))
+
+
+def saves_report_layouts(user: User) -> bool:
+    """Officers save layouts for their own region (superusers: for everyone)."""
+    return _sees_everything(user) or (
+        user.is_authenticated
+        and user.role in (User.Role.CITY, User.Role.COUNTY)
+        and user.region_id is not None
+    )

@@ -1,6 +1,7 @@
 """The Xinyang demo: the 41 hospitals of the 2023 Q2 bulletin and their statistics
-of the whole of 2023 (year.py; the second quarter is the bulletin's), loaded through
-the same import and storage services as real data. Running it twice changes nothing."""
+of the whole of 2023 (year.py; the second quarter is the bulletin's), their business
+indicators and references (indicators.py), loaded through the same import and
+storage services as real data. Running it twice changes nothing."""
 
 import datetime as dt
 import tempfile
@@ -13,15 +14,23 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.accounts.services import user_add
 from apps.core.results import ImportResult
+from apps.indicators.models import Indicator
+from apps.indicators.services import (
+    indicator_add,
+    indicator_defaults_ensure,
+    indicators_import,
+    references_import,
+)
 from apps.institutions.models import Institution
 from apps.institutions.services import institutions_import
 from apps.platforms.models import ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, platform_add, tables_import
 from apps.regions.models import Region
 from apps.regions.services import regions_import
+from apps.reports.layouts import report_layouts_ship
 from apps.uploads.services import uploads_import
 
-from . import generator, year
+from . import generator, indicators, year
 
 DATA = Path(__file__).parent / "data"
 PLATFORM_CODE = "xinyang"
@@ -83,12 +92,26 @@ def demo_load() -> dict[str, ImportResult | int]:
         valid_from=dt.date(2023, 1, 1),
     )
     report["connections"] = _load_connections(platform)
+    report_layouts_ship()
     with tempfile.TemporaryDirectory() as tmp:
         # The whole year's statistics file, generated once per process: every load
         # imports it through the real importer, as a platform's export would be.
         path = Path(tmp) / "xinyang-2023-uploads.csv"
         path.write_bytes(year.demo_year_csv())
         report["uploads"] = uploads_import(source=path, platform=platform)
+        # The default catalogue (a flushed database lost what the migration made)
+        # and the kiosks' indicators, which the commission adds to it, then the
+        # year's indicator values and the references of 卫生统计直报.
+        indicator_defaults_ensure()
+        for code, name, unit, kind, group in indicators.KIOSK_INDICATORS:
+            if not Indicator.objects.filter(code=code).exists():
+                indicator_add(user=None, code=code, name=name, unit=unit, kind=kind, group=group)
+        path = Path(tmp) / "xinyang-2023-indicators.csv"
+        path.write_bytes(indicators.demo_indicators_csv())
+        report["indicators"] = indicators_import(source=path, platform=platform)
+        path = Path(tmp) / "xinyang-2023-references.csv"
+        path.write_bytes(indicators.demo_references_csv())
+        report["references"] = references_import(source=path, platform=platform)
     return report
 
 

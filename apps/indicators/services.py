@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_import, audit_record
+from apps.core.bulk import copy_to_stage
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
@@ -237,17 +238,8 @@ def _write(
     if not written and not gone:
         return
     data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
-    DailyIndicator.objects.bulk_create(
-        [
-            DailyIndicator(
-                platform=platform, institution_id=inst, indicator_id=ind, day=day, value=value
-            )
-            for inst, ind, day, value, _old in written
-        ],
-        batch_size=5000,
-        update_conflicts=True,
-        unique_fields=["platform", "institution", "indicator", "day"],
-        update_fields=["value"],
+    _write_daily_rows(
+        platform, [(inst, ind, day, value) for inst, ind, day, value, _old in written]
     )
     months: dict[tuple[int, int, dt.date], list] = {}
     for inst, ind, day, value, old in written:
@@ -278,6 +270,60 @@ def _write(
     rebuild = {(inst, ind, month_start(day)) for inst, ind, day, _value in gone}
     for inst, ind, month in rebuild:
         _month_rebuild(platform, inst, ind, month)
+
+
+BATCH = 5000
+
+
+def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
+    """Insert or update (institution id, indicator id, day, value) rows: on SQLite
+    one prepared INSERT … ON CONFLICT run per row, on PostgreSQL COPY into a staging
+    table and one INSERT … SELECT (no model instance per row either way); elsewhere
+    bulk_create."""
+    if not rows:
+        return
+    table = DailyIndicator._meta.db_table
+    upsert = (
+        "ON CONFLICT (platform_id, institution_id, indicator_id, day) "
+        "DO UPDATE SET value = excluded.value"
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(
+                    f"INSERT INTO {table} (platform_id, institution_id, indicator_id, day, value) "
+                    f"VALUES (%s, %s, %s, %s, %s) {upsert}",
+                    [(platform.pk, *row) for row in rows[start : start + BATCH]],
+                )
+        return
+    if connection.vendor != "postgresql":
+        DailyIndicator.objects.bulk_create(
+            [
+                DailyIndicator(
+                    platform=platform, institution_id=inst, indicator_id=ind, day=day, value=value
+                )
+                for inst, ind, day, value in rows
+            ],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["platform", "institution", "indicator", "day"],
+            update_fields=["value"],
+        )
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        copy_to_stage(
+            cursor,
+            "hipwatch_indicator_stage",
+            "institution_id bigint, indicator_id bigint, day date, value bigint",
+            rows,
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (platform_id, institution_id, indicator_id, day, value) "
+            "SELECT %s, institution_id, indicator_id, day, value FROM hipwatch_indicator_stage "
+            + upsert,
+            [platform.pk],
+        )
+        cursor.execute("DELETE FROM hipwatch_indicator_stage")
 
 
 def _month_rebuild(platform: Platform, inst: int, ind: int, month: dt.date) -> None:
@@ -440,6 +486,29 @@ def references_import(
 
 
 @transaction.atomic
+def indicator_defaults_ensure() -> int:
+    """Create the default indicators that are missing (an emptied database: the
+    migration created them once); existing ones are left as they are. Returns how
+    many were created."""
+    from .defaults import DEFAULTS
+
+    created = 0
+    for position, (code, name, unit, kind, group) in enumerate(DEFAULTS, start=1):
+        _indicator, new = Indicator.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "unit": unit,
+                "kind": kind,
+                "group": group,
+                "position": position,
+                "builtin": True,
+            },
+        )
+        created += new
+    return created
+
+
 def indicator_add(*, user, code: str, name: str, unit: str, kind: str, group: str) -> Indicator:
     """An indicator of the commission's own, after the built-in ones. Audited."""
     position = (

@@ -14,7 +14,6 @@ from apps.core.sheets import Mark, Sheet, sheet_export
 
 from .forms import IndicatorForm
 from .models import Indicator
-from .services import indicator_add
 
 
 def catalogue_sheet(indicators) -> Sheet:
@@ -47,8 +46,19 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
         if not may_add:
             raise Http404
         if form.is_valid():
-            indicator = indicator_add(user=request.user, **form.cleaned_data)
-            messages.success(request, _("Indicator %(name)s added.") % {"name": indicator.name})
+            # A page, above the pull: values a platform sent for this code before
+            # the catalogue had it are stored now.
+            from apps.ingestion.review import unknown_indicator_add
+
+            indicator, stored = unknown_indicator_add(user=request.user, **form.cleaned_data)
+            if stored:
+                messages.success(
+                    request,
+                    _("Indicator %(name)s added: %(n)d waiting values stored.")
+                    % {"name": indicator.name, "n": stored},
+                )
+            else:
+                messages.success(request, _("Indicator %(name)s added.") % {"name": indicator.name})
             return redirect("indicator-list")
     sheet = catalogue_sheet(Indicator.objects.all())
     export = sheet_export(request, [sheet], "indicators")

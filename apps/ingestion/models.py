@@ -9,6 +9,7 @@ class SyncRun(models.Model):
 
     class Kind(models.TextChoices):
         UPLOADS = "upload_stats", _("Upload statistics")
+        INDICATORS = "indicator_stats", _("Business indicators")
         INSTITUTIONS = "institutions", _("Institutions and connection statuses")
 
     class Outcome(models.TextChoices):
@@ -70,11 +71,15 @@ class SyncRun(models.Model):
 
 
 class PulledDay(models.Model):
-    """The `generated_at` of the figures stored for a platform's day: an older or
-    equal one never replaces them."""
+    """The `generated_at` of the figures stored for a platform's day, for each kind
+    (upload statistics, business indicators): an older or equal one never replaces
+    them."""
 
     platform = models.ForeignKey(
         "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=SyncRun.Kind.choices, default=SyncRun.Kind.UPLOADS
     )
     day = models.DateField(_("day"))
     generated_at = models.DateTimeField(_("generated at (platform)"))
@@ -86,7 +91,9 @@ class PulledDay(models.Model):
         verbose_name = _("pulled day")
         verbose_name_plural = _("pulled days")
         constraints = [
-            models.UniqueConstraint(fields=["platform", "day"], name="pulled_day_unique"),
+            models.UniqueConstraint(
+                fields=["platform", "kind", "day"], name="pulled_day_kind_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +129,41 @@ class UnknownUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.org_code} {self.table_code}: {self.records}"
+
+
+class UnknownIndicatorValue(models.Model):
+    """An /indicator-stats item for an institution code the registry does not know,
+    or for an indicator the catalogue does not have: kept until an officer maps the
+    code or adds the indicator, then stored like the rest."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    org_code = models.CharField(_("institution code"), max_length=64)
+    indicator = models.CharField(_("indicator code"), max_length=64)
+    value = models.BigIntegerField(_("value"))
+    generated_at = models.DateTimeField(_("generated at (platform)"))
+    run = models.ForeignKey(
+        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("indicator value waiting for review")
+        verbose_name_plural = _("indicator values waiting for review")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "day", "org_code", "indicator"],
+                name="unknown_indicator_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["platform", "org_code"], name="unknown_indicator_org"),
+            models.Index(fields=["platform", "indicator"], name="unknown_indicator_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.org_code} {self.indicator}: {self.value}"
 
 
 class OrgCodeAlias(models.Model):

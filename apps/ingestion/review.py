@@ -1,22 +1,26 @@
 """The review queue: rows a platform sent for institution codes the registry does
-not know wait in UnknownUpload until an officer maps the code to an institution
-(an alias every later pull uses) or registers the institution. Either way the
-waiting rows are then stored and count, in one transaction."""
+not know wait in UnknownUpload (and their indicator values in UnknownIndicatorValue)
+until an officer maps the code to an institution (an alias every later pull uses)
+or registers the institution. Either way the waiting rows are then stored and
+count, in one transaction. Indicator values for an indicator the catalogue lacks
+wait the same way until an officer adds the indicator."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 from django.utils.translation import gettext as _
 
+from apps.indicators.models import DailyIndicator, Indicator
+from apps.indicators.services import IndicatorRow, indicator_add, indicators_store
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 from apps.uploads.models import DailyUpload
 from apps.uploads.services import UploadRow, uploads_store
 
-from .models import OrgCodeAlias, UnknownUpload
+from .models import OrgCodeAlias, UnknownIndicatorValue, UnknownUpload
 
 
 class ResolveRefused(Exception):
@@ -37,13 +41,26 @@ class WaitingCode:
     records: int
     first_day: object
     last_day: object
+    values: int = 0  # indicator values waiting under the code
 
 
-def waiting_codes(unknown_uploads) -> list[WaitingCode]:
-    """The queue, one line per (platform, code), from a scoped UnknownUpload queryset."""
-    lines = (
-        unknown_uploads.values("platform_id", "org_code")
-        .annotate(
+def _of_unknown_institutions(values):
+    """Indicator values whose code is neither the registry's nor an alias."""
+    alias = OrgCodeAlias.objects.filter(
+        platform=OuterRef("platform"), org_code=OuterRef("org_code")
+    )
+    return values.exclude(org_code__in=Institution.objects.values("org_code")).exclude(
+        Exists(alias)
+    )
+
+
+def waiting_codes(unknown_uploads, unknown_values=None) -> list[WaitingCode]:
+    """The queue, one line per (platform, code), from a scoped UnknownUpload queryset
+    and (if given) a scoped UnknownIndicatorValue one: a code that sent only
+    indicator values is in the queue too."""
+    lines = {
+        (line["platform_id"], line["org_code"]): line
+        for line in unknown_uploads.values("platform_id", "org_code").annotate(
             rows=Count("id"),
             days=Count("day", distinct=True),
             tables=Count("table_code", distinct=True),
@@ -51,9 +68,133 @@ def waiting_codes(unknown_uploads) -> list[WaitingCode]:
             first_day=Min("day"),
             last_day=Max("day"),
         )
-        .order_by("platform_id", "org_code")
+    }
+    if unknown_values is not None:
+        for line in (
+            _of_unknown_institutions(unknown_values)
+            .values("platform_id", "org_code")
+            .annotate(values=Count("id"), first=Min("day"), last=Max("day"))
+        ):
+            key = (line["platform_id"], line["org_code"])
+            entry = lines.setdefault(
+                key,
+                {
+                    "platform_id": key[0],
+                    "org_code": key[1],
+                    "rows": 0,
+                    "days": 0,
+                    "tables": 0,
+                    "records": 0,
+                    "first_day": line["first"],
+                    "last_day": line["last"],
+                },
+            )
+            entry["values"] = line["values"]
+            entry["first_day"] = min(entry["first_day"], line["first"])
+            entry["last_day"] = max(entry["last_day"], line["last"])
+    return [WaitingCode(**lines[key]) for key in sorted(lines)]
+
+
+@dataclass(frozen=True)
+class WaitingIndicator:
+    """One indicator code a platform sent that the catalogue lacks."""
+
+    platform_id: int
+    indicator: str
+    rows: int
+    institutions: int
+    days: int
+    first_day: object
+    last_day: object
+
+
+def waiting_indicators(unknown_values) -> list[WaitingIndicator]:
+    """One line per (platform, indicator code the catalogue lacks)."""
+    lines = (
+        unknown_values.exclude(indicator__in=Indicator.objects.values("code"))
+        .values("platform_id", "indicator")
+        .annotate(
+            rows=Count("id"),
+            institutions=Count("org_code", distinct=True),
+            days=Count("day", distinct=True),
+            first_day=Min("day"),
+            last_day=Max("day"),
+        )
+        .order_by("platform_id", "indicator")
     )
-    return [WaitingCode(**line) for line in lines]
+    return [WaitingIndicator(**line) for line in lines]
+
+
+def _store_waiting_values(
+    *, platform: Platform, waiting: list[UnknownIndicatorValue], institution_ids: dict[str, int]
+) -> int:
+    """Store waiting indicator values whose institution and indicator are now known;
+    refused (ResolveRefused) if one would meet a value already stored for the same
+    institution, indicator and day. Returns how many were stored."""
+    catalogue = dict(Indicator.objects.values_list("code", "pk"))
+    ready = [w for w in waiting if w.org_code in institution_ids and w.indicator in catalogue]
+    if not ready:
+        return 0
+    stored = set(
+        DailyIndicator.objects.filter(
+            platform=platform,
+            institution_id__in=set(institution_ids.values()),
+            day__in={w.day for w in ready},
+        ).values_list("institution_id", "indicator__code", "day")
+    )
+    clashes = [w for w in ready if (institution_ids[w.org_code], w.indicator, w.day) in stored]
+    if clashes:
+        problems = [
+            _("Code %(code)s already has a value of %(indicator)s on %(day)s.")
+            % {"code": w.org_code, "indicator": w.indicator, "day": w.day.isoformat()}
+            for w in clashes[:10]
+        ]
+        if len(clashes) > 10:
+            problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
+        raise ResolveRefused(problems)
+    indicators_store(
+        platform=platform,
+        rows=[IndicatorRow(w.day, w.org_code, w.indicator, w.value) for w in ready],
+        institution_ids=institution_ids,
+        indicator_ids=catalogue,
+    )
+    UnknownIndicatorValue.objects.filter(pk__in=[w.pk for w in ready]).delete()
+    return len(ready)
+
+
+def unknown_indicator_add(
+    *, code: str, name: str, unit: str, kind: str, group: str, user=None
+) -> tuple[Indicator, int]:
+    """Add an indicator a platform sent to the catalogue and store the values that
+    waited for it (those of known institutions; the others keep waiting for their
+    code). Returns the indicator and how many values were stored."""
+    from .services import known_codes
+
+    with transaction.atomic():
+        indicator = indicator_add(
+            user=user, code=code, name=name, unit=unit, kind=kind, group=group
+        )
+        stored = 0
+        platforms = (
+            UnknownIndicatorValue.objects.filter(indicator=code)
+            .values_list("platform", flat=True)
+            .distinct()
+        )
+        for platform in Platform.objects.filter(pk__in=list(platforms)):
+            waiting = list(
+                UnknownIndicatorValue.objects.select_for_update().filter(
+                    platform=platform, indicator=code
+                )
+            )
+            known = known_codes(platform)
+            stored += _store_waiting_values(
+                platform=platform,
+                waiting=waiting,
+                institution_ids={
+                    w.org_code: known[w.org_code] for w in waiting if w.org_code in known
+                },
+            )
+        return indicator, stored
 
 
 def unknown_code_map(
@@ -63,14 +204,19 @@ def unknown_code_map(
     stored for that institution and later pulls map the code the same way.
     Refused, with nothing changed, if the institution already has figures for one
     of the same tables on one of the same days (they would add up). Returns the
-    number of rows stored."""
+    number of rows stored (upload rows and indicator values)."""
     with transaction.atomic():
         waiting = list(
             UnknownUpload.objects.select_for_update()
             .filter(platform=platform, org_code=org_code)
             .order_by("day", "table_code")
         )
-        if not waiting:
+        values = list(
+            UnknownIndicatorValue.objects.select_for_update()
+            .filter(platform=platform, org_code=org_code)
+            .order_by("day", "indicator")
+        )
+        if not waiting and not values:
             raise ResolveRefused([_("No rows wait for code %(code)s.") % {"code": org_code}])
         if org_code != institution.org_code:
             if Institution.objects.filter(org_code=org_code).exists():
@@ -99,13 +245,16 @@ def unknown_code_map(
             OrgCodeAlias.objects.create(
                 platform=platform, org_code=org_code, institution=institution, created_by=user
             )
+        stored_values = _store_waiting_values(
+            platform=platform, waiting=values, institution_ids={org_code: institution.pk}
+        )
         uploads_store(
             platform=platform,
             rows=[UploadRow(w.day, org_code, w.table_code, w.records, w.rejected) for w in waiting],
             institution_ids={org_code: institution.pk},
         )
         UnknownUpload.objects.filter(pk__in=[w.pk for w in waiting]).delete()
-        return len(waiting)
+        return len(waiting) + stored_values
 
 
 def unknown_code_register(
@@ -129,11 +278,12 @@ def unknown_code_register(
             org_code=org_code, name=name, region=region, category=category, grade=grade
         )
         unknown_code_map(platform=platform, org_code=org_code, institution=institution, user=user)
-        others = (
-            UnknownUpload.objects.filter(org_code=org_code)
-            .values_list("platform", flat=True)
-            .distinct()
-        )
+        others = {
+            *UnknownUpload.objects.filter(org_code=org_code).values_list("platform", flat=True),
+            *UnknownIndicatorValue.objects.filter(org_code=org_code).values_list(
+                "platform", flat=True
+            ),
+        }
         for other in Platform.objects.filter(pk__in=list(others)):
             unknown_code_map(platform=other, org_code=org_code, institution=institution, user=user)
         return institution

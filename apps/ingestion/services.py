@@ -16,13 +16,22 @@ from apps.alerts import services as alerts
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.core.tabular import MAX_COUNT
+from apps.indicators.models import Indicator
+from apps.indicators.services import IndicatorRow, indicators_replace_day, is_valid_indicator_code
 from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Connection, ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, is_valid_table_code
 from apps.uploads.services import UploadRow, uploads_replace_day
 
-from .models import Backfill, OrgCodeAlias, PulledDay, SyncRun, UnknownUpload
+from .models import (
+    Backfill,
+    OrgCodeAlias,
+    PulledDay,
+    SyncRun,
+    UnknownIndicatorValue,
+    UnknownUpload,
+)
 from .source import NoStatistics, PlatformSource, SourceError
 
 logger = logging.getLogger(__name__)
@@ -46,6 +55,24 @@ def check_upload_item(item) -> str | None:
             return _("missing %(field)s") % {"field": name}
         if not _count(item[name]):
             return _("%(field)s is not a whole number of 0 or more") % {"field": name}
+    return None
+
+
+def check_indicator_item(item) -> str | None:
+    """Why an /indicator-stats item cannot be stored, or None if it can. A
+    well-formed indicator code the catalogue lacks is not a reason: such items wait
+    for review."""
+    if not isinstance(item, dict):
+        return _("not an object")
+    org, code = item.get("org_code"), item.get("indicator")
+    if not isinstance(org, str) or not is_valid_org_code(org):
+        return _("bad or missing org_code")
+    if not isinstance(code, str) or not is_valid_indicator_code(code):
+        return _("bad or missing indicator")
+    if "value" not in item:
+        return _("missing %(field)s") % {"field": "value"}
+    if not _count(item["value"]):
+        return _("%(field)s is not a whole number of 0 or more") % {"field": "value"}
     return None
 
 
@@ -97,25 +124,62 @@ def platform_pull_day(
     user=None,
     backfill: Backfill | None = None,
 ) -> SyncRun:
-    """Pull one day. The day's figures are replaced as a whole, all pages or
-    nothing, and only by a newer `generated_at`; bad items are refused with their
-    reason and the rest is stored; unknown institutions go to the review queue."""
-    sync_runs_mark_interrupted(platform=platform, kind=SyncRun.Kind.UPLOADS, day=day)
+    """Pull one day's upload statistics. The day's figures are replaced as a whole,
+    all pages or nothing, and only by a newer `generated_at`; bad items are refused
+    with their reason and the rest is stored; unknown institutions go to the review
+    queue."""
+    return _pull_day(
+        platform=platform,
+        day=day,
+        kind=SyncRun.Kind.UPLOADS,
+        trigger=trigger,
+        user=user,
+        backfill=backfill,
+    )
+
+
+def platform_pull_indicators(
+    *,
+    platform: Platform,
+    day: dt.date,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    user=None,
+    backfill: Backfill | None = None,
+) -> SyncRun:
+    """Pull one day's business indicators (/indicator-stats) by the same rules as
+    the upload statistics; values of unknown institutions or of indicators the
+    catalogue lacks wait for review."""
+    return _pull_day(
+        platform=platform,
+        day=day,
+        kind=SyncRun.Kind.INDICATORS,
+        trigger=trigger,
+        user=user,
+        backfill=backfill,
+    )
+
+
+def _pull_day(
+    *, platform: Platform, day: dt.date, kind: str, trigger: str, user, backfill
+) -> SyncRun:
+    sync_runs_mark_interrupted(platform=platform, kind=kind, day=day)
     run = SyncRun.objects.create(
         platform=platform,
-        kind=SyncRun.Kind.UPLOADS,
+        kind=kind,
         day=day,
         trigger=trigger,
         started_by=user,
         backfill=backfill,
     )
     stored_version = (
-        PulledDay.objects.filter(platform=platform, day=day)
+        PulledDay.objects.filter(platform=platform, kind=kind, day=day)
         .values_list("generated_at", flat=True)
         .first()
     )
     try:
-        fetched = _source(platform).upload_stats(day, newer_than=stored_version)
+        source = _source(platform)
+        read = source.upload_stats if kind == SyncRun.Kind.UPLOADS else source.indicator_stats
+        fetched = read(day, newer_than=stored_version)
     except NoStatistics as exc:
         return _finish(run, SyncRun.Outcome.NO_DATA, str(exc))
     except SourceError as exc:
@@ -123,39 +187,63 @@ def platform_pull_day(
     run.generated_at, run.pages = fetched.generated_at, fetched.pages
     if fetched.stale:
         return _finish(run, SyncRun.Outcome.SKIPPED)
+    store = _store_day if kind == SyncRun.Kind.UPLOADS else _store_indicator_day
     try:
-        return _store_day(run, platform, day, fetched)
+        return store(run, platform, day, fetched)
     except Exception as exc:  # a bug or a database outage: the day is rolled back
-        logger.exception("storing %s %s failed", platform.code, day)
+        logger.exception("storing %s %s %s failed", kind, platform.code, day)
         return _finish(run, SyncRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _reject(run: SyncRun, page: int, index: int, item, reason: str) -> None:
+    run.rejections.append(
+        {
+            "page": page,
+            "item": index,
+            "reason": reason,
+            "data": item if isinstance(item, dict) else repr(item),
+        }
+    )
+
+
+def _valid_items(run: SyncRun, fetched, known: dict, check, field: str, twice: str):
+    """The items of a pull that can be stored, each (institution, `field`) once; the
+    others are refused on `run` with their reason. An alias and the registry's code
+    name the same institution."""
+    seen: set[tuple] = set()
+    for page, index, item in fetched.items:
+        reason = check(item)
+        key = None if reason else (known.get(item["org_code"], item["org_code"]), item[field])
+        if reason is None and key in seen:
+            reason = twice
+        if reason:
+            _reject(run, page, index, item, reason)
+            continue
+        seen.add(key)
+        yield item
+
+
+def _newer_than_stored(platform: Platform, kind: str, day: dt.date, generated_at) -> bool:
+    """Under the day's lock: whether `generated_at` is newer than what is stored
+    (a concurrent pull may have stored a newer version meanwhile)."""
+    pulled = (
+        PulledDay.objects.select_for_update().filter(platform=platform, kind=kind, day=day).first()
+    )
+    return pulled is None or pulled.generated_at < generated_at
+
+
+def _pulled(run: SyncRun, platform: Platform, kind: str, day: dt.date, generated_at) -> None:
+    PulledDay.objects.update_or_create(
+        platform=platform, kind=kind, day=day, defaults={"generated_at": generated_at, "run": run}
+    )
 
 
 def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
     known = known_codes(platform)
     rows: list[UploadRow] = []
     unknown: list[UploadRow] = []
-    seen: set[tuple] = set()
-    for page, index, item in fetched.items:
-        reason = check_upload_item(item)
-        # An alias and the registry's code name the same institution.
-        key = (
-            (known.get(item["org_code"], item["org_code"]), item["table_code"])
-            if not reason
-            else None
-        )
-        if reason is None and key in seen:
-            reason = _("the same institution and table twice")
-        if reason:
-            run.rejections.append(
-                {
-                    "page": page,
-                    "item": index,
-                    "reason": reason,
-                    "data": item if isinstance(item, dict) else repr(item),
-                }
-            )
-            continue
-        seen.add(key)
+    twice = _("the same institution and table twice")
+    for item in _valid_items(run, fetched, known, check_upload_item, "table_code", twice):
         row = UploadRow(
             day, item["org_code"], item["table_code"], item["records"], item["rejected"]
         )
@@ -164,8 +252,7 @@ def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncR
     run.unknown_codes = len({r.org_code for r in unknown})
 
     with transaction.atomic():
-        pulled = PulledDay.objects.select_for_update().filter(platform=platform, day=day).first()
-        if pulled is not None and pulled.generated_at >= fetched.generated_at:
+        if not _newer_than_stored(platform, run.kind, day, fetched.generated_at):
             return _finish(run, SyncRun.Outcome.SKIPPED)
         uploads_replace_day(
             platform=platform,
@@ -187,9 +274,49 @@ def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncR
             )
             for r in unknown
         )
-        PulledDay.objects.update_or_create(
-            platform=platform, day=day, defaults={"generated_at": fetched.generated_at, "run": run}
+        _pulled(run, platform, run.kind, day, fetched.generated_at)
+        run.rows_stored = len(rows)
+        return _finish(run, SyncRun.Outcome.SUCCESS)
+
+
+def _store_indicator_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
+    known = known_codes(platform)
+    catalogue = dict(Indicator.objects.values_list("code", "pk"))
+    rows: list[IndicatorRow] = []
+    waiting: list[IndicatorRow] = []
+    twice = _("the same institution and indicator twice")
+    for item in _valid_items(run, fetched, known, check_indicator_item, "indicator", twice):
+        row = IndicatorRow(day, item["org_code"], item["indicator"], item["value"])
+        (rows if row.org_code in known and row.indicator in catalogue else waiting).append(row)
+    run.rows_rejected = len(run.rejections)
+    run.unknown_codes = len({r.org_code for r in waiting if r.org_code not in known}) + len(
+        {r.indicator for r in waiting if r.indicator not in catalogue}
+    )
+
+    with transaction.atomic():
+        if not _newer_than_stored(platform, run.kind, day, fetched.generated_at):
+            return _finish(run, SyncRun.Outcome.SKIPPED)
+        indicators_replace_day(
+            platform=platform,
+            day=day,
+            rows=rows,
+            institution_ids={r.org_code: known[r.org_code] for r in rows},
+            indicator_ids=catalogue,
         )
+        UnknownIndicatorValue.objects.filter(platform=platform, day=day).delete()
+        UnknownIndicatorValue.objects.bulk_create(
+            UnknownIndicatorValue(
+                platform=platform,
+                day=day,
+                org_code=r.org_code,
+                indicator=r.indicator,
+                value=r.value,
+                generated_at=fetched.generated_at,
+                run=run,
+            )
+            for r in waiting
+        )
+        _pulled(run, platform, run.kind, day, fetched.generated_at)
         run.rows_stored = len(rows)
         return _finish(run, SyncRun.Outcome.SUCCESS)
 
@@ -246,14 +373,7 @@ def platform_pull_institutions(
         for page, index, item in fetched.items:
             reason = check_institution_item(item)
             if reason:
-                run.rejections.append(
-                    {
-                        "page": page,
-                        "item": index,
-                        "reason": reason,
-                        "data": item if isinstance(item, dict) else repr(item),
-                    }
-                )
+                _reject(run, page, index, item, reason)
                 continue
             institution = institutions.get(item["org_code"])
             if institution is None:
@@ -356,8 +476,8 @@ def backfills_requeue_stalled() -> int:
 
 
 def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
-    """Pull every day of a backfill in order, recording the progress after each
-    day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
+    """Pull every day of a backfill in order, its upload statistics and its
+    indicators, recording the progress after each day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
     backfill.state = Backfill.State.RUNNING
     backfill.save(update_fields=["state"])
     kwargs = {
@@ -371,12 +491,14 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
         if on_run:
             on_run(backfill, run)
     for n in range(backfill.days_total):
-        run = platform_pull_day(day=backfill.first_day + dt.timedelta(days=n), **kwargs)
+        day = backfill.first_day + dt.timedelta(days=n)
+        runs = [platform_pull_day(day=day, **kwargs), platform_pull_indicators(day=day, **kwargs)]
         backfill.days_done += 1
-        backfill.days_failed += run.outcome == SyncRun.Outcome.FAILED
+        backfill.days_failed += any(run.outcome == SyncRun.Outcome.FAILED for run in runs)
         backfill.save(update_fields=["days_done", "days_failed"])
         if on_run:
-            on_run(backfill, run)
+            for run in runs:
+                on_run(backfill, run)
     backfill.state = Backfill.State.FAILED if backfill.days_failed else Backfill.State.DONE
     backfill.finished_at = timezone.now()
     backfill.save(update_fields=["state", "finished_at"])

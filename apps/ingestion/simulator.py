@@ -1,6 +1,6 @@
-"""A platform simulator: a real HTTP server speaking platform-api.md, for
-development, demos and the ingestion tests. It serves a `SimulatorData` (the
-truth) and can misbehave on request: slow answers, 429/503 with Retry-After,
+"""A platform simulator: a real HTTP server speaking platform-api.md
+(/institutions, /upload-stats, /indicator-stats), for development, demos and the
+ingestion tests. It serves a `SimulatorData` (the truth) and can misbehave on request: slow answers, 429/503 with Retry-After,
 dropped connections, revisions, malformed items and unknown codes."""
 
 from __future__ import annotations
@@ -33,11 +33,14 @@ class Faults:
 
 @dataclass
 class SimulatorData:
-    """The truth the simulator serves: institutions and, per day, the items."""
+    """The truth the simulator serves: institutions and, per day, the upload items
+    (`days`) and the indicator items (`indicators`), both stamped with the day's
+    `generated_at`."""
 
     institutions: list[dict] = field(default_factory=list)
     days: dict[dt.date, list[dict]] = field(default_factory=dict)
     generated_at: dict[dt.date, dt.datetime] = field(default_factory=dict)
+    indicators: dict[dt.date, list[dict]] = field(default_factory=dict)
 
     def stamp(self, day: dt.date) -> dt.datetime:
         if day not in self.generated_at:
@@ -46,10 +49,13 @@ class SimulatorData:
         return self.generated_at[day]
 
     def revise(self, day: dt.date) -> None:
-        """Republish a day: a later generated_at and one more record per item."""
+        """Republish a day: a later generated_at, one more record per upload item
+        and one more per indicator value."""
         self.generated_at[day] = self.stamp(day) + dt.timedelta(hours=1)
         for item in self.days.get(day, []):
             item["records"] += 1
+        for item in self.indicators.get(day, []):
+            item["value"] += 1
 
 
 class Simulator:
@@ -73,22 +79,37 @@ class Simulator:
         return None
 
     def upload_page(self, day: dt.date, page: int) -> dict:
-        items = self.data.days.get(day, [])
         unknown = [
             {"org_code": f"UNKNOWN{n:05d}", "table_code": "T_UNKNOWN", "records": 5, "rejected": 0}
             for n in range(self.faults.unknown)
         ]
+        malformed = [
+            {"org_code": "41150000001", "table_code": "T1", "records": -3, "rejected": 0},
+            {"org_code": "41150000001", "records": "many"},
+            "not an object",
+        ]
+        return self._page(day, page, self.data.days.get(day, []), unknown, malformed)
+
+    def indicator_page(self, day: dt.date, page: int) -> dict:
+        unknown = [
+            {"org_code": f"UNKNOWN{n:05d}", "indicator": "outpatient_visits", "value": 5}
+            for n in range(self.faults.unknown)
+        ]
+        malformed = [
+            {"org_code": "41150000001", "indicator": "outpatient_visits", "value": -3},
+            {"org_code": "41150000001", "indicator": "Not A Code", "value": 1},
+            "not an object",
+        ]
+        return self._page(day, page, self.data.indicators.get(day, []), unknown, malformed)
+
+    def _page(self, day, page: int, items: list, unknown: list, malformed: list) -> dict:
         size = self.faults.page_size
         pages = (len(items) + len(unknown) + size - 1) // size
         start, end = (page - 1) * size, page * size
         chunk = [dict(item) for item in items[start:end]]
         chunk += unknown[max(start - len(items), 0) : max(end - len(items), 0)]
         if page == 1:
-            chunk += [
-                {"org_code": "41150000001", "table_code": "T1", "records": -3, "rejected": 0},
-                {"org_code": "41150000001", "records": "many"},
-                "not an object",
-            ][: self.faults.malformed]
+            chunk += malformed[: self.faults.malformed]
         return {
             "date": day.isoformat(),
             "generated_at": self.data.stamp(day).isoformat(),
@@ -152,16 +173,21 @@ class Simulator:
                 path = url.path.rstrip("/").rsplit("/", 1)[-1]
                 if path == "institutions":
                     return self._json(200, simulator.institutions_page(page))
-                if path == "upload-stats":
+                if path in ("upload-stats", "indicator-stats"):
                     try:
                         day = dt.date.fromisoformat(query["date"][0])
                     except (KeyError, ValueError):
                         return self._json(400, {"error": "bad date"})
-                    if day not in simulator.data.days:
+                    served = (
+                        simulator.data.days if path == "upload-stats" else simulator.data.indicators
+                    )
+                    if day not in served:
                         return self._json(404, {"error": "no statistics for that day"})
                     if simulator.faults.revise and page == 1:
                         simulator.data.revise(day)
-                    return self._json(200, simulator.upload_page(day, page))
+                    if path == "upload-stats":
+                        return self._json(200, simulator.upload_page(day, page))
+                    return self._json(200, simulator.indicator_page(day, page))
                 return self._json(404, {"error": "unknown path"})
 
         return Handler
@@ -182,6 +208,7 @@ class Simulator:
 def data_from_database(platform) -> SimulatorData:
     """The statistics and connections stored for a platform (e.g. the demo's), as
     the truth a simulator serves."""
+    from apps.indicators.models import DailyIndicator
     from apps.platforms.models import Connection
     from apps.uploads.models import DailyUpload
 
@@ -193,6 +220,14 @@ def data_from_database(platform) -> SimulatorData:
     ):
         data.days.setdefault(day, []).append(
             {"org_code": code, "table_code": table, "records": records, "rejected": rejected}
+        )
+    for code, indicator, day, value in (
+        DailyIndicator.objects.filter(platform=platform)
+        .values_list("institution__org_code", "indicator__code", "day", "value")
+        .order_by("day", "institution__org_code", "indicator__position", "indicator__code")
+    ):
+        data.indicators.setdefault(day, []).append(
+            {"org_code": code, "indicator": indicator, "value": value}
         )
     for connection in Connection.objects.filter(platform=platform).select_related("institution"):
         last = connection.front_server_last_seen

@@ -143,5 +143,8 @@ class PlatformSource:
     def upload_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
         return self._all_pages("/upload-stats", {"date": day.isoformat()}, newer_than)
 
+    def indicator_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
+        return self._all_pages("/indicator-stats", {"date": day.isoformat()}, newer_than)
+
     def institutions(self) -> Fetched:
         return self._all_pages("/institutions", {})

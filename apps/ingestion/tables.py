@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from apps.core.sheets import Link, Mark, Sheet
 
 from .models import SyncRun
-from .review import WaitingCode
+from .review import WaitingCode, WaitingIndicator
 
 OUTCOME_CLASSES = {
     SyncRun.Outcome.SUCCESS: "text-bg-success",
@@ -66,19 +66,34 @@ def _run_cells(run: SyncRun) -> list:
     ]
 
 
-def nights_sheet(platform, nights: Iterable[tuple[dt.date, SyncRun | None]]) -> Sheet:
-    """A platform's last nights: for each day, the latest pull and what it did."""
+def nights_sheet(
+    platform, nights: Iterable[tuple[dt.date, SyncRun | None, SyncRun | None]]
+) -> Sheet:
+    """A platform's last nights: for each day, the latest pull of its upload
+    statistics and what it did, then the latest pull of its business indicators."""
     sheet = Sheet(
         f"nights-{platform.code}",
         platform.name,
-        [_("Day"), _("Outcome"), *_run_counts(), _("Started"), _("Finished"), _("Error")],
-        numeric=frozenset({2, 3, 4, 5}),
+        [
+            _("Day"),
+            _("Outcome"),
+            *_run_counts(),
+            _("Started"),
+            _("Finished"),
+            _("Error"),
+            _("Business indicators"),
+            _("Indicator values stored"),
+        ],
+        numeric=frozenset({2, 3, 4, 5, 10}),
     )
-    for day, run in nights:
+    for day, run, indicators in nights:
+        tail = [_outcome(indicators), indicators.rows_stored] if indicators else [None, None]
         if run is None:
-            sheet.rows.append([day, Mark(_("Not pulled"), "text-body-secondary")] + [None] * 7)
+            sheet.rows.append(
+                [day, Mark(_("Not pulled"), "text-body-secondary")] + [None] * 7 + tail
+            )
             continue
-        sheet.rows.append([day, *_run_cells(run)])
+        sheet.rows.append([day, *_run_cells(run), *tail])
     return sheet
 
 
@@ -162,10 +177,11 @@ def review_queue_sheet(lines: Iterable[tuple[object, WaitingCode]]) -> Sheet:
             _("Days"),
             _("Tables"),
             _("Records uploaded"),
+            _("Indicator values"),
             _("First day"),
             _("Last day"),
         ],
-        numeric=frozenset({2, 3, 4}),
+        numeric=frozenset({2, 3, 4, 5}),
         empty_text=_("No unknown codes are waiting."),
     )
     for platform, w in lines:
@@ -176,8 +192,63 @@ def review_queue_sheet(lines: Iterable[tuple[object, WaitingCode]]) -> Sheet:
                 w.days,
                 w.tables,
                 w.records,
+                w.values,
                 w.first_day,
                 w.last_day,
+            ]
+        )
+    return sheet
+
+
+def unknown_indicators_sheet(lines: Iterable[tuple[object, WaitingIndicator]]) -> Sheet:
+    sheet = Sheet(
+        "unknown-indicators",
+        _("Unknown indicators"),
+        [
+            _("Platform"),
+            _("Indicator code"),
+            _("Values"),
+            _("Institutions"),
+            _("Days"),
+            _("First day"),
+            _("Last day"),
+        ],
+        numeric=frozenset({2, 3, 4}),
+        empty_text=_("No unknown indicators are waiting."),
+    )
+    for platform, w in lines:
+        sheet.rows.append(
+            [
+                platform.name,
+                Link(
+                    w.indicator, reverse("review-indicator", args=[w.indicator]), "font-monospace"
+                ),
+                w.rows,
+                w.institutions,
+                w.days,
+                w.first_day,
+                w.last_day,
+            ]
+        )
+    return sheet
+
+
+def waiting_values_sheet(values, *, key: str = "waiting-values") -> Sheet:
+    """Indicator values waiting for review, as the platform sent them."""
+    sheet = Sheet(
+        key,
+        _("Waiting indicator values"),
+        [_("Platform"), _("Day"), _("Code sent by the platform"), _("Indicator code"), _("Value")],
+        numeric=frozenset({4}),
+    )
+    for v in values:
+        sheet.rows.append(
+            [
+                v.platform.name,
+                v.day,
+                Mark(v.org_code, "font-monospace"),
+                Mark(v.indicator, "font-monospace"),
+                v.value,
             ]
         )
     return sheet

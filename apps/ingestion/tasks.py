@@ -14,6 +14,7 @@ from .services import (
     backfill_run,
     backfills_requeue_stalled,
     platform_pull_day,
+    platform_pull_indicators,
     platform_pull_institutions,
 )
 
@@ -33,16 +34,16 @@ def pull_platform_day(platform_id: int, day: str, trigger: str = SyncRun.Trigger
 
 @shared_task(**REDELIVER_IF_LOST)
 def pull_platform_night(platform_id: int) -> list[int]:
-    """One platform's night: its institutions, yesterday, and the days before it
-    that the platform may still revise."""
+    """One platform's night: its institutions, then yesterday and the days before
+    it that the platform may still revise, each day's upload statistics and its
+    business indicators."""
     platform = Platform.objects.get(pk=platform_id)
     runs = [platform_pull_institutions(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk]
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     for back in range(settings.HIPWATCH_PULL["revisit_days"] + 1):
         day = yesterday - dt.timedelta(days=back)
-        runs.append(
-            platform_pull_day(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk
-        )
+        for pull in (platform_pull_day, platform_pull_indicators):
+            runs.append(pull(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk)
     return runs
 
 

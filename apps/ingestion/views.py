@@ -20,11 +20,14 @@ from apps.accounts.scoping import (
     institutions_for,
     regions_for,
     sync_runs_for,
+    unknown_indicator_values_for,
     unknown_uploads_for,
     watches_ingestion,
 )
 from apps.alerts.services import silent_after_days
 from apps.core.sheets import sheet_export
+from apps.indicators.forms import IndicatorForm
+from apps.indicators.models import Indicator
 from apps.platforms.models import Platform
 
 from .forms import BackfillForm, MapCodeForm, PlatformSettingsForm, RegisterCodeForm
@@ -34,7 +37,9 @@ from .review import (
     ResolveRefused,
     unknown_code_map,
     unknown_code_register,
+    unknown_indicator_add,
     waiting_codes,
+    waiting_indicators,
 )
 from .services import backfill_start, platform_settings_save, platform_test_connection
 from .tables import (
@@ -43,10 +48,13 @@ from .tables import (
     rejections_sheet,
     review_queue_sheet,
     runs_sheet,
+    unknown_indicators_sheet,
     waiting_rows_sheet,
+    waiting_values_sheet,
 )
 
 NIGHTS = 8
+VALUES_SHOWN = 200  # waiting indicator values a code's page lists (the export has all)
 
 
 def _officer(request: HttpRequest) -> None:
@@ -68,11 +76,13 @@ def sync_log(request: HttpRequest) -> HttpResponse:
     newest = last_night()
     days = [newest - dt.timedelta(days=n) for n in range(NIGHTS)]
     runs = sync_runs_for(request.user).filter(
-        kind=SyncRun.Kind.UPLOADS, day__gte=days[-1], day__lte=days[0]
+        kind__in=[SyncRun.Kind.UPLOADS, SyncRun.Kind.INDICATORS],
+        day__gte=days[-1],
+        day__lte=days[0],
     )
-    latest: dict[tuple[int, dt.date], SyncRun] = {}
+    latest: dict[tuple[str, int, dt.date], SyncRun] = {}
     for run in runs.order_by("started_at", "id"):
-        latest[(run.platform_id, run.day)] = run
+        latest[(run.kind, run.platform_id, run.day)] = run
     statuses = {
         p.pk: sync_runs_for(request.user)
         .filter(platform=p, kind=SyncRun.Kind.INSTITUTIONS)
@@ -83,7 +93,17 @@ def sync_log(request: HttpRequest) -> HttpResponse:
     boards = [
         {
             "platform": p,
-            "nights": nights_sheet(p, [(day, latest.get((p.pk, day))) for day in days]),
+            "nights": nights_sheet(
+                p,
+                [
+                    (
+                        day,
+                        latest.get((SyncRun.Kind.UPLOADS, p.pk, day)),
+                        latest.get((SyncRun.Kind.INDICATORS, p.pk, day)),
+                    )
+                    for day in days
+                ],
+            ),
             "statuses": statuses.get(p.pk),
         }
         for p in platforms
@@ -103,7 +123,12 @@ def sync_log(request: HttpRequest) -> HttpResponse:
             "boards": boards,
             "failed": failed,
             "problems": night_problems(platforms),
-            "waiting": len(waiting_codes(unknown_uploads_for(request.user))),
+            "waiting": len(
+                waiting_codes(
+                    unknown_uploads_for(request.user), unknown_indicator_values_for(request.user)
+                )
+            )
+            + len(waiting_indicators(unknown_indicator_values_for(request.user))),
         },
     )
 
@@ -214,16 +239,66 @@ def sync_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     _officer(request)
     platforms = {p.pk: p for p in ingestion_platforms_for(request.user)}
+    values = unknown_indicator_values_for(request.user)
     lines = [
         (platforms[w.platform_id], w)
-        for w in waiting_codes(unknown_uploads_for(request.user))
+        for w in waiting_codes(unknown_uploads_for(request.user), values)
         if w.platform_id in platforms
     ]
     queue = review_queue_sheet(lines)
-    export = sheet_export(request, [queue], "unknown-codes")
+    indicators = unknown_indicators_sheet(
+        (platforms[w.platform_id], w)
+        for w in waiting_indicators(values)
+        if w.platform_id in platforms
+    )
+    export = sheet_export(request, [queue, indicators], "unknown-codes")
     if export:
         return export
-    return render(request, "ingestion/review_queue.html", {"queue": queue})
+    return render(
+        request, "ingestion/review_queue.html", {"queue": queue, "indicators": indicators}
+    )
+
+
+@login_required
+def review_indicator(request: HttpRequest, code: str) -> HttpResponse:
+    """An indicator code the platforms sent that the catalogue lacks: its waiting
+    values, and the form that adds it (and stores them)."""
+    _officer(request)
+    values = (
+        unknown_indicator_values_for(request.user)
+        .filter(indicator=code)
+        .exclude(indicator__in=Indicator.objects.values("code"))
+    )
+    if not values.exists():
+        raise Http404(_("No values wait for this indicator."))
+    form = IndicatorForm(request.POST or None, initial={"code": code})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["code"] != code:
+            form.add_error("code", _("The code is the one the platform sent."))
+        else:
+            indicator, stored = unknown_indicator_add(user=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                _("Indicator %(name)s added: %(n)d waiting values stored.")
+                % {"name": indicator.name, "n": stored},
+            )
+            return redirect("review-queue")
+    ordered = values.select_related("platform").order_by("day", "org_code", "platform_id")
+    export = sheet_export(request, [waiting_values_sheet(ordered)], f"unknown-indicator-{code}")
+    if export:
+        return export
+    page = Paginator(ordered, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ingestion/review_indicator.html",
+        {
+            "code": code,
+            "form": form,
+            "rows": page,
+            "waiting": waiting_values_sheet(page),
+            "count": values.count(),
+        },
+    )
 
 
 @login_required
@@ -232,7 +307,9 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
     _officer(request)
     platform = get_object_or_404(ingestion_platforms_for(request.user), code=platform_code)
     rows = unknown_uploads_for(request.user).filter(platform=platform, org_code=org_code)
-    if not rows.exists():
+    values = unknown_indicator_values_for(request.user).filter(platform=platform, org_code=org_code)
+    summary = next(iter(waiting_codes(rows, values)), None)
+    if summary is None:
         raise Http404(_("No rows wait for this code."))
     institutions, regions = institutions_for(request.user), regions_for(request.user)
     map_form = MapCodeForm(institutions=institutions)
@@ -280,9 +357,15 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
         except ResolveRefused as refused:
             problems = refused.problems
     ordered = rows.order_by("day", "table_code")
-    export = sheet_export(request, [waiting_rows_sheet(ordered)], f"unknown-{org_code}")
+    ordered_values = values.select_related("platform").order_by("day", "indicator")
+    export = sheet_export(
+        request,
+        [waiting_rows_sheet(ordered), waiting_values_sheet(ordered_values)],
+        f"unknown-{org_code}",
+    )
     if export:
         return export
+    waiting_values = waiting_values_sheet(ordered_values[:VALUES_SHOWN])
     page = Paginator(ordered, 100).get_page(request.GET.get("page"))
     return render(
         request,
@@ -292,7 +375,8 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
             "org_code": org_code,
             "rows": page,
             "waiting": waiting_rows_sheet(page),
-            "summary": waiting_codes(rows)[0],
+            "waiting_values": waiting_values,
+            "summary": summary,
             "map_form": map_form,
             "register_form": register_form,
             "problems": problems,

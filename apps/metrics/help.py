@@ -144,6 +144,46 @@ def figure_help(definitions: Definitions = DEFAULT, silent_after_days: int = 3) 
             )
             % p,
         ),
+        (
+            "indicators",
+            _("Business indicators"),
+            _(
+                "What the platform counted of the institution's business each day (outpatient "
+                "visits, discharges, health records, appointments, telemedicine, kiosks). A flow's "
+                "value for a period is the sum of its days (0 where there is none); a stock's is "
+                "its latest value on or before the end of the period, in it or before it."
+            ),
+        ),
+        (
+            "references",
+            _("Reference"),
+            _(
+                "What the institution really served or holds, from another source "
+                "(the statistics direct reports, the resident base), per month or year. A flow's reference for a "
+                "period is the sum of its months' references, only when the period is whole "
+                "months and each has one; exactly one year uses the yearly reference when its "
+                "months are not all there. A stock's is the one in force on the end of the period "
+                "(the latest to start on or before it; a month before its year)."
+            ),
+        ),
+        (
+            "rates",
+            _("Upload rate (%)"),
+            _(
+                "Value ÷ reference × 100, two decimals, rounded half up; empty without a "
+                "reference or with a zero one. A rate above 100 is shown as it is and flagged: "
+                "the reference or the data is wrong."
+            ),
+        ),
+        (
+            "declared_tables",
+            _("Declared tables"),
+            _(
+                "The tables of the edition an institution declared it can upload, "
+                "beside the tables the platform requires of it; empty when it has "
+                "declared nothing."
+            ),
+        ),
     ]
     return [FigureHelp(anchor, str(name), str(text)) for anchor, name, text in entries]
 
@@ -167,6 +207,10 @@ HEADER_ANCHORS = {
     gettext_lazy("Score"): "score",
     gettext_lazy("Volume factor"): "volume_factor",
     gettext_lazy("Days without records"): "silent",
+    gettext_lazy("Reference"): "references",
+    gettext_lazy("Upload rate (%)"): "rates",
+    gettext_lazy("Previous period (%)"): "rates",
+    gettext_lazy("Declared tables"): "declared_tables",
 }
 
 

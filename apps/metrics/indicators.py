@@ -48,6 +48,16 @@ def upload_rate(value: int | None, reference: int | None) -> Decimal | None:
     return (Decimal(value) * 100 / Decimal(reference)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def total_rate(values: Sequence[IndicatorValue]) -> Decimal | None:
+    """The rate of a group of institutions (a report's total row, a region): their
+    values summed over their references summed, counting only those that have a
+    reference; empty when none has."""
+    rated = [v for v in values if v.reference]
+    if not rated:
+        return None
+    return upload_rate(sum(v.value or 0 for v in rated), sum(v.reference for v in rated))
+
+
 def indicator_values(
     *,
     institutions: QuerySet[Institution],

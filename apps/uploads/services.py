@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_import
+from apps.core.bulk import copy_to_stage
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
@@ -220,7 +221,7 @@ def _totals_update(
         if connection.vendor == "postgresql":
             # One statement from a COPY'd staging table: binding 100,000 rows of
             # parameters client-side costs more than the upsert itself.
-            _copy_to_stage(
+            copy_to_stage(
                 cursor,
                 "hipwatch_month_stage",
                 "platform_id bigint, institution_id bigint, table_code varchar(64), "
@@ -298,14 +299,6 @@ def _daily_totals_refresh(platform: Platform, keys: set[tuple[int, dt.date]]) ->
                 )
 
 
-def _copy_to_stage(cursor, stage: str, columns: str, rows) -> None:
-    """COPY rows into a session's staging table (PostgreSQL), emptied at commit."""
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({columns}) ON COMMIT DELETE ROWS")
-    with cursor.copy(f"COPY {stage} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
     """Insert or update (institution id, table code, day, records, rejected) rows.
     On PostgreSQL through COPY into a staging table and one INSERT … ON CONFLICT;
@@ -348,7 +341,7 @@ def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
         )
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        _copy_to_stage(
+        copy_to_stage(
             cursor,
             "hipwatch_upload_stage",
             "institution_id bigint, table_code varchar(64), day date, "

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.sheets import Sheet
+from apps.core.sheets import Mark, Sheet
+from apps.indicators.models import Indicator, Reference
 from apps.metrics.figures import (
     DayFigures,
     InstitutionFigures,
@@ -19,10 +20,20 @@ from apps.metrics.figures import (
     last_complete_day,
     period_figures,
 )
+from apps.metrics.indicators import indicator_values
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
 
 QUARTERS_SHOWN = 4
+# The indicators measured against a reference by default (metrics.md): shown on a
+# hospital's page when it uploaded any, with "no reference" if it has none.
+RATED_BY_DEFAULT = {
+    "outpatient_visits",
+    "discharges",
+    "ehr_basic",
+    "ehr_hypertension",
+    "ehr_diabetes",
+}
 FIX_FIRST_TABLES = 5
 WEEKDAY_INITIALS = [
     pgettext_lazy("calendar heading", "Mo"),
@@ -195,3 +206,109 @@ def fix_first(
             )
         )
     return items
+
+
+# ---------------------------------------------------------------------------
+# Upload rates (上传率) against the references
+# ---------------------------------------------------------------------------
+
+RATE_MONTHS_SHOWN = 12
+
+
+@dataclass
+class HospitalRates:
+    """The hospital's upload rates on its page: the period's (with the period
+    before), the months up to the period's end, and the indicators whose rate
+    cannot be computed for want of a reference."""
+
+    sheet: Sheet
+    months: Sheet
+    missing: list[str]
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.sheet.rows)
+
+
+def _rate_cell(value):
+    """A rate as the sheet shows it: over 100 flagged, none as —."""
+    if value is None:
+        return None
+    if value.over_reference:
+        return Mark(value.rate, "text-danger fw-semibold", title=_("Above the reference"))
+    return value.rate
+
+
+def hospital_rates(*, institutions, platform: Platform, period: Period) -> HospitalRates:
+    """Rates of the indicators this institution has references for, or that the
+    commission measures by default (visits, discharges, health records), if it
+    uploaded any. One implementation of the rates: apps.metrics.indicators."""
+    institution = institutions.get()
+    referenced = set(
+        Reference.objects.filter(platform=platform, institution=institution).values_list(
+            "indicator_id", flat=True
+        )
+    )
+    candidates = [
+        i for i in Indicator.objects.all() if i.pk in referenced or i.code in RATED_BY_DEFAULT
+    ]
+
+    def values_of(p: Period):
+        return indicator_values(
+            institutions=institutions,
+            platform=platform,
+            start=p.start,
+            end=p.end,
+            indicators=candidates,
+        ).get(institution.pk, {})
+
+    now, before = values_of(period), values_of(period.previous())
+    shown = [i for i in candidates if i.pk in referenced or (now.get(i.code) and now[i.code].value)]
+    sheet = Sheet(
+        "rates",
+        _("Upload rates"),
+        [
+            _("Indicator"),
+            _("Uploaded"),
+            _("Reference"),
+            _("Upload rate (%)"),
+            _("Previous period (%)"),
+            _("Change (points)"),
+        ],
+        numeric=frozenset({1, 2, 3, 4, 5}),
+        empty_text=_("No indicator with a reference."),
+    )
+    missing = []
+    for indicator in shown:
+        value, earlier = now.get(indicator.code), before.get(indicator.code)
+        change = (
+            value.rate - earlier.rate
+            if value and earlier and value.rate is not None and earlier.rate is not None
+            else None
+        )
+        sheet.rows.append(
+            [
+                indicator.name,
+                value.value if value else None,
+                value.reference if value else None,
+                _rate_cell(value),
+                _rate_cell(earlier),
+                Mark(change, "text-success" if change >= 0 else "text-danger")
+                if change is not None
+                else None,
+            ]
+        )
+        if value is None or value.reference is None:
+            missing.append(indicator.name)
+    months = period.months_to_end(RATE_MONTHS_SHOWN)
+    rated = [i for i in shown if i.pk in referenced]
+    month_sheet = Sheet(
+        "rate-months",
+        _("Upload rates by month (%)"),
+        [_("Month"), *[i.name for i in rated]],
+        numeric=frozenset(range(1, len(rated) + 1)),
+    )
+    for month in months:
+        values = values_of(month)
+        month_sheet.rows.append([month.label, *[_rate_cell(values.get(i.code)) for i in rated]])
+    return HospitalRates(sheet, month_sheet, missing)

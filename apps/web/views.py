@@ -48,6 +48,7 @@ from .forms import InstitutionFilterForm
 from .standing import (
     WEEKDAY_INITIALS,
     fix_first,
+    hospital_rates,
     longest_gap_dates,
     quarter_trend,
     upload_calendar,
@@ -300,9 +301,18 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     )
     history = status_history_sheet(changes)
     sheets = _institution_sheets(tables, days, trend, history)
+    rates = (
+        hospital_rates(
+            institutions=institutions_for(request.user).filter(pk=institution.pk),
+            platform=platform,
+            period=period,
+        )
+        if row and not row.exempt
+        else None
+    )
     export = sheet_export(
         request,
-        sheets,
+        sheets + ([rates.sheet, rates.months] if rates else []),
         f"{institution.org_code}-{period.key}",
         f"{institution.name} {period.label} {platform.name}",
     )
@@ -330,6 +340,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "weekdays": WEEKDAY_INITIALS,
             "fixes": fixes,
             "trend": trend,
+            "rates": rates,
         },
     )
 

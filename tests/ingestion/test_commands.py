@@ -82,7 +82,8 @@ def test_pull_platform_fails_loudly_when_days_fail(platform_sim):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
-    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    runs = SyncRun.objects.values_list("kind", "outcome")
+    assert sorted(runs) == [("indicator_stats", "failed"), ("upload_stats", "failed")]
     assert stored(platform) == []
     with pytest.raises(CommandError):
         call_command(

@@ -78,8 +78,9 @@ def test_an_admin_moves_the_night(client, users):
 
 @time_machine.travel(dt.datetime(2023, 7, 1, 2, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")))
 def test_one_platform_failing_does_not_stop_the_others(platform_sim, city, celery_in_process):
-    """The night's entry point: each platform pulls its statuses, yesterday and the
-    7 days before; a platform that cannot be reached fails alone."""
+    """The night's entry point: each platform pulls its statuses, then yesterday and
+    the 7 days before (upload statistics and indicators); a platform that cannot be
+    reached fails alone."""
     platform, sim = platform_sim(Faults(page_size=2, retry_after=0))
     dead = PlatformFactory(code="dead", name="失联平台")
     dead.api_url, dead.api_token = f"http://127.0.0.1:{free_port()}", "tok"
@@ -95,6 +96,6 @@ def test_one_platform_failing_does_not_stop_the_others(platform_sim, city, celer
     assert days[DAY] == "success" and days[DAY - dt.timedelta(days=1)] == "no_data"
     assert stored(platform) == expected(sim)
     bad = SyncRun.objects.filter(platform=dead)
-    assert bad.count() == 9 and set(bad.values_list("outcome", flat=True)) == {"failed"}
+    assert bad.count() == 1 + 8 * 2 and set(bad.values_list("outcome", flat=True)) == {"failed"}
     assert [r.error for r in bad if "ConnectionError" not in r.error or "tok" in r.error] == []
     assert not SyncRun.objects.filter(platform__code="unset").exists()

@@ -12,7 +12,7 @@ from apps.alerts.models import Notification
 from apps.alerts.services import alerts_evaluate, alerts_process_flips
 from apps.bulletins.services import bulletin_create, bulletin_publish
 from apps.imports.services import import_job_check, import_job_create
-from apps.ingestion.models import SyncRun, UnknownUpload
+from apps.ingestion.models import SyncRun, UnknownIndicatorValue, UnknownUpload
 from apps.onboarding.services import plan_create, step_set_date
 from apps.rectification.services import task_answer, task_open
 from tests.conftest import connect, every_day, upload
@@ -126,6 +126,16 @@ def world(city, users, settings, tmp_path):
         table_code="T1",
         records=3,
         rejected=0,
+        generated_at=dt.datetime(2023, 7, 1, 2, tzinfo=dt.UTC),
+        run=w.run,
+    )
+    # A value of an indicator the catalogue lacks, for 潢川 (known to the city).
+    UnknownIndicatorValue.objects.create(
+        platform=city.platform,
+        day=dt.date(2023, 6, 30),
+        org_code="41152600001",
+        indicator="kiosk_refunds",
+        value=4,
         generated_at=dt.datetime(2023, 7, 1, 2, tzinfo=dt.UTC),
         run=w.run,
     )

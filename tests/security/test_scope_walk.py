@@ -228,6 +228,29 @@ ROUTES: dict[str, Callable] = {
         "/institutions/{org_code}/", OWN_INST, FOREIGN_INST, "org_code", q=f"?{PERIOD}"
     ),
     "assessment/": listing("/assessment/?platform=city&year=2023", gate=NO_HOSPITAL),
+    "reports/": listing(
+        f"/reports/?{PERIOD}",
+        gate=NO_HOSPITAL,
+        extra=["export=report", "format=pdf", "layout="],
+        refused=["layout=999999", "platform=nope"],
+    ),
+    "reports/{page}/": lambda w: (
+        [
+            visit
+            for page in ("appointments", "telemedicine", "kiosks")
+            for visit in listing(
+                f"/reports/{page}/?{PERIOD}", gate=NO_HOSPITAL, extra=[f"export={page}"]
+            )(w)
+        ]
+        + [Visit(who, f"/reports/nonsense/?{PERIOD}", 404) for who in USERS]
+    ),
+    "sync/unknown-indicators/{code}/": lambda w: (
+        [
+            Visit(who, "/sync/unknown-indicators/kiosk_refunds/", 200 if who == "alice" else 404)
+            for who in USERS
+        ]
+        + [Visit("alice", "/sync/unknown-indicators/outpatient_visits/", 404)]
+    ),
     "assessment/xlsx/": listing("/assessment/xlsx/?platform=city&year=2023", gate=NO_HOSPITAL),
     "bulletins/": listing("/bulletins/", param=None),
     "bulletins/new/": bulletin_new,

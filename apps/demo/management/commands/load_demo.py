@@ -24,6 +24,8 @@ class Command(TranslatedCommand):
             "tables": _("Table catalogue"),
             "connections": _("Connection status changes"),
             "uploads": _("Upload statistics"),
+            "indicators": _("Business indicators"),
+            "references": _("References"),
         }
         for key, value in demo_load().items():
             if isinstance(value, ImportResult):

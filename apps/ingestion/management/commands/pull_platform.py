@@ -75,6 +75,8 @@ class Command(TranslatedCommand):
                 "rejected": run.rows_rejected,
                 "unknown": run.unknown_codes,
             }
+            if run.kind == SyncRun.Kind.INDICATORS:
+                line = f"{run.get_kind_display()} {line}"
             self.stdout.write(f"[{bar}] {backfill.days_done}/{backfill.days_total} {line}")
         if run.error:
             self.stderr.write(f"    {run.error}")

@@ -1,0 +1,145 @@
+"""统计报表: the columns of a layout or picked by the officer, ordered by any of them,
+with a total row; the same table on the page, in the Excel and in the PDF; saved
+layouts shared down the regions; every row within the user's scope."""
+
+import io
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from apps.reports.models import ReportLayout
+
+pytestmark = pytest.mark.django_db
+
+JIANGSU = "省平台数据上传情况（江苏简报样式）"
+NANJING = "平台数据采集情况（南京简报样式）"
+
+
+def exported(response):
+    assert response.status_code == 200, response.status_code
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def report_url(**params):
+    from django.utils.http import urlencode
+
+    return reverse("report") + "?" + urlencode({"period": "2023Q2", **params})
+
+
+def test_the_province_newsletter_layout_ranks_by_volume_with_rates_and_a_total(
+    client, rated, users
+):
+    layout = ReportLayout.objects.get(name=JIANGSU)
+    client.force_login(users.alice)
+    page = client.get(report_url(layout=layout.pk))
+    assert page.status_code == 200
+    assert "门急诊上传人次" in page.text and "合计" in page.text
+    table = exported(client.get(report_url(layout=layout.pk, export="report")))
+    headers = table[1]
+    assert headers[:4] == ("序号", "医院名称", "已上传数据量", "上传天数")
+    assert headers[4:6] == ("门急诊上传人次·数值", "门急诊上传人次·上传率（%）")
+    body = {r[1]: r for r in table[2:]}
+    names = [r[1] for r in table[2:]]
+    assert names[:2] == ["信阳市中心医院", "潢川县人民医院"]  # by volume, largest first
+    assert names[-1] == "合计"
+    central, huangchuan = body["信阳市中心医院"], body["潢川县人民医院"]
+    assert central[2:6] == (91 * 300 + 7, 91, 910, 30.33)
+    assert huangchuan[4:6] == (500, 166.67)  # over the reference: shown as it is
+    assert body["光山县人民医院"][5] is None  # April's reference only: no rate
+    total = body["合计"]
+    assert total[2] == 91 * 300 + 7 + 50 and total[4] == 1410
+    # The total's rate: the values of those with a reference over their references.
+    assert total[5] == float(round(Decimal(1410) / 3300 * 100, 2))
+    assert "text-danger" in page.text  # the rate over 100 is flagged on the page
+
+
+def test_picked_columns_in_any_order_smallest_first(client, rated, users):
+    client.force_login(users.alice)
+    table = exported(
+        client.get(
+            report_url(
+                columns="outpatient_visits.rate,outpatient_visits.reference,records",
+                order="outpatient_visits.rate",
+                desc="0",
+                export="report",
+            )
+        )
+    )
+    assert table[1][2:] == (
+        "门急诊上传人次·上传率（%）",
+        "门急诊上传人次·应报数",
+        "已上传数据量",
+    )
+    names = [r[1] for r in table[2:-1]]
+    # Rated ones smallest first, then those without a rate.
+    assert names[:2] == ["信阳市中心医院", "潢川县人民医院"]
+    assert {r[1]: r[3] for r in table[2:-1]}["光山县人民医院"] is None
+    assert table[-1][3] == 3300  # the total reference
+
+
+def test_a_county_officer_reports_on_their_county_only(client, rated, users):
+    client.force_login(users.bob)
+    table = exported(client.get(report_url(export="report")))
+    assert [r[1] for r in table[2:]] == ["潢川县人民医院", "合计"]
+    assert client.get(report_url(region="411522")).status_code == 404
+    client.force_login(users.dana)  # a hospital user has no report page
+    assert client.get(report_url()).status_code == 404
+
+
+def test_a_saved_layout_is_shared_down_the_regions_and_changed_by_saving_again(
+    client, rated, users
+):
+    client.force_login(users.alice)
+    query = report_url(columns="records,discharges.value", order="discharges.value")
+    response = client.post(query, {"action": "save", "name": "月报", "title": "月度上传情况"})
+    assert response.status_code == 302
+    saved = ReportLayout.objects.get(name="月报")
+    assert (saved.region, saved.columns, saved.order) == (
+        rated.city,
+        ["records", "discharges.value"],
+        "discharges.value",
+    )
+    again = client.get(report_url(layout=saved.pk))
+    assert "月度上传情况" in again.context["heading"]
+    client.force_login(users.bob)  # a county under the city uses it
+    assert client.get(report_url(layout=saved.pk)).status_code == 200
+    assert client.post(report_url(layout=saved.pk), {"action": "delete"}).status_code == 404
+    client.force_login(users.alice)
+    client.post(report_url(columns="records", order="records"), {"action": "save", "name": "月报"})
+    saved.refresh_from_db()
+    assert saved.columns == ["records"]
+    assert ReportLayout.objects.filter(name="月报").count() == 1
+    client.post(report_url(layout=saved.pk), {"action": "delete"})
+    assert not ReportLayout.objects.filter(name="月报").exists()
+    assert client.get(report_url(layout=saved.pk)).status_code == 404
+
+
+def test_bad_parameters_answer_in_chinese_not_500(client, rated, users):
+    client.force_login(users.alice)
+    assert client.get(report_url(layout="abc")).status_code == 404
+    assert client.get(report_url(layout="99999")).status_code == 404
+    page = client.get(report_url(columns="records,nonsense.rate", order="nonsense.rate"))
+    assert page.status_code == 200 and "nonsense.rate" in page.text
+    assert client.get(report_url(period="9999Q4")).status_code == 400
+    assert client.get(report_url(export="other")).status_code == 404
+
+
+def test_the_pdf_is_the_same_table(client, rated, users, tmp_path):
+    client.force_login(users.alice)
+    layout = ReportLayout.objects.get(name=NANJING)
+    response = client.get(report_url(layout=layout.pk, format="pdf"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "信阳市卫生信息平台数据采集情况（2023年第二季度）" in text
+    assert "申明上传表/规定" in text and "门急诊上传" in text  # headers wrap in their cells
+    assert "未反馈/4" in text  # nothing declared, four tables required
+    assert "27,307" in text.replace(" ", "") or "27307" in text
+    assert "合计" in text
