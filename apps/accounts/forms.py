@@ -7,7 +7,7 @@ from apps.core.forms import PortalForm
 from apps.institutions.models import Institution
 from apps.regions.models import Region
 
-from .models import User
+from .models import OFFICER_ROLES, User
 
 
 class InstitutionField(forms.ModelChoiceField):
@@ -77,8 +77,10 @@ class UserForm(PortalForm):
         role = data.get("role")
         if role == User.Role.HOSPITAL and not data.get("institution"):
             self.add_error("institution", _("Hospital users must have an affiliated institution."))
-        if role in (User.Role.CITY, User.Role.COUNTY) and not data.get("region"):
-            self.add_error("region", _("City and county users must have a supervised region."))
+        if role in OFFICER_ROLES and not data.get("region"):
+            self.add_error(
+                "region", _("Province, city and county users must have a supervised region.")
+            )
         return data
 
     @staticmethod

@@ -10,6 +10,7 @@ class User(AbstractUser):
     institution under it, at any depth) or one institution."""
 
     class Role(models.TextChoices):
+        PROVINCE = "province", _("Province health commission")
         CITY = "city", _("City health commission")
         COUNTY = "county", _("County health commission")
         HOSPITAL = "hospital", _("Hospital IT department")
@@ -44,21 +45,36 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_scope_matches_role",
                 condition=Q(role="", region__isnull=True, institution__isnull=True)
-                | Q(role__in=["city", "county"], region__isnull=False, institution__isnull=True)
+                | Q(
+                    role__in=["province", "city", "county"],
+                    region__isnull=False,
+                    institution__isnull=True,
+                )
                 | Q(role="hospital", region__isnull=True, institution__isnull=False),
             ),
         ]
 
     def clean(self) -> None:
         super().clean()
-        if self.role in (self.Role.CITY, self.Role.COUNTY) and not self.region_id:
+        if self.role in OFFICER_ROLES and not self.region_id:
             raise ValidationError(
-                {"region": _("City and county users must have a supervised region.")}
+                {"region": _("Province, city and county users must have a supervised region.")}
             )
         if self.role == self.Role.HOSPITAL and not self.institution_id:
             raise ValidationError(
                 {"institution": _("Hospital users must have an affiliated institution.")}
             )
+
+    @property
+    def is_officer(self) -> bool:
+        """A commission's officer (province, city or county) with a region."""
+        return self.role in OFFICER_ROLES and self.region_id is not None
+
+    @property
+    def is_commission(self) -> bool:
+        """An officer of a province or city commission: they run the portal for their
+        region (pulls, imports, accounts, bulletins, the audit log)."""
+        return self.role in COMMISSION_ROLES and self.region_id is not None
 
     @property
     def label(self) -> str:
@@ -70,3 +86,8 @@ class User(AbstractUser):
         if self.is_superuser and not self.role:
             return str(_("All"))
         return str(self.institution or self.region or "")
+
+
+# The roles whose scope is a region, and those of them that run the portal for it.
+OFFICER_ROLES = (User.Role.PROVINCE, User.Role.CITY, User.Role.COUNTY)
+COMMISSION_ROLES = (User.Role.PROVINCE, User.Role.CITY)

@@ -22,7 +22,7 @@ from apps.regions.models import Region
 from apps.reports.models import ReportLayout
 from apps.uploads.models import DailyUpload
 
-from .models import User
+from .models import OFFICER_ROLES, User
 
 
 def _sees_everything(user) -> bool:
@@ -33,7 +33,7 @@ def regions_for(user: User) -> QuerySet[Region]:
     """The regions a user may browse: their own region and everything under it."""
     if _sees_everything(user):
         return Region.objects.all()
-    if user.is_authenticated and user.role in (User.Role.CITY, User.Role.COUNTY) and user.region:
+    if user.is_authenticated and user.role in OFFICER_ROLES and user.region:
         return Region.objects.filter(path__startswith=user.region.path)
     return Region.objects.none()
 
@@ -43,7 +43,7 @@ def institutions_for(user: User) -> QuerySet[Institution]:
         return Institution.objects.all()
     if not user.is_authenticated:
         return Institution.objects.none()
-    if user.role in (User.Role.CITY, User.Role.COUNTY) and user.region:
+    if user.role in OFFICER_ROLES and user.region:
         return Institution.objects.filter(region__path__startswith=user.region.path)
     if user.role == User.Role.HOSPITAL and user.institution_id:
         return Institution.objects.filter(pk=user.institution_id)
@@ -68,11 +68,10 @@ def uploads_for(user: User) -> QuerySet[DailyUpload]:
 
 
 def watches_ingestion(user: User) -> bool:
-    """The nightly pulls, their log and the review queue are the city officers'
-    (and superusers') business; county and hospital users see the figures only."""
-    return user.is_authenticated and (
-        _sees_everything(user) or (user.role == User.Role.CITY and user.region_id is not None)
-    )
+    """The nightly pulls, their log and the review queue are the province and city
+    officers' (and superusers') business; county and hospital users see the figures
+    only."""
+    return user.is_authenticated and (_sees_everything(user) or user.is_commission)
 
 
 def platforms_serving(user: User) -> QuerySet[Platform]:
@@ -145,10 +144,9 @@ def watches_for(user: User) -> QuerySet[Watch]:
 
 
 def sees_audit_log(user: User) -> bool:
-    """The audit log is for superusers and city officers; anyone else gets 404."""
-    return _sees_everything(user) or (
-        user.is_authenticated and user.role == User.Role.CITY and user.region_id is not None
-    )
+    """The audit log is for superusers and province and city officers; anyone else
+    gets 404."""
+    return _sees_everything(user) or (user.is_authenticated and user.is_commission)
 
 
 def audit_events_for(user: User) -> QuerySet[AuditEvent]:
@@ -196,7 +194,7 @@ def users_for(user: User) -> QuerySet[User]:
     if not manages_users(user):
         return User.objects.none()
     below = Q(
-        role__in=[User.Role.CITY, User.Role.COUNTY],
+        role__in=OFFICER_ROLES,
         region__path__startswith=user.region.path,
     ) & ~Q(region=user.region)
     staff = Q(role=User.Role.HOSPITAL, institution__region__path__startswith=user.region.path)
@@ -208,7 +206,7 @@ def report_layouts_for(user: User) -> QuerySet[ReportLayout]:
     a region above it (a county uses its city's); nothing for hospital users."""
     if _sees_everything(user):
         return ReportLayout.objects.all()
-    if not user.is_authenticated or user.role not in (User.Role.CITY, User.Role.COUNTY):
+    if not user.is_authenticated or user.role not in OFFICER_ROLES:
         return ReportLayout.objects.none()
     if not user.region:
         return ReportLayout.objects.filter(region__isnull=True)
@@ -219,8 +217,4 @@ def report_layouts_for(user: User) -> QuerySet[ReportLayout]:
 
 def saves_report_layouts(user: User) -> bool:
     """Officers save layouts for their own region (superusers: for everyone)."""
-    return _sees_everything(user) or (
-        user.is_authenticated
-        and user.role in (User.Role.CITY, User.Role.COUNTY)
-        and user.region_id is not None
-    )
+    return _sees_everything(user) or (user.is_authenticated and user.is_officer)

@@ -12,7 +12,7 @@ from apps.institutions.models import Institution
 from apps.platforms.services import CommandRefused
 from apps.regions.models import Region
 
-from .models import User
+from .models import OFFICER_ROLES, User
 
 
 @transaction.atomic
@@ -32,13 +32,9 @@ def user_add(
         region = Region.objects.filter(code=scope).first()
         if region is None:
             raise CommandRefused(_("Unknown region code “%(code)s”.") % {"code": scope})
-        expected = Region.Level.CITY if role == User.Role.CITY else Region.Level.COUNTY
-        if role == User.Role.COUNTY and region.level != expected:
-            raise CommandRefused(
-                _("A county user’s supervised region must be a county or district.")
-            )
-        if role == User.Role.CITY and region.level == Region.Level.COUNTY:
-            raise CommandRefused(_("A city user’s supervised region must be a city or a province."))
+        problem = region_level_problem(role, region)
+        if problem:
+            raise CommandRefused(problem)
     # Saved once with its scope, so the audit log records a creation or a change.
     user = User.objects.filter(username=username).first() or User(username=username)
     _created = user.pk is None
@@ -75,9 +71,28 @@ def temporary_password() -> str:
             return password
 
 
+def region_level_problem(role: str, region: Region) -> str | None:
+    """Why an officer of `role` cannot supervise `region`, or None: a province's
+    officer a province, a city's a city, a county's a county or district."""
+    expected = {
+        User.Role.PROVINCE: (
+            Region.Level.PROVINCE,
+            _("A province user’s supervised region must be a province."),
+        ),
+        User.Role.CITY: (Region.Level.CITY, _("A city user’s supervised region must be a city.")),
+        User.Role.COUNTY: (
+            Region.Level.COUNTY,
+            _("A county user’s supervised region must be a county or district."),
+        ),
+    }
+    level, problem = expected[role]
+    return None if region.level == level else problem
+
+
 def scope_check(*, by: User, role: str, region: Region | None, institution) -> None:
     """Whether `by` may give an account this role and scope: a county officer of a
     county below them, a city officer of a city below them (a province's officers),
+    a province officer (superusers),
     or hospital staff of an institution in their region. Superusers may give any
     scope that fits the role."""
     if role == User.Role.HOSPITAL:
@@ -86,14 +101,13 @@ def scope_check(*, by: User, role: str, region: Region | None, institution) -> N
         if by.role and not institution.region.path.startswith(by.region.path):
             raise AccountRefused(_("The institution lies outside the region you supervise."))
         return
-    if role not in (User.Role.CITY, User.Role.COUNTY):
+    if role not in OFFICER_ROLES:
         raise AccountRefused(_("Unknown role “%(role)s”.") % {"role": role})
     if region is None:
-        raise AccountRefused(_("City and county users must have a supervised region."))
-    if role == User.Role.COUNTY and region.level != Region.Level.COUNTY:
-        raise AccountRefused(_("A county user’s supervised region must be a county or district."))
-    if role == User.Role.CITY and region.level == Region.Level.COUNTY:
-        raise AccountRefused(_("A city user’s supervised region must be a city or a province."))
+        raise AccountRefused(_("Province, city and county users must have a supervised region."))
+    problem = region_level_problem(role, region)
+    if problem:
+        raise AccountRefused(problem)
     if by.role and (region == by.region or not region.path.startswith(by.region.path)):
         raise AccountRefused(
             _("You may only create and change accounts of the regions below %(region)s.")

@@ -5,13 +5,13 @@ published."""
 
 from django.db.models import Q, QuerySet
 
-from apps.accounts.models import User
+from apps.accounts.models import COMMISSION_ROLES, OFFICER_ROLES, User
 
 from .models import Bulletin
 
 
 def _scope_path(user) -> str | None:
-    if user.role in (User.Role.CITY, User.Role.COUNTY) and user.region_id:
+    if user.role in OFFICER_ROLES and user.region_id:
         return user.region.path
     if user.role == User.Role.HOSPITAL and user.institution_id:
         return user.institution.region.path
@@ -31,7 +31,7 @@ def bulletins_for(user) -> QuerySet[Bulletin]:
     if path is None:
         return Bulletin.objects.none()
     published_above = Q(status=Bulletin.Status.PUBLISHED, region__code__in=_ancestor_codes(path))
-    if user.role == User.Role.CITY:
+    if user.role in COMMISSION_ROLES:
         return Bulletin.objects.filter(published_above | Q(region__path__startswith=path))
     return Bulletin.objects.filter(published_above)
 
@@ -43,6 +43,6 @@ def can_manage_bulletins(user, region=None) -> bool:
         return False
     if user.is_superuser and not user.role:
         return True
-    if user.role != User.Role.CITY or not user.region_id:
+    if user.role not in COMMISSION_ROLES or not user.region_id:
         return False
     return region is None or region.path.startswith(user.region.path)

@@ -50,8 +50,14 @@ class Institution(models.Model):
 
     @property
     def region_label(self) -> str:
-        """How a bulletin names the supervising region: 市直 for the hospitals
-        directly under a city commission, else the county's name."""
+        """How a bulletin names the supervising region: 省属 for the hospitals
+        directly under a province commission, 市直 for those directly under a city
+        commission (a city's own platform, one unit on the province platform, by its
+        city's name), else the county's name."""
+        if self.region.level == self.region.Level.PROVINCE:
+            return str(_("Under the province"))
         if self.region.level == self.region.Level.CITY:
+            if self.category == self.Category.REGIONAL_PLATFORM:
+                return self.region.name
             return str(_("Directly under the city"))
         return self.region.name

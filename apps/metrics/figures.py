@@ -123,6 +123,13 @@ class InstitutionFigures:
         return str(ConnectionStatus(self.connection_status).label)
 
     @property
+    def declared_label(self) -> str:
+        """申明上传表/规定上传表 as the city newsletters write it: 52/129, or 未反馈/83
+        when the institution declared nothing."""
+        declared = _("No answer") if self.declared_tables is None else self.declared_tables
+        return f"{declared}/{self.required_tables}"
+
+    @property
     def tier_label(self) -> str:
         """The section a bulletin lists the institution under."""
         if self.tier:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
+from apps.accounts.models import OFFICER_ROLES, User
 from apps.accounts.scoping import institutions_for
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
@@ -22,17 +22,14 @@ from .models import DEFAULT_STEPS, OnboardingPlan, OnboardingStep, StepCompletio
 def may_edit_onboarding(user: User, institution: Institution) -> bool:
     return (
         user.is_authenticated
-        and user.role in (User.Role.CITY, User.Role.COUNTY)
+        and user.role in OFFICER_ROLES
         and institutions_for(user).filter(pk=institution.pk).exists()
     )
 
 
 def may_plan_onboarding(user: User) -> bool:
-    """City officers and superusers set a platform's plan."""
-    return user.is_authenticated and (
-        (user.is_superuser and not user.role)
-        or (user.role == User.Role.CITY and user.region_id is not None)
-    )
+    """Province and city officers and superusers set a platform's plan."""
+    return user.is_authenticated and ((user.is_superuser and not user.role) or user.is_commission)
 
 
 @transaction.atomic

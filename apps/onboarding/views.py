@@ -29,7 +29,7 @@ from .tables import institution_sheet, region_sheet
 
 
 def _is_officer(user: User) -> bool:
-    return user.role in (User.Role.CITY, User.Role.COUNTY) and user.region_id is not None
+    return user.is_officer
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
+from apps.accounts.models import OFFICER_ROLES, User
 from apps.accounts.scoping import rectification_tasks_for
 from apps.regions.models import Region
 
@@ -53,7 +53,7 @@ def _count_regions(user: User) -> list[Region]:
     """The regions the counts are given for: a city officer's own region (its 市直
     institutions) and each county under it; a county officer's county; a hospital
     user's region; for a superuser the top regions and those just under them."""
-    if user.role in (User.Role.CITY, User.Role.COUNTY) and user.region_id:
+    if user.role in OFFICER_ROLES and user.region_id:
         base = [user.region]
     elif user.role == User.Role.HOSPITAL and user.institution_id:
         return [user.institution.region]

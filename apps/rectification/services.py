@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import User
+from apps.accounts.models import OFFICER_ROLES, User
 from apps.accounts.scoping import institutions_for
 from apps.bulletins.models import Bulletin
 from apps.bulletins.selectors import bulletins_for
@@ -30,7 +30,7 @@ def supervises(user: User, institution: Institution) -> bool:
     and reopen its tasks."""
     return (
         user.is_authenticated
-        and user.role in (User.Role.CITY, User.Role.COUNTY)
+        and user.role in OFFICER_ROLES
         and institutions_for(user).filter(pk=institution.pk).exists()
     )
 

@@ -27,7 +27,7 @@ def _task_for(request: HttpRequest, pk: int) -> RectificationTask:
 
 
 def _is_officer(user) -> bool:
-    return user.role in (user.Role.CITY, user.Role.COUNTY) and user.region_id is not None
+    return user.is_officer
 
 
 @login_required

@@ -111,8 +111,7 @@ def _figure(row: InstitutionFigures, key: str):
     if key == "tier":
         return row.tier_label
     if key == "declared_required":
-        declared = _("No answer") if row.declared_tables is None else row.declared_tables
-        return f"{declared}/{row.required_tables}"
+        return row.declared_label
     return getattr(row, key)
 
 

@@ -30,6 +30,7 @@ from apps.accounts.scoping import (
 from apps.core.errors import InvalidParameter
 from apps.core.sheets import Link, Sheet, sheet_export, xlsx_response
 from apps.indicators.models import Indicator
+from apps.institutions.models import Institution
 from apps.metrics.figures import data_span, period_figures, rank_by_score
 from apps.metrics.periods import Period, PeriodInvalid, check_year
 from apps.web.context import navigation, no_data_page, resolve_request
@@ -183,6 +184,13 @@ def _report_context(request: HttpRequest):
     if request.GET.get("region"):
         region = get_object_or_404(regions_for(request.user), code=request.GET["region"])
         institutions = institutions.filter(region__path__startswith=region.path)
+    category = request.GET.get("category") or ""
+    if category:
+        if category not in Institution.Category.values:
+            raise InvalidParameter(
+                _("“%(category)s” is not an institution category.") % {"category": category[:40]}
+            )
+        institutions = institutions.filter(category=category)
     layouts = report_layouts_for(request.user)
     layout = _layout(request, layouts)
     keys, order, descending, picked = _chosen(request, layout)
@@ -213,6 +221,8 @@ def _report_context(request: HttpRequest):
         "period": period,
         "region": region,
         "regions": regions_for(request.user),
+        "category": category,
+        "categories": Institution.Category.choices,
         "layouts": list(layouts),
         "layout": layout,
         "picked": picked,
@@ -239,6 +249,8 @@ def _query(context, saved: ReportLayout | None = None, **extra) -> str:
     params = {"platform": context["platform"].code, "period": context["period"].key}
     if context["region"]:
         params["region"] = context["region"].code
+    if context["category"]:
+        params["category"] = context["category"]
     if saved is not None:
         params["layout"] = saved.pk
     else:

@@ -1,7 +1,7 @@
 import datetime as dt
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +120,22 @@ def uploads_import(
     `within` a region, rows of institutions outside it; nothing is written on
     refusal. `progress(stage, done, total)` hears how far it got."""
     rows = uploads_parse(source, progress)
+    return uploads_import_rows(
+        rows=rows, source=source, platform=platform, within=within, progress=progress
+    )
+
+
+@transaction.atomic
+def uploads_import_rows(
+    *,
+    rows: Sequence[UploadRow],
+    source: str | Path | bytes,
+    platform: Platform,
+    within: Region | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """The second half of `uploads_import`: rows `uploads_parse` read from `source`,
+    checked against the registry (and `within`), stored and audited."""
     known = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
     if progress:
         progress(_("Storing the rows"), 0, len(rows))

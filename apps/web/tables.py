@@ -35,6 +35,10 @@ class FigureRow:
         return _nulls_last(self.figures.completeness)
 
     @property
+    def declared_key(self):
+        return _nulls_last(self.figures.declared_tables)
+
+    @property
     def interruption_days_key(self):
         return _nulls_last(self.figures.interruption_days)
 
@@ -80,6 +84,12 @@ class InstitutionTable(tables.Table):
     )
     required_tables = tables.Column(
         verbose_name=_("Required tables"), attrs={"td": {"class": "text-end"}}
+    )
+    declared = tables.Column(
+        verbose_name=_("Declared / required tables"),
+        accessor="declared_label",
+        order_by="declared_key",
+        attrs={"td": {"class": "text-end text-nowrap"}},
     )
     tables_uploaded = tables.Column(
         verbose_name=_("Tables uploaded"), attrs={"td": {"class": "text-end"}}

@@ -79,7 +79,7 @@ def test_an_officer_creates_a_county_user_who_must_change_the_password(alice, qu
     [
         # Their own region is not even offered.
         ({"role": "county", "region": "411500"}, "选择一个有效的选项"),
-        ({"role": "city", "region": "411526"}, "市级用户的管辖区划须为市或省"),
+        ({"role": "city", "region": "411526"}, "市级用户的管辖区划须为市"),
         ({"role": "hospital", "region": "", "institution": ""}, "医院用户须指定所属机构"),
     ],
 )
@@ -143,7 +143,7 @@ def test_edit_deactivate_and_reset(alice, users):
 
 def test_an_officer_cannot_deactivate_themselves_through_the_edit_page(client, city):
     # A province officer manages the city officers below; not themselves.
-    province_officer = UserFactory(username="pat", role="city", region=city.province)
+    province_officer = UserFactory(username="pat", role="province", region=city.province)
     client.force_login(province_officer)
     assert client.get(reverse("user-edit", args=[province_officer.pk])).status_code == 404
 

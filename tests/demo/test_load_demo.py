@@ -12,8 +12,10 @@ from django.core.management import call_command
 from apps.accounts.models import User
 from apps.alerts.models import Notification, Watch
 from apps.demo import generator, year
+from apps.indicators.models import DailyIndicator, Indicator, Reference
 from apps.institutions.models import Institution
-from apps.platforms.models import ConnectionChange
+from apps.metrics.indicators import indicator_values
+from apps.platforms.models import ConnectionChange, Platform
 from apps.rectification.models import RectificationTask
 from apps.uploads.models import DailyTotal, DailyUpload
 
@@ -27,7 +29,7 @@ EXPECTED_STATUS = {
 
 
 @pytest.fixture
-def demo(db):
+def demo(db):  # the whole demo, indicators included
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
@@ -77,6 +79,8 @@ def test_load_demo_twice_duplicates_nothing(demo):
         DailyTotal.objects.count(),
         ConnectionChange.objects.count(),
         User.objects.count(),
+        DailyIndicator.objects.count(),
+        Reference.objects.count(),
     )
     call_command("load_demo", stdout=open("/dev/null", "w"))
     assert counts == (
@@ -84,8 +88,30 @@ def test_load_demo_twice_duplicates_nothing(demo):
         DailyTotal.objects.count(),
         ConnectionChange.objects.count(),
         User.objects.count(),
+        DailyIndicator.objects.count(),
+        Reference.objects.count(),
     )
-    assert counts[0] > 10_000
+    assert counts[0] > 10_000 and counts[4] > 10_000
+
+
+def test_the_demo_rates_show_a_missing_reference_and_one_above_it(demo):
+    """The demo's indicators came through the importers: most hospitals upload part
+    of what they report to 直报; one reports nothing (no rate), one uploads more than
+    it reports (flagged)."""
+    platform = Platform.objects.get(code="xinyang")
+    visits = Indicator.objects.get(code="outpatient_visits")
+    values = indicator_values(
+        institutions=Institution.objects.all(),
+        platform=platform,
+        start=dt.date(2023, 10, 1),
+        end=dt.date(2023, 12, 31),
+        indicators=[visits],
+    )
+    by_name = {i.name: values[i.pk]["outpatient_visits"] for i in Institution.objects.all()}
+    assert by_name["平桥区中医院"].value > 0 and by_name["平桥区中医院"].rate is None
+    assert by_name["信阳市第三人民医院"].over_reference
+    central = by_name["信阳市中心医院"]
+    assert 0 < central.rate < 100 and central.reference > central.value
 
 
 def test_demo_logins_work(demo, client):

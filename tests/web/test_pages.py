@@ -109,7 +109,7 @@ def test_list_for_city_officer_shows_every_figure(login, quarter, users):
     assert response.status_code == 200
     html = text(response)
     for heading in (
-        "机构代码", "机构名称", "地区", "类别", "联通状态", "应传表数", "已传表数",
+        "机构代码", "机构名称", "地区", "类别", "联通状态", "应传表数", "申明上传表/规定上传表", "已传表数",
         "数据完整率(%)", "缺失表数", "已上传数据量", "校验未通过数", "上传天数",
         "上传中断天数", "最长中断天数", "最近上传日期", "梯队", "连续性",
     ):  # fmt: skip
@@ -117,6 +117,7 @@ def test_list_for_city_officer_shows_every_figure(login, quarter, users):
     for name in ("信阳市中心医院", "潢川县人民医院", "光山县人民医院", "光山县中医院"):
         assert name in html
     assert "75.0" in html  # 信阳市中心医院 completeness
+    assert "未反馈/4" in html  # nothing declared, four tables required
     assert "27,307" in html  # 91 days × 3 tables × 100 + 7 outside the catalogue
     assert "已联通省平台" in html
     assert f'href="{detail("41150000001")}' in html

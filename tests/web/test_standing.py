@@ -110,7 +110,8 @@ def test_institution_list_exports_every_filtered_row(login, quarter, users):
         openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
     )
     assert [r[1] for r in rows[2:]] == ["信阳市中心医院"]
-    assert rows[2][9] == 27307 and rows[2][15] == "第一梯队"
+    assert rows[2][10] == 27307 and rows[2][16] == "第一梯队"
+    assert rows[1][6] == "申明上传表/规定上传表" and rows[2][6] == "未反馈/4"
     bob = login(users.bob).get(reverse("institution-list"), {**Q2, "export": "xlsx"})
     names = [
         r[1]

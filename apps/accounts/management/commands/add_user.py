@@ -11,7 +11,7 @@ from apps.platforms.services import CommandRefused
 class Command(TranslatedCommand):
     help = gettext_lazy(
         "Create or update a user: "
-        "add_user USERNAME --role city|county|hospital --scope CODE [--password P]"
+        "add_user USERNAME --role province|city|county|hospital --scope CODE [--password P]"
     )
 
     def add_arguments(self, parser):

@@ -17,22 +17,28 @@ class Command(TranslatedCommand):
         "accounts; safe to run again"
     )
 
-    def handle(self, *args, **options):
-        labels = {
-            "regions": _("Administrative regions"),
-            "institutions": _("Institution registry"),
-            "tables": _("Table catalogue"),
-            "connections": _("Connection status changes"),
-            "uploads": _("Upload statistics"),
-            "indicators": _("Business indicators"),
-            "references": _("References"),
-        }
-        for key, value in demo_load().items():
-            if isinstance(value, ImportResult):
-                text = value.summary()
-            else:
-                text = ngettext("%(n)d entry", "%(n)d entries", value) % {"n": value}
-            self.stdout.write(_("%(label)s: %(summary)s") % {"label": labels[key], "summary": text})
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--province",
+            action="store_true",
+            help=gettext_lazy(
+                "Load the provincial demo instead: the Jiangsu province platform of 2016, "
+                "its 13 city platforms and 12 province hospitals"
+            ),
+        )
+        parser.add_argument(
+            "--without-indicators",
+            action="store_true",
+            help=gettext_lazy(
+                "Leave out the business indicators and references (a quicker load, for "
+                "the tests that read only the upload statistics)"
+            ),
+        )
+
+    def handle(self, *args, province=False, without_indicators=False, **options):
+        if province:
+            return self.handle_province()
+        self.report(demo_load(with_indicators=not without_indicators))
         self.stdout.write("")
         self.stdout.write(_("Demo accounts (log in at http://127.0.0.1:8000/):"))
         for login in demo_users():
@@ -42,3 +48,42 @@ class Command(TranslatedCommand):
             )
         demo_rectification_and_onboarding()
         demo_alerts()
+
+    def report(self, report: dict) -> None:
+        """One line per part of the demo: what its import did."""
+        labels = {
+            "regions": _("Administrative regions"),
+            "institutions": _("Institution registry"),
+            "tables": _("Table catalogue"),
+            "connections": _("Connection status changes"),
+            "uploads": _("Upload statistics"),
+            "indicators": _("Business indicators"),
+            "references": _("References"),
+        }
+        for key, value in report.items():
+            if isinstance(value, ImportResult):
+                text = value.summary()
+            else:
+                text = ngettext("%(n)d entry", "%(n)d entries", value) % {"n": value}
+            self.stdout.write(_("%(label)s: %(summary)s") % {"label": labels[key], "summary": text})
+
+    def handle_province(self):
+        from apps.demo.province import (
+            PERIOD_KEY,
+            PLATFORM_CODE,
+            province_demo_load,
+            province_demo_users,
+        )
+
+        self.report(province_demo_load())
+        self.stdout.write("")
+        self.stdout.write(_("Demo accounts (log in at http://127.0.0.1:8000/):"))
+        for username, password, name in province_demo_users():
+            self.stdout.write(
+                _("  %(username)-12s password %(password)s  %(who)s")
+                % {"username": username, "password": password, "who": name}
+            )
+        self.stdout.write(
+            _("The newsletter's table: /reports/?platform=%(platform)s&period=%(period)s")
+            % {"platform": PLATFORM_CODE, "period": PERIOD_KEY}
+        )
