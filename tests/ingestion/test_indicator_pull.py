@@ -62,11 +62,19 @@ def assert_months_match(platform):
         ).order_by("day")
         assert month.total == sum(r.value for r in rows)
         assert (month.last_day, month.last_value) == (rows.last().day, rows.last().value)
-    assert (
-        not DailyIndicator.objects.filter(platform=platform)
-        .exclude(day__in=[m.last_day for m in MonthlyIndicator.objects.filter(platform=platform)])
-        .filter(day__gt=DAY)
+    # …and every month with daily values has its roll-up row (none lost, none stale).
+    daily = {
+        (inst, ind, day.replace(day=1))
+        for inst, ind, day in DailyIndicator.objects.filter(platform=platform).values_list(
+            "institution_id", "indicator_id", "day"
+        )
+    }
+    monthly = set(
+        MonthlyIndicator.objects.filter(platform=platform).values_list(
+            "institution_id", "indicator_id", "month"
+        )
     )
+    assert daily == monthly
 
 
 def test_a_day_of_indicators_is_stored_as_the_platform_has_it(platform_sim):

@@ -54,7 +54,7 @@ def test_the_province_newsletter_layout_ranks_by_volume_with_rates_and_a_total(
     assert total[2] == 91 * 300 + 7 + 50 and total[4] == 1410
     # The total's rate: the values of those with a reference over their references.
     assert total[5] == float(round(Decimal(1410) / 3300 * 100, 2))
-    assert "text-danger" in page.text  # the rate over 100 is flagged on the page
+    assert 'text-danger fw-semibold">166.67<' in page.text  # over 100: flagged on the page
 
 
 def test_picked_columns_in_any_order_smallest_first(client, rated, users):
