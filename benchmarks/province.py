@@ -2,7 +2,7 @@
 
     make bench-province          # builds once (about 10 minutes), then measures
     BENCH_PROVINCE_URL=postgres://postgres@127.0.0.1:5432/hipwatch_province \\
-        python -m benchmarks.province [--rebuild] [--only metrics,pages,pdf]
+        python -m benchmarks.province [--rebuild] [--only metrics,indicators,pdf,ingest]
 
 The generator: 1 province, 17 cities, 160 counties, 2,000 institutions, a 100-table
 edition, 365 days of 2023. Sparsity as commissions see it: about one institution in
@@ -301,6 +301,54 @@ def measure_metrics(platform) -> list[tuple[str, float, str]]:
     return results
 
 
+def measure_indicators(platform) -> list[tuple[str, float, str]]:
+    """The figures of all 2,000 for a quarter and a year, alone and with the six
+    indicators of the Jiangsu layout beside them (values, references, rates), cold;
+    the indicators are built once (2,000 × 365 days × 6 through the storage service)."""
+    from django.core.cache import cache
+
+    from apps.indicators.models import Indicator
+    from apps.institutions.models import Institution
+    from apps.metrics.figures import period_figures
+    from apps.metrics.indicators import indicator_values
+    from apps.metrics.periods import Period
+    from benchmarks.indicators import INDICATORS, build_indicators
+
+    build_indicators(platform, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), batch_size=100)
+    six = list(Indicator.objects.filter(code__in=INDICATORS))
+    everyone = Institution.objects.all()
+    results = []
+    for period in (Period.quarter(YEAR, 2), Period.year(YEAR)):
+
+        def alone(period=period):
+            cache.clear()
+            return period_figures(
+                institutions=everyone, platform=platform, start=period.start, end=period.end
+            )
+
+        def both(period=period):
+            alone(period)
+            return indicator_values(
+                institutions=everyone,
+                platform=platform,
+                start=period.start,
+                end=period.end,
+                indicators=six,
+            )
+
+        alone_time, _ = best_of(alone)
+        both_time, values = best_of(both)
+        results.append(
+            (
+                f"figures + six indicators of {period.key}",
+                both_time,
+                f"{len(values)} institutions with values; figures alone {alone_time:.2f} s "
+                f"→ {both_time / alone_time:.2f}×",
+            )
+        )
+    return results
+
+
 def measure_ingestion(platform) -> list[tuple[str, float, str]]:
     """One night at province size: the last day of the year re-published by the
     platform (every figure revised), pulled over loopback HTTP from the simulator into
@@ -448,6 +496,8 @@ def main() -> int:
     results = []
     if not only or "metrics" in only:
         results += measure_metrics(platform)
+    if not only or "indicators" in only:
+        results += measure_indicators(platform)
     if not only or "pdf" in only:
         results += measure_pdf(platform)
     if not only or "ingest" in only:

@@ -34,6 +34,7 @@ from apps.platforms.services import connection_set_status  # noqa: E402
 from apps.regions.models import Region  # noqa: E402
 from apps.uploads.models import DailyUpload  # noqa: E402
 from apps.uploads.services import UploadRow, uploads_store  # noqa: E402
+from benchmarks.indicators import INDICATORS, build_indicators  # noqa: E402
 
 N = int(os.environ.get("BENCH_INSTITUTIONS", 200))
 T = int(os.environ.get("BENCH_TABLES", 50))
@@ -106,64 +107,6 @@ def build() -> Platform:
             )
         print(f"  {start + len(batch)} / {len(pending)}", flush=True)
     return platform
-
-
-INDICATORS = (
-    "outpatient_visits",
-    "discharges",
-    "lab_exam_reports",
-    "ehr_basic",
-    "ehr_hypertension",
-    "ehr_diabetes",
-)
-
-
-def build_indicators(platform: Platform) -> None:
-    """Six indicators a day for every institution over the quarter (three flows,
-    three stocks), and monthly references for each, through the real storage
-    service. Built once."""
-    from apps.indicators.models import DailyIndicator, Indicator, Reference
-    from apps.indicators.services import IndicatorRow, indicator_defaults_ensure, indicators_store
-
-    if DailyIndicator.objects.filter(platform=platform).exists():
-        return
-    indicator_defaults_ensure()
-    ids = dict(Indicator.objects.filter(code__in=INDICATORS).values_list("code", "pk"))
-    institutions = list(Institution.objects.order_by("org_code"))
-    print(f"building 6 indicators × {len(institutions)} institutions × 92 days …", flush=True)
-    for start in range(0, len(institutions), 200):
-        batch = institutions[start : start + 200]
-        rows, references = [], []
-        for inst in batch:
-            rng = random.Random("indicators:" + inst.org_code)
-            visits, held = rng.randint(100, 5000), [rng.randint(10_000, 500_000) for _ in range(3)]
-            day = START
-            while day <= END:
-                rows.append(IndicatorRow(day, inst.org_code, "outpatient_visits", visits))
-                rows.append(IndicatorRow(day, inst.org_code, "discharges", visits // 30))
-                rows.append(IndicatorRow(day, inst.org_code, "lab_exam_reports", visits // 2))
-                for code, base in zip(INDICATORS[3:], held, strict=True):
-                    rows.append(IndicatorRow(day, inst.org_code, code, base + (day - START).days))
-                day += dt.timedelta(days=1)
-            for month in (4, 5, 6):
-                for code in INDICATORS:
-                    references.append(
-                        Reference(
-                            platform=platform,
-                            institution=inst,
-                            indicator_id=ids[code],
-                            span=Reference.Span.MONTH,
-                            start=dt.date(2023, month, 1),
-                            value=visits * 40 if code in INDICATORS[:3] else 600_000,
-                        )
-                    )
-        indicators_store(
-            platform=platform,
-            rows=rows,
-            institution_ids={inst.org_code: inst.pk for inst in batch},
-            indicator_ids=ids,
-        )
-        Reference.objects.bulk_create(references)
 
 
 def timed(label, fn, repeat=3):
@@ -264,7 +207,7 @@ def bench_indicators(platform: Platform, everyone) -> None:
     from apps.indicators.models import Indicator
     from apps.metrics.indicators import indicator_values
 
-    build_indicators(platform)
+    build_indicators(platform, START, END)
     six = list(Indicator.objects.filter(code__in=INDICATORS))
 
     def both():

@@ -19,6 +19,13 @@ from apps.metrics.definitions import Definitions
 from apps.metrics.figures import InstitutionFigures, Tier, period_figures
 from apps.platforms.models import ConnectionStatus
 from apps.regions.models import Region
+from apps.reports.columns import (
+    available_columns,
+    build_report,
+    columns_of,
+    report_heading,
+    report_snapshot,
+)
 
 from .models import Bulletin
 
@@ -68,6 +75,28 @@ def region_order(region: Region) -> dict[str, tuple]:
         return tuple(reversed(chain))
 
     return {r.code: key(r) for r in regions}
+
+
+def attached_report(bulletin: Bulletin, institutions, figures) -> dict | None:
+    """The report in the bulletin's attached layout (附件2), for the bulletin's
+    region and period, from the same figures as the rest of the document (so its
+    tiers follow the bulletin's thresholds); frozen as plain JSON."""
+    layout = bulletin.report_layout
+    if layout is None:
+        return None
+    columns, _unknown = columns_of(layout.columns, available_columns())
+    report = build_report(
+        institutions=institutions,
+        platform=bulletin.platform,
+        start=bulletin.period_start,
+        end=bulletin.period_end,
+        columns=columns,
+        order=layout.order or None,
+        descending=layout.descending,
+        figures=figures,
+    )
+    heading = report_heading(bulletin.region.name, layout.title, bulletin.period_label)
+    return report_snapshot(report, heading=heading, layout=layout.name)
 
 
 def bulletin_build(bulletin: Bulletin) -> dict:
@@ -201,10 +230,19 @@ def bulletin_build(bulletin: Bulletin) -> dict:
         },
         "platform": {"code": bulletin.platform.code, "name": bulletin.platform.name},
         "region": {"code": bulletin.region.code, "name": bulletin.region.name},
+        # A province's bulletin names its units (city platforms, province
+        # hospitals) where a city's names its institutions.
+        "province": bulletin.region.level == Region.Level.PROVINCE,
         "definitions": definitions.as_dict(),
         "required_tables": required.pop() if len(required) == 1 else None,
         "access": {
             "institutions": summary.institutions,
+            "city_platforms": sum(
+                r["category"] == Institution.Category.REGIONAL_PLATFORM for r in attachment
+            ),
+            "hospitals": sum(
+                r["category"] != Institution.Category.REGIONAL_PLATFORM for r in attachment
+            ),
             "joined": summary.joined,
             "connected": summary.connected,
             "upstream": summary.upstream,
@@ -224,6 +262,7 @@ def bulletin_build(bulletin: Bulletin) -> dict:
             "interrupted": continuity["interrupted"],
         },
         "attachment": attachment,
+        "report": attached_report(bulletin, institutions, figures),
     }
 
 

@@ -53,12 +53,30 @@ class BulletinForm(PortalForm):
     contacts = forms.CharField(
         label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    report_layout = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Attached report"),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_(
+            "A report in a saved layout, printed as the second attachment for the "
+            "bulletin's region and period."
+        ),
+    )
 
     def __init__(
-        self, *args, platforms, regions, periods: list[PeriodGroup], creating: bool, **kwargs
+        self,
+        *args,
+        platforms,
+        regions,
+        periods: list[PeriodGroup],
+        layouts,
+        creating: bool,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = platforms
+        self.fields["report_layout"].queryset = layouts
         self.fields["region"].queryset = regions
         self.fields["period"].choices = [
             (group.label, [(p.key, p.label) for p in group.periods])
@@ -121,6 +139,7 @@ class BulletinForm(PortalForm):
                 "opening",
                 "requirements",
                 "contacts",
+                "report_layout",
             )
         }
         definitions = Definitions.from_dict(bulletin.definitions)
@@ -137,6 +156,10 @@ class BulletinForm(PortalForm):
             if region
             else "",
             "recipients": _(
+                "The health commissions of the cities, and the hospitals under the province"
+            )
+            if region and region.level == region.Level.PROVINCE
+            else _(
                 "The health commissions of the counties and districts, and the institutions under the city"
             ),
             "issue_date": timezone.localdate(),

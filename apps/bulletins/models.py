@@ -41,6 +41,16 @@ class Bulletin(models.Model):
     requirements = models.TextField(_("Work requirements"), blank=True)
     contacts = models.TextField(_("Contacts"), blank=True)
     definitions = models.JSONField(_("Definitions and thresholds"), default=default_definitions)
+    # A report (统计报表) in a saved layout, printed as the second attachment. A
+    # draft shows it live; publishing freezes it in the snapshot like the rest.
+    report_layout = models.ForeignKey(
+        "reports.ReportLayout",
+        verbose_name=_("Attached report"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("Corrects"),

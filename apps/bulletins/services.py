@@ -35,6 +35,7 @@ EDITABLE = (
     "requirements",
     "contacts",
     "definitions",
+    "report_layout",
 )
 
 
@@ -72,7 +73,13 @@ def bulletin_create(
     **fields,
 ) -> Bulletin:
     if not can_manage_bulletins(user, region):
-        raise BulletinRefused([_("Only city officers may create bulletins for this region.")])
+        raise BulletinRefused(
+            [
+                _(
+                    "Only officers of this region’s commission or one above it may create its bulletins."
+                )
+            ]
+        )
     if corrects is not None and corrects.status != Bulletin.Status.PUBLISHED:
         raise BulletinRefused([_("Only a published bulletin can be corrected.")])
     unknown = set(fields) - set(EDITABLE)
@@ -117,7 +124,9 @@ def _save(bulletin: Bulletin) -> None:
 @transaction.atomic
 def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
     if not can_manage_bulletins(user, bulletin.region):
-        raise BulletinRefused([_("Only city officers may edit bulletins for this region.")])
+        raise BulletinRefused(
+            [_("Only officers of this region’s commission or one above it may edit its bulletins.")]
+        )
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if not bulletin.is_draft:
         raise BulletinRefused([_("A published bulletin cannot be changed; publish a correction.")])
@@ -135,7 +144,13 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
     """Run the checks and freeze the bulletin. The row is claimed with a
     conditional update, so two officers publishing at once publish it once."""
     if not can_manage_bulletins(user, bulletin.region):
-        raise BulletinRefused([_("Only city officers may publish bulletins for this region.")])
+        raise BulletinRefused(
+            [
+                _(
+                    "Only officers of this region’s commission or one above it may publish its bulletins."
+                )
+            ]
+        )
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if not bulletin.is_draft:
         raise BulletinRefused([_("The bulletin is already published.")])
@@ -169,7 +184,13 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
 @transaction.atomic
 def bulletin_delete(*, bulletin: Bulletin, user) -> None:
     if not can_manage_bulletins(user, bulletin.region):
-        raise BulletinRefused([_("Only city officers may delete bulletins for this region.")])
+        raise BulletinRefused(
+            [
+                _(
+                    "Only officers of this region’s commission or one above it may delete its bulletins."
+                )
+            ]
+        )
     if not bulletin.is_draft:
         raise BulletinRefused([_("A published bulletin cannot be deleted.")])
     bulletin.delete()

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.scoping import platforms_for, regions_for
+from apps.accounts.scoping import platforms_for, regions_for, report_layouts_for
 from apps.core.sheets import sheet_export
 from apps.metrics.figures import data_span
 from apps.metrics.periods import default_period, period_groups
@@ -54,7 +54,12 @@ def _form_choices(request: HttpRequest) -> dict:
     regions = regions_for(request.user).exclude(level=Region.Level.COUNTY)
     first_platform = platforms.order_by("code").first()
     first, last = data_span(first_platform) if first_platform else (None, None)
-    return {"platforms": platforms, "regions": regions, "periods": period_groups(first, last)}
+    return {
+        "platforms": platforms,
+        "regions": regions,
+        "periods": period_groups(first, last),
+        "layouts": report_layouts_for(request.user),
+    }
 
 
 @login_required

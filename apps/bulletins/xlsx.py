@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from apps.core.sheets import safe_text
+from apps.core.sheets import safe_text, sheet_write
+from apps.reports.columns import snapshot_sheet
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -30,6 +31,8 @@ def _text(value):
 
 
 def bulletin_xlsx(content: dict) -> bytes:
+    """附件 (附件1) as the document lays it out; an attached report (附件2) on a
+    second worksheet, in its layout's columns."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Attachment")
@@ -97,6 +100,12 @@ def bulletin_xlsx(content: dict) -> bytes:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"
+    report = content.get("report")
+    if report:
+        # 附件1 and 附件2, as the document numbers them.
+        sheet.title = _("Attachment") + "1"
+        heading = f"{content['document']['number']}  {report['heading']}"
+        sheet_write(book, snapshot_sheet(report), heading, name=_("Attachment") + "2")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

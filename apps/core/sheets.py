@@ -134,29 +134,34 @@ def sheets_xlsx(sheets: Sequence[Sheet], heading: str = "") -> bytes:
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:
-        ws = book.create_sheet(title=_sheet_name(sheet.title))
-        if heading:
-            ws.append([safe_text(heading)])
-            ws["A1"].font = Font(bold=True, size=13)
-        headers, rows = sheet.exported()
-        ws.append([safe_text(str(h)) for h in headers])
-        header_row = ws.max_row
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([_cell(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
-        for index, header in enumerate(headers, start=1):
-            longest = max(
-                [len(str(header))] + [len(str(_cell(r[index - 1]) or "")) for r in rows[:200]]
-            )
-            ws.column_dimensions[get_column_letter(index)].width = min(max(8, longest * 1.8), 48)
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        sheet_write(book, sheet, heading)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_write(book: Workbook, sheet: Sheet, heading: str = "", name: str = "") -> None:
+    """Add `sheet` to `book` as a worksheet named `name` (else the sheet's title)."""
+    ws = book.create_sheet(title=_sheet_name(name or sheet.title))
+    if heading:
+        ws.append([safe_text(heading)])
+        ws["A1"].font = Font(bold=True, size=13)
+    headers, rows = sheet.exported()
+    ws.append([safe_text(str(h)) for h in headers])
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    for index, header in enumerate(headers, start=1):
+        longest = max(
+            [len(str(header))] + [len(str(_cell(r[index - 1]) or "")) for r in rows[:200]]
+        )
+        ws.column_dimensions[get_column_letter(index)].width = min(max(8, longest * 1.8), 48)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
 def _sheet_name(title: str) -> str:

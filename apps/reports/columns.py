@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.sheets import Mark, Sheet
 from apps.indicators.models import Indicator
-from apps.metrics.figures import InstitutionFigures, period_figures
+from apps.metrics.figures import InstitutionFigures, PeriodFigures, period_figures
 from apps.metrics.indicators import IndicatorValue, indicator_values, total_rate
 
 # key: (label, numeric, how the total row adds it up: "sum" or None)
@@ -215,13 +215,17 @@ def build_report(
     columns: Sequence[Column],
     order: str | None = None,
     descending: bool = True,
+    figures: PeriodFigures | None = None,
 ) -> Report:
     """The report of `institutions` (a scoped queryset) on `platform` for
     start..end: one row per active institution, ordered by the column `order`
     (None: the registry's order), with the total row. A flow's or stock's total is
     the sum over the rows; the total's rate is the summed value over the summed
-    reference of the rows that have one (the same rounding as a row's)."""
-    figures = period_figures(institutions=institutions, platform=platform, start=start, end=end)
+    reference of the rows that have one (the same rounding as a row's). `figures`:
+    the period's figures when the caller has them already (a bulletin's, under its
+    own definitions)."""
+    if figures is None:
+        figures = period_figures(institutions=institutions, platform=platform, start=start, end=end)
     codes = {c.indicator for c in columns if c.indicator}
     indicators = list(Indicator.objects.filter(code__in=codes))
     values = (
@@ -258,3 +262,86 @@ def build_report(
                 ]
             )
     return Report(list(columns), rows, total, start, end)
+
+
+# ---------------------------------------------------------------------------
+# A report frozen into a document (a bulletin's second attachment)
+# ---------------------------------------------------------------------------
+
+
+def report_heading(scope: str, title: str, period_label: str) -> str:
+    """The line above a report: its scope, its layout's title and the period."""
+    return _("%(scope)s %(title)s (%(period)s)") % {
+        "scope": scope,
+        "title": title or _("Data upload"),
+        "period": period_label,
+    }
+
+
+def _frozen(value):
+    """A cell as JSON: numbers stay numbers, a decimal its exact text, a date ISO."""
+    if isinstance(value, Mark):
+        value = value.text
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def report_snapshot(report: Report, *, heading: str, layout: str) -> dict:
+    """The report as plain JSON, everything a rendition needs (headers in their
+    two rows, the cells, which rates are above their reference), so a published
+    document keeps it whatever becomes of the layout or the data."""
+    sheet = report.sheet("report", heading)
+    top, bottom = report.header_rows
+    over = [
+        [r, c]
+        for r, row in enumerate(sheet.rows)
+        for c, value in enumerate(row)
+        if isinstance(value, Mark)
+    ]
+    return {
+        "layout": layout,
+        "heading": heading,
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "headers": [str(h) for h in sheet.headers],
+        "header_rows": [
+            [[str(text), colspan, rowspan, numeric] for text, colspan, rowspan, numeric in top],
+            [[str(text), numeric] for text, numeric in bottom],
+        ],
+        "numeric": sorted(sheet.numeric),
+        "rows": [[_frozen(v) for v in row] for row in sheet.rows],
+        "row_classes": list(sheet.row_classes),
+        "over": over,
+    }
+
+
+def snapshot_sheet(snapshot: dict) -> Sheet:
+    """The frozen report as a `Sheet` again, for the page, the PDF and the Excel:
+    the decimals of its numeric columns are numbers again, a rate above its
+    reference marked as on the report page."""
+    numeric = frozenset(snapshot["numeric"])
+    over = {(r, c) for r, c in snapshot["over"]}
+    rows = []
+    for r, row in enumerate(snapshot["rows"]):
+        cells = []
+        for c, value in enumerate(row):
+            if c in numeric and isinstance(value, str):
+                value = Decimal(value)
+            if (r, c) in over:
+                value = Mark(value, "text-danger fw-semibold", title=_("Above the reference"))
+            cells.append(value)
+        rows.append(cells)
+    return Sheet(
+        "report",
+        snapshot["heading"],
+        snapshot["headers"],
+        rows,
+        numeric=numeric,
+        empty_text=_("No institution in this scope."),
+        row_classes=list(snapshot["row_classes"]),
+    )

@@ -35,7 +35,13 @@ from apps.metrics.figures import data_span, period_figures, rank_by_score
 from apps.metrics.periods import Period, PeriodInvalid, check_year
 from apps.web.context import navigation, no_data_page, resolve_request
 
-from .columns import FIGURE_COLUMNS, available_columns, build_report, columns_of
+from .columns import (
+    FIGURE_COLUMNS,
+    available_columns,
+    build_report,
+    columns_of,
+    report_heading,
+)
 from .forms import LayoutSaveForm
 from .models import ReportLayout
 from .operations import BUILDERS, PAGES
@@ -210,11 +216,7 @@ def _report_context(request: HttpRequest):
     )
     title = (layout.title if layout and layout.title and not picked else "") or _("Data upload")
     scope = region.name if region else platform.region.name
-    heading = _("%(scope)s %(title)s (%(period)s)") % {
-        "scope": scope,
-        "title": title,
-        "period": period.label,
-    }
+    heading = report_heading(scope, title, period.label)
     sheet = report.sheet("report", heading)
     return {
         "platform": platform,

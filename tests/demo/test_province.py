@@ -3,6 +3,7 @@ two tables through the report in the shipped Jiangsu layout: units by volume, th
 upload days, uploaded visits and discharges and every rate as printed."""
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -10,9 +11,15 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from pypdf import PdfReader
 
 from apps.accounts.models import User
+from apps.bulletins.content import bulletin_build
+from apps.bulletins.pdf import bulletin_pdf
+from apps.bulletins.services import bulletin_create
 from apps.demo.province import DATA, PERIOD_KEY
+from apps.platforms.models import Platform
+from apps.regions.models import Region
 from apps.reports.models import ReportLayout
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +87,41 @@ def test_the_province_demo_gives_back_the_newsletter_tables(client):
     again = io.StringIO()
     call_command("load_demo", province=True, stdout=again)
     assert "新增 0 条，更新 0 条" in again.getvalue()
+
+
+def test_the_province_bulletin_speaks_of_its_units_and_attaches_the_newsletter_table(client):
+    call_command("load_demo", province=True, stdout=io.StringIO())
+    officer = User.objects.get(username="jiangsu")
+    client.force_login(officer)
+    form = client.get(reverse("bulletin-new")).context["form"]
+    assert form["recipients"].value() == "各设区市卫生健康委，委属（管）各医疗机构"
+    assert str(form["region"].value()) == "320000"
+    bulletin = bulletin_create(
+        user=officer,
+        platform=Platform.objects.get(code="jiangsu"),
+        region=Region.objects.get(code="320000"),
+        period_start=dt.date(2016, 3, 1),
+        period_end=dt.date(2016, 4, 30),
+        period_label="2016年3—4月",
+        number="苏卫信息〔2016〕5号",
+        title="江苏省卫生和计划生育委员会关于2016年3—4月全民健康信息平台数据上传情况的通报",
+        issuing_body="江苏省卫生和计划生育委员会",
+        recipients=form["recipients"].value(),
+        issue_date=dt.date(2016, 5, 10),
+        report_layout=ReportLayout.objects.get(name="省平台数据上传情况（江苏简报样式）"),
+    )
+    content = bulletin_build(bulletin)
+    assert content["province"] and content["access"]["city_platforms"] == 13
+    html = client.get(reverse("bulletin-detail", args=[bulletin.pk])).text
+    assert "江苏省25家单位（设区市平台13个、省属医院12家）中，共有25家接入" in html
+    assert "现将截至2016年4月30日江苏省各设区市平台和省属医院与" in html
+    assert "医疗机构与全民健康信息平台" not in html  # the city's wording
+    reader = PdfReader(io.BytesIO(bulletin_pdf(content)))
+    first = reader.pages[0].extract_text().splitlines()
+    assert "江苏省卫生和计划生育委员会" in first  # the issuer's thirteen characters on one line
+    texts = ["".join(p.extract_text().split()) for p in reader.pages]
+    assert any("附件1江苏省各设区市平台和省属医院与省全民健康信息平台" in t for t in texts)
+    report = next(t for t in texts if t.startswith("附件2"))
+    # The newsletter's first row: 宿迁市, by volume, its visits' rate as printed.
+    city = newsletter("city")[0]
+    assert f"1{city['name']}全民健康信息平台{int(city['records']):,}" in report

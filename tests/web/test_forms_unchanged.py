@@ -15,6 +15,7 @@ from apps.onboarding.models import OnboardingPlan, StepCompletion
 from apps.platforms.models import Connection, TableEdition
 from apps.rectification.models import RectificationTask
 from apps.regions.models import Region
+from apps.reports.models import ReportLayout
 from tests.browser_form import form_data
 from tests.conftest import make_bulletin
 
@@ -71,7 +72,12 @@ def test_the_onboarding_dates_survive_an_unchanged_save(officer_client, demo):
 
 
 def test_a_bulletin_draft_saved_unchanged_keeps_everything(officer_client, officer, demo):
-    draft = make_bulletin(officer, demo, requirements="（一）加快接入进度。\n（二）加强维护。")
+    draft = make_bulletin(
+        officer,
+        demo,
+        requirements="（一）加快接入进度。\n（二）加强维护。",
+        report_layout=ReportLayout.objects.get(name="省平台数据上传情况（江苏简报样式）"),
+    )
     before = snapshot()
     response = save_unchanged(
         officer_client, reverse("bulletin-edit", args=[draft.pk]), "bulletin-form"

@@ -10,6 +10,8 @@ from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from apps.reports.columns import snapshot_sheet
+
 register = template.Library()
 
 
@@ -20,6 +22,21 @@ def cn_date(value) -> str:
         return ""
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
     return _("%(y)d-%(m)d-%(d)d") % {"y": day.year, "m": day.month, "d": day.day}
+
+
+# 发文机关标志: 36 pt 小标宋 with 3 pt between characters, on the 156 mm line.
+ISSUER_SIZE, ISSUER_SPACING, ISSUER_LINE = 36.0, 3.0, 156 / 25.4 * 72
+
+
+@register.filter
+def issuer_size(name: str) -> str:
+    """The issuer's font size in pt: 36, or less for a name too long for one line
+    at 36 (GB/T 9704 7.2.3: 以醒目美观庄重为原则), "江苏省卫生和计划生育委员会" say."""
+    n = len(name or "")
+    if not n:
+        return f"{ISSUER_SIZE:g}"
+    fits = (ISSUER_LINE - 3.0) / n - ISSUER_SPACING
+    return f"{min(ISSUER_SIZE, math.floor(fits * 10) / 10):g}"
 
 
 @register.filter
@@ -183,12 +200,41 @@ def title_break(title: str, *keep: str) -> list[str]:
 
 
 @register.simple_tag
-def attachment_title_break(region: str, platform: str = "") -> list[str]:
-    """The attachment's title (附件标题), in lines as `title_break` sets them."""
-    title = _(
+def attachment_title(region: str, province: bool = False) -> str:
+    """The attachment's title (附件标题): a city's institutions, or a province's
+    units (its city platforms and province hospitals)."""
+    if province:
+        return _(
+            "Interconnection of the units of %(region)s with the provincial health "
+            "information platform"
+        ) % {"region": region}
+    return _(
         "Interconnection of the institutions of %(region)s with the health information platform"
     ) % {"region": region}
+
+
+@register.simple_tag
+def attachment_title_break(region: str, platform: str = "", province: bool = False) -> list[str]:
+    """The attachment's title, in lines as `title_break` sets them."""
+    title = attachment_title(region, province)
     return title_lines(title, tuple(k for k in (region, platform) if k))
+
+
+# 2号 characters on the 225 mm line of a landscape page, with the same margin.
+LANDSCAPE_TITLE_WIDTH = 28.7
+
+
+@register.simple_tag
+def report_title_break(heading: str, *keep: str) -> list[str]:
+    """The attached report's title (附件2), in lines across a landscape page."""
+    return title_lines(heading or "", tuple(k for k in keep if k), LANDSCAPE_TITLE_WIDTH)
+
+
+@register.simple_tag
+def report_sheet(snapshot: dict):
+    """The attached report of a bulletin's content as the table the report page
+    renders (`reports/_report_table.html`)."""
+    return snapshot_sheet(snapshot)
 
 
 def _html_lines(text, width, balance: bool) -> str:
