@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.platforms",
     "apps.uploads",
     "apps.indicators",
+    "apps.quality",
     "apps.metrics",
     "apps.bulletins",
     "apps.ingestion",

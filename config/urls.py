@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/", include("apps.imports.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("indicators/", include("apps.indicators.urls")),
+    path("quality/", include("apps.quality.urls")),
     path("", include("apps.web.urls")),
 ]
 

@@ -124,7 +124,7 @@ def upload(platform, rows):
 # statistics only, so the business indicators are left out (tests/demo loads all).
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", without_indicators=True, stdout=io.StringIO())
+    call_command("load_demo", without_indicators=True, without_quality=True, stdout=io.StringIO())
     return Platform.objects.get(code="xinyang")
 
 

@@ -13,6 +13,7 @@ from apps.indicators.models import Indicator
 from apps.institutions.models import Institution
 from apps.metrics.figures import Continuity
 from apps.metrics.periods import PeriodInvalid, check_day
+from apps.metrics.quality import DIMENSIONS
 from apps.platforms.models import Connection, ConnectionStatus
 
 
@@ -87,6 +88,14 @@ class MetricsQuerySerializer(serializers.Serializer):
         ),
     )
 
+    quality = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy(
+            "1: add each row's data quality (dimension rates and quality score)"
+        ),
+    )
+
     def validate_indicators(self, value: str) -> list[Indicator]:
         catalogue = list(Indicator.objects.all())
         if value.strip() == "all":
@@ -154,6 +163,37 @@ class IndicatorValueSerializer(serializers.Serializer):
     over_reference = serializers.BooleanField(
         help_text=gettext_lazy("The rate is above 100: the reference or the data is wrong")
     )
+
+
+def _quality_rate(help_text):
+    return serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
+class QualitySerializer(serializers.Serializer):
+    """metrics.md, 数据质量: each dimension's pass rate over the sums of its rules,
+    and the weighted score; null where nothing was checked."""
+
+    completeness = _quality_rate(gettext_lazy("Completeness pass rate (%)"))
+    conformance = _quality_rate(gettext_lazy("Conformance pass rate (%)"))
+    consistency = _quality_rate(gettext_lazy("Consistency pass rate (%)"))
+    linkage = _quality_rate(gettext_lazy("Linkage pass rate (%)"))
+    timeliness = _quality_rate(gettext_lazy("Timeliness pass rate (%)"))
+    score = _quality_rate(
+        gettext_lazy(
+            "Quality score: the weighted mean of the dimension rates that are not null, two decimals, half up"
+        )
+    )
+
+    def to_representation(self, instance):
+        values = {d: instance.rate(d) for d in DIMENSIONS}
+        values["score"] = instance.score
+        return super().to_representation(values)
 
 
 class InstitutionFiguresSerializer(serializers.Serializer):
@@ -245,6 +285,17 @@ class InstitutionFiguresSerializer(serializers.Serializer):
         )
     )
 
+    quality = serializers.SerializerMethodField(
+        help_text=gettext_lazy("With quality=1 in the query: the data quality of the period")
+    )
+
+    @extend_schema_field(QualitySerializer())
+    def get_quality(self, row) -> dict | None:
+        values = self.context.get("quality_values")
+        if values is None:
+            return None
+        return QualitySerializer(values[row.institution.pk]).data
+
     @extend_schema_field(serializers.DictField(child=IndicatorValueSerializer()))
     def get_indicators(self, row) -> dict | None:
         values = self.context.get("indicator_values")
@@ -259,4 +310,6 @@ class InstitutionFiguresSerializer(serializers.Serializer):
         data = super().to_representation(instance)
         if self.context.get("indicator_values") is None:
             data.pop("indicators")
+        if self.context.get("quality_values") is None:
+            data.pop("quality")
         return data

@@ -13,6 +13,7 @@ from apps.accounts.scoping import institutions_for, regions_for
 from apps.institutions.models import Institution
 from apps.metrics.figures import period_figures
 from apps.metrics.indicators import indicator_values
+from apps.metrics.quality import quality_values
 from apps.platforms.models import Connection
 
 from .serializers import (
@@ -120,6 +121,13 @@ class MetricsView(generics.GenericAPIView):
                 start=params["start"],
                 end=params["end"],
                 indicators=params["indicators"],
+            )
+        if params.get("quality"):
+            context["quality_values"] = quality_values(
+                institutions=institutions.filter(pk__in=[row.institution.pk for row in page]),
+                platform=params["platform"],
+                start=params["start"],
+                end=params["end"],
             )
         data = InstitutionFiguresSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)

@@ -26,12 +26,13 @@ from apps.institutions.models import Institution
 from apps.institutions.services import institutions_import
 from apps.platforms.models import ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, platform_add, tables_import
+from apps.quality.services import quality_import, quality_rules_import
 from apps.regions.models import Region
 from apps.regions.services import regions_import
 from apps.reports.layouts import report_layouts_ship
 from apps.uploads.services import uploads_import_rows, uploads_parse
 
-from . import generator, indicators, year
+from . import generator, indicators, quality, year
 
 DATA = Path(__file__).parent / "data"
 PLATFORM_CODE = "xinyang"
@@ -82,7 +83,9 @@ def _year_rows() -> tuple:
 
 
 @transaction.atomic
-def demo_load(*, with_indicators: bool = True) -> dict[str, ImportResult | int]:
+def demo_load(
+    *, with_indicators: bool = True, with_quality: bool = True
+) -> dict[str, ImportResult | int]:
     report: dict[str, ImportResult | int] = {}
     report["regions"] = regions_import(source=DATA / "regions.csv")
     report["institutions"] = institutions_import(source=DATA / "institutions.csv")
@@ -107,6 +110,14 @@ def demo_load(*, with_indicators: bool = True) -> dict[str, ImportResult | int]:
         path = Path(tmp) / "xinyang-2023-uploads.csv"
         path.write_bytes(year.demo_year_csv())
         report["uploads"] = uploads_import_rows(rows=_year_rows(), source=path, platform=platform)
+        if with_quality:
+            # The platform's quality rules, then the year's results.
+            path = Path(tmp) / "xinyang-quality-rules.csv"
+            path.write_bytes(quality.demo_rules_csv())
+            report["quality_rules"] = quality_rules_import(source=path, platform=platform)
+            path = Path(tmp) / "xinyang-2023-quality.csv"
+            path.write_bytes(quality.demo_quality_csv())
+            report["quality"] = quality_import(source=path, platform=platform)
         if not with_indicators:
             return report
         # The default catalogue (a flushed database lost what the migration made)

@@ -25,6 +25,12 @@ from apps.platforms.services import (
     declarations_import,
     tables_import,
 )
+from apps.quality.services import (
+    QUALITY_COLUMNS,
+    RULE_COLUMNS,
+    quality_import,
+    quality_rules_import,
+)
 from apps.regions.services import REGION_COLUMNS, regions_import
 from apps.uploads.services import UPLOAD_COLUMNS, uploads_import
 
@@ -98,6 +104,14 @@ def _declarations(job, source, progress):
     return declarations_import(
         source=source, platform=job.platform, edition=job.options["edition"], within=job.region
     )
+
+
+def _quality_rules(job, source, progress):
+    return quality_rules_import(source=source, platform=job.platform)
+
+
+def _quality(job, source, progress):
+    return quality_import(source=source, platform=job.platform, within=job.region)
 
 
 KINDS: dict[str, ImportKind] = {
@@ -192,6 +206,32 @@ KINDS: dict[str, ImportKind] = {
             _declarations,
             needs_platform=True,
             edition=True,
+        ),
+        ImportKind(
+            Kind.QUALITY_RULES,
+            _(
+                "A platform's data-quality rules, each in one dimension (completeness, "
+                "conformance, consistency, linkage, timeliness), for platforms without "
+                "the quality interface."
+            ),
+            RULE_COLUMNS,
+            ["OPV_ID_NOT_NULL", "门诊就诊记录身份证号不为空", "完整性", "TB_HIS_MZ_Reg", ""],
+            "import_quality_rules",
+            _quality_rules,
+            needs_platform=True,
+        ),
+        ImportKind(
+            Kind.QUALITY,
+            _(
+                "Daily data-quality results: per day, institution and rule, the records "
+                "checked and the records that failed."
+            ),
+            QUALITY_COLUMNS,
+            ["2023-06-30", "41150000001", "OPV_ID_NOT_NULL", "5120", "12"],
+            "import_quality",
+            _quality,
+            needs_platform=True,
+            on_worker=True,
         ),
     )
 }

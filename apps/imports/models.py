@@ -18,6 +18,8 @@ class ImportJob(models.Model):
         INDICATORS = "indicators", _("Daily indicator values")
         REFERENCES = "references", _("References")
         DECLARATIONS = "declarations", _("Declared tables")
+        QUALITY_RULES = "quality_rules", _("Quality rules")
+        QUALITY = "quality", _("Daily quality results")
 
     class State(models.TextChoices):
         CHECKING = "checking", _("Being checked")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_import, audit_record
-from apps.core.bulk import copy_to_stage
+from apps.core.bulk import rows_upsert
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
@@ -272,58 +272,27 @@ def _write(
         _month_rebuild(platform, inst, ind, month)
 
 
-BATCH = 5000
-
-
 def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
-    """Insert or update (institution id, indicator id, day, value) rows: on SQLite
-    one prepared INSERT … ON CONFLICT run per row, on PostgreSQL COPY into a staging
-    table and one INSERT … SELECT (no model instance per row either way); elsewhere
-    bulk_create."""
-    if not rows:
-        return
-    table = DailyIndicator._meta.db_table
-    upsert = (
-        "ON CONFLICT (platform_id, institution_id, indicator_id, day) "
-        "DO UPDATE SET value = excluded.value"
-    )
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(
-                    f"INSERT INTO {table} (platform_id, institution_id, indicator_id, day, value) "
-                    f"VALUES (%s, %s, %s, %s, %s) {upsert}",
-                    [(platform.pk, *row) for row in rows[start : start + BATCH]],
-                )
-        return
-    if connection.vendor != "postgresql":
-        DailyIndicator.objects.bulk_create(
-            [
-                DailyIndicator(
-                    platform=platform, institution_id=inst, indicator_id=ind, day=day, value=value
-                )
-                for inst, ind, day, value in rows
-            ],
-            batch_size=BATCH,
-            update_conflicts=True,
-            unique_fields=["platform", "institution", "indicator", "day"],
-            update_fields=["value"],
-        )
-        return
+    """Insert or update (institution id, indicator id, day, value) rows, without a
+    model instance per row (COPY on PostgreSQL)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        copy_to_stage(
+        rows_upsert(
             cursor,
-            "hipwatch_indicator_stage",
-            "institution_id bigint, indicator_id bigint, day date, value bigint",
-            rows,
+            table=DailyIndicator._meta.db_table,
+            columns=DAILY_COLUMNS,
+            key=("platform_id", "institution_id", "indicator_id", "day"),
+            rows=[(platform.pk, *row) for row in rows],
+            stage="hipwatch_indicator_stage",
         )
-        cursor.execute(
-            f"INSERT INTO {table} (platform_id, institution_id, indicator_id, day, value) "
-            "SELECT %s, institution_id, indicator_id, day, value FROM hipwatch_indicator_stage "
-            + upsert,
-            [platform.pk],
-        )
-        cursor.execute("DELETE FROM hipwatch_indicator_stage")
+
+
+DAILY_COLUMNS = (
+    ("platform_id", "bigint"),
+    ("institution_id", "bigint"),
+    ("indicator_id", "bigint"),
+    ("day", "date"),
+    ("value", "bigint"),
+)
 
 
 def _month_rebuild(platform: Platform, inst: int, ind: int, month: dt.date) -> None:

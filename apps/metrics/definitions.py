@@ -18,6 +18,13 @@ class Definitions:
     weight_connection: Decimal = Decimal("0.3")  # C
     weight_completeness: Decimal = Decimal("0.4")  # K
     weight_volume: Decimal = Decimal("0.3")  # V
+    # 数据质量: the weight of each dimension in the quality score (equal by default;
+    # renormalised over the dimensions with a rate, so they need not add up to 1).
+    quality_weight_completeness: Decimal = Decimal("1")
+    quality_weight_conformance: Decimal = Decimal("1")
+    quality_weight_consistency: Decimal = Decimal("1")
+    quality_weight_linkage: Decimal = Decimal("1")
+    quality_weight_timeliness: Decimal = Decimal("1")
 
     def as_dict(self) -> dict:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -56,6 +63,9 @@ class Definitions:
         if weights != 1:
             raise ValueError(_("The three weights must add up to 1."))
         return definitions
+
+    def quality_weight(self, dimension: str) -> Decimal:
+        return getattr(self, f"quality_weight_{dimension}")
 
 
 DEFAULT = Definitions()

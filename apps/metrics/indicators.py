@@ -7,22 +7,22 @@ decimals, half up, empty without a reference (or with a zero one), flagged above
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BigIntegerField, F, Q, QuerySet, Sum, Window
+from django.db.models import BigIntegerField, Count, F, QuerySet, Sum, Window
 from django.db.models.functions import Cast, RowNumber
 
-from apps.core.calendar import full_months, month_end, month_start
+from apps.core.calendar import month_end, month_start
 from apps.indicators.models import DailyIndicator, Indicator, MonthlyIndicator, Reference
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 
 from .figures import _cache_key
+from .rollups import period_sums
 
 CENT = Decimal("0.01")
 
@@ -105,46 +105,31 @@ def _indicator_values(scope, platform, start, end, indicators) -> dict:
 
 
 def _flow_sums(platform, ids, indicator_ids, start, end) -> dict[tuple[int, int], int]:
-    """Sums over start..end: whole months from the roll-up, the other days from the
-    daily values. Two queries."""
-    months = full_months(start, end)
-    daily = DailyIndicator.objects.filter(
-        platform=platform, institution__in=ids, indicator_id__in=indicator_ids
+    """Sums over start..end (metrics.rollups: whole months from the roll-up). Two
+    queries."""
+    sums = period_sums(
+        daily=DailyIndicator.objects.filter(
+            platform=platform, institution__in=ids, indicator_id__in=indicator_ids
+        ),
+        monthly=MonthlyIndicator.objects.filter(
+            platform=platform, institution__in=ids, indicator_id__in=indicator_ids
+        ),
+        start=start,
+        end=end,
+        keys=("institution_id", "indicator_id"),
+        values=("value",),
+        monthly_values=("total",),
     )
-    if months:
-        daily = daily.filter(
-            Q(day__gte=start, day__lt=months[0]) | Q(day__gt=month_end(months[1]), day__lte=end)
-        )
-    else:
-        daily = daily.filter(day__gte=start, day__lte=end)
-    sums: dict[tuple[int, int], int] = defaultdict(int)
-    for inst, ind, total in (
-        daily.values("institution_id", "indicator_id")
-        .annotate(t=Cast(Sum("value"), BigIntegerField()))
-        .values_list("institution_id", "indicator_id", "t")
-    ):
-        sums[(inst, ind)] += total
-    if months:
-        for inst, ind, total in (
-            MonthlyIndicator.objects.filter(
-                platform=platform,
-                institution__in=ids,
-                indicator_id__in=indicator_ids,
-                month__gte=months[0],
-                month__lte=months[1],
-            )
-            .values("institution_id", "indicator_id")
-            .annotate(t=Cast(Sum("total"), BigIntegerField()))
-            .values_list("institution_id", "indicator_id", "t")
-        ):
-            sums[(inst, ind)] += total
-    return dict(sums)
+    return {key: total for key, (total,) in sums.items()}
 
 
 def _stock_latest(platform, ids, indicator_ids, end) -> dict[tuple[int, int], int]:
     """The latest value on or before `end`, in the period or before it: the days of
-    end's month up to end, else the latest earlier month's last value. Two queries."""
-    first = month_start(end)
+    end's month up to end, else the latest earlier month's last value. Two queries.
+    When `end` closes its month, its month's roll-up row holds that value already
+    (its latest day): no daily row is read, which at a province's size is the
+    difference between 180,000 rows and none."""
+    first = month_start(end) if end != month_end(end) else end + dt.timedelta(days=1)
     latest: dict[tuple[int, int], tuple[dt.date, int]] = {}
     for inst, ind, day, value in DailyIndicator.objects.filter(
         platform=platform,
@@ -191,35 +176,48 @@ def _references(platform, ids, indicators, start, end) -> dict[tuple[int, int], 
     a flow's is the sum of its months' references (whole months, each referenced),
     or for exactly one year its yearly reference when the months are not all there;
     a stock's is the one in force on `end` (the latest to start on or before it, a
-    month over the year it lies in). One query."""
+    month over the year it lies in). At most three queries, each returning one row
+    per institution and indicator (the months are summed and counted in SQL)."""
     months = _months_of(start, end)
     whole_year = months is not None and len(months) == 12 and start.month == 1
-    stock_ids = {i.pk for i in indicators if i.is_stock}
-    refs: dict[tuple[int, int], dict] = defaultdict(
-        lambda: {"months": {}, "year": None, "stock": None}
-    )
-    query = Reference.objects.filter(
-        platform=platform, institution__in=ids, indicator_id__in=[i.pk for i in indicators]
-    ).values_list("institution_id", "indicator_id", "span", "start", "value")
-    for inst, ind, span, first, value in query:
-        entry = refs[(inst, ind)]
-        if ind in stock_ids:
-            if first <= end:
-                # Latest start wins; at the same start a month outranks its year.
-                rank = (first, span == Reference.Span.MONTH)
-                if entry["stock"] is None or rank > entry["stock"][0]:
-                    entry["stock"] = (rank, value)
-        elif span == Reference.Span.MONTH:
-            entry["months"][first] = value
-        elif whole_year and first == start:
-            entry["year"] = value
-    result = {}
-    for key, entry in refs.items():
-        if key[1] in stock_ids:
-            if entry["stock"] is not None:
-                result[key] = entry["stock"][1]
-        elif months and all(m in entry["months"] for m in months):
-            result[key] = sum(entry["months"][m] for m in months)
-        elif entry["year"] is not None:
-            result[key] = entry["year"]
+    flow_ids = [i.pk for i in indicators if not i.is_stock]
+    stock_ids = [i.pk for i in indicators if i.is_stock]
+    base = Reference.objects.filter(platform=platform, institution__in=ids)
+    result: dict[tuple[int, int], int] = {}
+    if flow_ids and whole_year:
+        for inst, ind, value in base.filter(
+            indicator_id__in=flow_ids, span=Reference.Span.YEAR, start=start
+        ).values_list("institution_id", "indicator_id", "value"):
+            result[(inst, ind)] = value
+    if flow_ids and months:
+        # Every month referenced (one row per month: the key is unique) → their sum,
+        # which outranks the year's.
+        for inst, ind, total, count in (
+            base.filter(
+                indicator_id__in=flow_ids,
+                span=Reference.Span.MONTH,
+                start__gte=months[0],
+                start__lte=months[-1],
+            )
+            .values("institution_id", "indicator_id")
+            .annotate(total=Cast(Sum("value"), BigIntegerField()), n=Count("pk"))
+            .values_list("institution_id", "indicator_id", "total", "n")
+        ):
+            if count == len(months):
+                result[(inst, ind)] = total
+    if stock_ids:
+        # Latest start first; at the same start "month" sorts before "year".
+        for inst, ind, value in (
+            base.filter(indicator_id__in=stock_ids, start__lte=end)
+            .annotate(
+                newest=Window(
+                    RowNumber(),
+                    partition_by=[F("institution_id"), F("indicator_id")],
+                    order_by=[F("start").desc(), F("span").asc()],
+                )
+            )
+            .filter(newest=1)
+            .values_list("institution_id", "indicator_id", "value")
+        ):
+            result[(inst, ind)] = value
     return result

@@ -22,6 +22,7 @@ from apps.metrics.figures import (
 )
 from apps.metrics.indicators import indicator_values
 from apps.metrics.periods import Period
+from apps.metrics.quality import QualityFigures
 from apps.platforms.models import ConnectionStatus, Platform
 
 QUARTERS_SHOWN = 4
@@ -155,7 +156,7 @@ def quarter_trend(*, institutions, platform: Platform, period: Period, query: st
 
 @dataclass
 class FixItem:
-    kind: str  # "table", "gap", "rejected"
+    kind: str  # "table", "gap", "rejected", "quality"
     text: str
 
 
@@ -206,6 +207,37 @@ def fix_first(
             )
         )
     return items
+
+
+QUALITY_FIXES = 3
+
+
+def quality_fixes(quality: QualityFigures | None, rules: dict[str, str]) -> list[FixItem]:
+    """The quality rules that failed the most records in the period (at most three),
+    each with its pass rate: what the hospital's developers look at first."""
+    if quality is None:
+        return []
+    failing = sorted(
+        ((code, c) for code, c in quality.rules.items() if c.failed),
+        key=lambda item: (-item[1].failed, item[0]),
+    )
+    return [
+        FixItem(
+            "quality",
+            _(
+                "Quality rule %(code)s %(name)s: %(failed)s of %(checked)s records checked "
+                "failed it (pass rate %(rate)s%%)."
+            )
+            % {
+                "code": code,
+                "name": rules.get(code, ""),
+                "failed": f"{counts.failed:,}",
+                "checked": f"{counts.checked:,}",
+                "rate": counts.rate,
+            },
+        )
+        for code, counts in failing[:QUALITY_FIXES]
+    ]
 
 
 # ---------------------------------------------------------------------------

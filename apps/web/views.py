@@ -37,7 +37,10 @@ from apps.metrics.figures import (
     table_adoption,
 )
 from apps.metrics.help import figure_help
+from apps.metrics.quality import quality_values
 from apps.platforms.models import ConnectionStatus
+from apps.quality.models import Dimension, QualityRule
+from apps.quality.tables import rules_sheet
 from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
@@ -50,6 +53,7 @@ from .standing import (
     fix_first,
     hospital_rates,
     longest_gap_dates,
+    quality_fixes,
     quarter_trend,
     upload_calendar,
 )
@@ -310,9 +314,29 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         if row and not row.exempt
         else None
     )
+    quality = None
+    if row and not row.exempt:
+        quality = quality_values(
+            institutions=institutions_for(request.user).filter(pk=institution.pk),
+            platform=platform,
+            start=period.start,
+            end=period.end,
+        ).get(institution.pk)
+        if quality is not None and not quality.checked:
+            quality = None
+    quality_sheet = (
+        rules_sheet(quality, platform, key="quality-rules", title=_("Quality rules checked"))
+        if quality
+        else None
+    )
+    if quality:
+        rule_names = dict(QualityRule.objects.filter(platform=platform).values_list("code", "name"))
+        fixes += quality_fixes(quality, rule_names)
     export = sheet_export(
         request,
-        sheets + ([rates.sheet, rates.months] if rates else []),
+        sheets
+        + ([rates.sheet, rates.months] if rates else [])
+        + ([quality_sheet] if quality_sheet else []),
         f"{institution.org_code}-{period.key}",
         f"{institution.name} {period.label} {platform.name}",
     )
@@ -341,6 +365,11 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "fixes": fixes,
             "trend": trend,
             "rates": rates,
+            "quality": quality,
+            "quality_sheet": quality_sheet,
+            "quality_dimensions": (
+                [(label, quality.rate(d)) for d, label in Dimension.choices] if quality else []
+            ),
         },
     )
 

@@ -14,6 +14,7 @@ from apps.bulletins.services import bulletin_create, bulletin_publish
 from apps.imports.services import import_job_check, import_job_create
 from apps.ingestion.models import SyncRun, UnknownIndicatorValue, UnknownUpload
 from apps.onboarding.services import plan_create, step_set_date
+from apps.quality.services import quality_import, quality_rules_import
 from apps.rectification.services import task_answer, task_open
 from tests.conftest import connect, every_day, upload
 from tests.factories import InstitutionFactory, RegionFactory, UserFactory
@@ -82,6 +83,17 @@ def world(city, users, settings, tmp_path):
             for inst in everyone
             for code in ("T1", "T2", "T3")
         ],
+    )
+    # Quality results for everyone, so the quality page and quality=1 have rows.
+    quality_rules_import(
+        source=b"code,name,dimension\nR1,rule one,completeness\n", platform=city.platform
+    )
+    quality_import(
+        source=(
+            "date,org_code,rule,checked,failed\n"
+            + "".join(f"2023-05-01,{inst.org_code},R1,10,1\n" for inst in everyone)
+        ).encode(),
+        platform=city.platform,
     )
     # Bulletins: a draft of the city, one published per county, a draft of 南阳市.
     w.draft_city = bulletin(users.alice, city.platform, "信卫〔2023〕1号", city.city)

@@ -385,7 +385,10 @@ ROUTES: dict[str, Callable] = {
     "api/v1/bulletins/{pk}/xlsx/": by_object(
         "/api/v1/bulletins/{pk}/xlsx/", OWN_BULLETIN, FOREIGN_BULLETIN, "pk"
     ),
-    "api/v1/metrics/": listing(METRICS, refused=["region=999999"]),
+    "api/v1/metrics/": listing(
+        METRICS, refused=["region=999999"], extra=["quality=1", "indicators=all"]
+    ),
+    "quality/": listing(f"/quality/?{PERIOD}", extra=["export=all"], refused=["platform=nope"]),
 }
 
 

@@ -35,10 +35,20 @@ class Command(TranslatedCommand):
             ),
         )
 
-    def handle(self, *args, province=False, without_indicators=False, **options):
+        parser.add_argument(
+            "--without-quality",
+            action="store_true",
+            help=gettext_lazy("Leave out the data quality rules and results (a quicker load)"),
+        )
+
+    def handle(
+        self, *args, province=False, without_indicators=False, without_quality=False, **options
+    ):
         if province:
             return self.handle_province()
-        self.report(demo_load(with_indicators=not without_indicators))
+        self.report(
+            demo_load(with_indicators=not without_indicators, with_quality=not without_quality)
+        )
         self.stdout.write("")
         self.stdout.write(_("Demo accounts (log in at http://127.0.0.1:8000/):"))
         for login in demo_users():
@@ -59,6 +69,8 @@ class Command(TranslatedCommand):
             "uploads": _("Upload statistics"),
             "indicators": _("Business indicators"),
             "references": _("References"),
+            "quality_rules": _("Quality rules"),
+            "quality": _("Quality results"),
         }
         for key, value in report.items():
             if isinstance(value, ImportResult):
