@@ -5,6 +5,7 @@ eagerly in-process, so `make run` and `make test` need no services. Production s
 DATABASE_URL (PostgreSQL) and REDIS_URL.
 """
 
+import os
 import warnings
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "apps.uploads",
     "apps.indicators",
     "apps.quality",
+    "apps.maturity",
     "apps.metrics",
     "apps.bulletins",
     "apps.ingestion",
@@ -156,6 +158,14 @@ MEDIA_URL = "media/"
 
 # Celery: with no REDIS_URL, tasks run eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default="")
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _TEST_WORKER.startswith("gw"):
+    # The suite run in parallel (pytest -n): each worker takes a Redis database of
+    # its own below the one given (…/15: gw0 15, gw1 14), as it has its own test
+    # database, because every test flushes the cache it starts with.
+    _base, _sep, _db = REDIS_URL.rpartition("/")
+    if _sep and _db.isdigit() and _base.count("/") >= 2:
+        REDIS_URL = f"{_base}/{max(int(_db) - int(_TEST_WORKER[2:]), 0)}"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("indicators/", include("apps.indicators.urls")),
     path("quality/", include("apps.quality.urls")),
+    path("maturity/", include("apps.maturity.urls")),
     path("", include("apps.web.urls")),
 ]
 

@@ -12,9 +12,11 @@ from apps.ingestion.models import (
     OrgCodeAlias,
     SyncRun,
     UnknownIndicatorValue,
+    UnknownQualityValue,
     UnknownUpload,
 )
 from apps.institutions.models import Institution
+from apps.maturity.models import Assessment
 from apps.onboarding.models import StepCompletion
 from apps.platforms.models import Connection, ConnectionChange, Platform
 from apps.rectification.models import RectificationTask
@@ -117,6 +119,17 @@ def unknown_indicator_values_for(user: User) -> QuerySet[UnknownIndicatorValue]:
     """Indicator values waiting for review (unknown institution or indicator): the
     business of the officers who watch that platform's pulls, like unknown rows."""
     return UnknownIndicatorValue.objects.filter(platform__in=ingestion_platforms_for(user))
+
+
+def unknown_quality_values_for(user: User) -> QuerySet[UnknownQualityValue]:
+    """Quality results waiting for review (unknown institution or rule), for the
+    officers who watch that platform's pulls."""
+    return UnknownQualityValue.objects.filter(platform__in=ingestion_platforms_for(user))
+
+
+def assessments_for(user: User) -> QuerySet[Assessment]:
+    """Maturity results of the units the user sees."""
+    return Assessment.objects.filter(institution__in=institutions_for(user))
 
 
 def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:

@@ -110,6 +110,7 @@ def demo_load(
         path = Path(tmp) / "xinyang-2023-uploads.csv"
         path.write_bytes(year.demo_year_csv())
         report["uploads"] = uploads_import_rows(rows=_year_rows(), source=path, platform=platform)
+        report["maturity"] = demo_maturity_load()
         if with_quality:
             # The platform's quality rules, then the year's results.
             path = Path(tmp) / "xinyang-quality-rules.csv"
@@ -290,3 +291,36 @@ def demo_alerts() -> int:
     flips = alerts_evaluate(platform=platform, today=DEMO_ALERTS_DAY)
     alerts_process_flips()
     return len(flips)
+
+
+# The demo's maturity results (测评等级): code, level, year, notice, target, deadline.
+MATURITY = [
+    ("41150000001", "4a", 2022, "国卫统信便函〔2023〕21号", "5b", dt.date(2027, 12, 31)),
+    ("41150000002", "4b", 2021, "国卫统信便函〔2022〕9号", "4a", dt.date(2024, 6, 30)),
+    ("41150000003", "4b", 2023, "国卫统信便函〔2024〕5号", "4b", dt.date(2023, 12, 31)),
+    ("41152600001", "4b", 2022, "国卫统信便函〔2023〕21号", "4a", dt.date(2028, 6, 30)),
+    ("41152200001", "3", 2020, "", "4b", dt.date(2023, 6, 30)),
+]
+
+
+def demo_maturity_load() -> int:
+    """The national assessment results of some demo hospitals, with their targets
+    (one past its deadline). Returns how many are recorded."""
+    from apps.maturity.services import assessment_save
+
+    by_code = {
+        i.org_code: i for i in Institution.objects.filter(org_code__in=[m[0] for m in MATURITY])
+    }
+    for code, level, in_year, notice, target, deadline in MATURITY:
+        if code in by_code:
+            assessment_save(
+                user=None,
+                institution=by_code[code],
+                scheme="hospital",
+                level=level,
+                year=in_year,
+                certificate=notice,
+                target_level=target,
+                target_deadline=deadline,
+            )
+    return len(by_code)

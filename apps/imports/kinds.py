@@ -16,6 +16,7 @@ from apps.indicators.services import (
     indicators_import,
     references_import,
 )
+from apps.ingestion.review import waiting_quality_store
 from apps.institutions.services import INSTITUTION_COLUMNS, institutions_import
 from apps.platforms.services import (
     CONNECTION_COLUMNS,
@@ -106,8 +107,20 @@ def _declarations(job, source, progress):
     )
 
 
+def quality_rules_then_waiting(*, source, platform) -> ImportResult:
+    """Import a platform's rules, then store the pulled results that waited for a
+    rule the file now lists (the command and the web import alike)."""
+    result = quality_rules_import(source=source, platform=platform)
+    stored = waiting_quality_store(platform=platform)
+    if stored:
+        result.notes.append(
+            _("%(n)d waiting quality results of these rules were stored.") % {"n": stored}
+        )
+    return result
+
+
 def _quality_rules(job, source, progress):
-    return quality_rules_import(source=source, platform=job.platform)
+    return quality_rules_then_waiting(source=source, platform=job.platform)
 
 
 def _quality(job, source, progress):

@@ -10,6 +10,8 @@ class SyncRun(models.Model):
     class Kind(models.TextChoices):
         UPLOADS = "upload_stats", _("Upload statistics")
         INDICATORS = "indicator_stats", _("Business indicators")
+        QUALITY = "quality_stats", _("Data quality results")
+        QUALITY_RULES = "quality_rules", _("Data quality rules")
         INSTITUTIONS = "institutions", _("Institutions and connection statuses")
 
     class Outcome(models.TextChoices):
@@ -164,6 +166,41 @@ class UnknownIndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.org_code} {self.indicator}: {self.value}"
+
+
+class UnknownQualityValue(models.Model):
+    """A /quality-stats item for an institution code the registry does not know, or
+    for a rule the platform's /quality-rules did not list: kept until an officer
+    maps the code or the platform lists the rule, then stored like the rest."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    org_code = models.CharField(_("institution code"), max_length=64)
+    rule = models.CharField(_("rule code"), max_length=64)
+    checked = models.BigIntegerField(_("records checked"))
+    failed = models.BigIntegerField(_("records failed"))
+    generated_at = models.DateTimeField(_("generated at (platform)"))
+    run = models.ForeignKey(
+        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("quality result waiting for review")
+        verbose_name_plural = _("quality results waiting for review")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "day", "org_code", "rule"], name="unknown_quality_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["platform", "org_code"], name="unknown_quality_org"),
+            models.Index(fields=["platform", "rule"], name="unknown_quality_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.org_code} {self.rule}: {self.failed}/{self.checked}"
 
 
 class OrgCodeAlias(models.Model):

@@ -3,7 +3,8 @@ not know wait in UnknownUpload (and their indicator values in UnknownIndicatorVa
 until an officer maps the code to an institution (an alias every later pull uses)
 or registers the institution. Either way the waiting rows are then stored and
 count, in one transaction. Indicator values for an indicator the catalogue lacks
-wait the same way until an officer adds the indicator."""
+wait the same way until an officer adds the indicator; quality results for a rule
+the platform has not listed (UnknownQualityValue) until its rules list it."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from apps.indicators.models import DailyIndicator, Indicator
 from apps.indicators.services import IndicatorRow, indicator_add, indicators_store
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
+from apps.quality.models import DailyQuality, QualityRule
+from apps.quality.services import QualityRow, quality_store
 from apps.uploads.models import DailyUpload
 from apps.uploads.services import UploadRow, uploads_store
 
-from .models import OrgCodeAlias, UnknownIndicatorValue, UnknownUpload
+from .models import OrgCodeAlias, UnknownIndicatorValue, UnknownQualityValue, UnknownUpload
 
 
 class ResolveRefused(Exception):
@@ -42,10 +45,11 @@ class WaitingCode:
     first_day: object
     last_day: object
     values: int = 0  # indicator values waiting under the code
+    results: int = 0  # quality results waiting under the code
 
 
 def _of_unknown_institutions(values):
-    """Indicator values whose code is neither the registry's nor an alias."""
+    """Waiting values whose code is neither the registry's nor an alias."""
     alias = OrgCodeAlias.objects.filter(
         platform=OuterRef("platform"), org_code=OuterRef("org_code")
     )
@@ -54,10 +58,10 @@ def _of_unknown_institutions(values):
     )
 
 
-def waiting_codes(unknown_uploads, unknown_values=None) -> list[WaitingCode]:
+def waiting_codes(unknown_uploads, unknown_values=None, unknown_results=None) -> list[WaitingCode]:
     """The queue, one line per (platform, code), from a scoped UnknownUpload queryset
-    and (if given) a scoped UnknownIndicatorValue one: a code that sent only
-    indicator values is in the queue too."""
+    and (if given) scoped UnknownIndicatorValue and UnknownQualityValue ones: a code
+    that sent only indicator values or quality results is in the queue too."""
     lines = {
         (line["platform_id"], line["org_code"]): line
         for line in unknown_uploads.values("platform_id", "org_code").annotate(
@@ -69,11 +73,16 @@ def waiting_codes(unknown_uploads, unknown_values=None) -> list[WaitingCode]:
             last_day=Max("day"),
         )
     }
-    if unknown_values is not None:
+    others = [
+        (field, qs)
+        for field, qs in (("values", unknown_values), ("results", unknown_results))
+        if qs is not None
+    ]
+    for field, queryset in others:
         for line in (
-            _of_unknown_institutions(unknown_values)
+            _of_unknown_institutions(queryset)
             .values("platform_id", "org_code")
-            .annotate(values=Count("id"), first=Min("day"), last=Max("day"))
+            .annotate(n=Count("id"), first=Min("day"), last=Max("day"))
         ):
             key = (line["platform_id"], line["org_code"])
             entry = lines.setdefault(
@@ -89,7 +98,7 @@ def waiting_codes(unknown_uploads, unknown_values=None) -> list[WaitingCode]:
                     "last_day": line["last"],
                 },
             )
-            entry["values"] = line["values"]
+            entry[field] = line["n"]
             entry["first_day"] = min(entry["first_day"], line["first"])
             entry["last_day"] = max(entry["last_day"], line["last"])
     return [WaitingCode(**lines[key]) for key in sorted(lines)]
@@ -123,6 +132,37 @@ def waiting_indicators(unknown_values) -> list[WaitingIndicator]:
         .order_by("platform_id", "indicator")
     )
     return [WaitingIndicator(**line) for line in lines]
+
+
+@dataclass(frozen=True)
+class WaitingRule:
+    """A quality rule code a platform sent results for but has not listed."""
+
+    platform_id: int
+    rule: str
+    rows: int
+    institutions: int
+    days: int
+    first_day: object
+    last_day: object
+
+
+def waiting_rules(unknown_results) -> list[WaitingRule]:
+    """One line per (platform, rule code its rules lack)."""
+    listed = QualityRule.objects.filter(platform=OuterRef("platform"), code=OuterRef("rule"))
+    lines = (
+        unknown_results.exclude(Exists(listed))
+        .values("platform_id", "rule")
+        .annotate(
+            rows=Count("id"),
+            institutions=Count("org_code", distinct=True),
+            days=Count("day", distinct=True),
+            first_day=Min("day"),
+            last_day=Max("day"),
+        )
+        .order_by("platform_id", "rule")
+    )
+    return [WaitingRule(**line) for line in lines]
 
 
 def _store_waiting_values(
@@ -160,6 +200,66 @@ def _store_waiting_values(
     )
     UnknownIndicatorValue.objects.filter(pk__in=[w.pk for w in ready]).delete()
     return len(ready)
+
+
+def _store_waiting_quality(
+    *,
+    platform: Platform,
+    waiting: list[UnknownQualityValue],
+    institution_ids: dict[str, int],
+    refuse_clashes: bool = True,
+) -> int:
+    """Store waiting quality results whose institution and rule are now known. One
+    that would meet a result already stored for the same institution, rule and day
+    refuses the whole (ResolveRefused), or with `refuse_clashes` False keeps
+    waiting. Returns how many were stored."""
+    rules = dict(QualityRule.objects.filter(platform=platform).values_list("code", "pk"))
+    ready = [w for w in waiting if w.org_code in institution_ids and w.rule in rules]
+    if not ready:
+        return 0
+    stored = set(
+        DailyQuality.objects.filter(
+            platform=platform,
+            institution_id__in=set(institution_ids.values()),
+            day__in={w.day for w in ready},
+        ).values_list("institution_id", "rule__code", "day")
+    )
+    clashes = [w for w in ready if (institution_ids[w.org_code], w.rule, w.day) in stored]
+    if clashes and refuse_clashes:
+        problems = [
+            _("Code %(code)s already has a result of rule %(rule)s on %(day)s.")
+            % {"code": w.org_code, "rule": w.rule, "day": w.day.isoformat()}
+            for w in clashes[:10]
+        ]
+        if len(clashes) > 10:
+            problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
+        raise ResolveRefused(problems)
+    ready = [w for w in ready if w not in clashes]
+    quality_store(
+        platform=platform,
+        rows=[QualityRow(w.day, w.org_code, w.rule, w.checked, w.failed) for w in ready],
+        institution_ids=institution_ids,
+        rule_ids=rules,
+    )
+    UnknownQualityValue.objects.filter(pk__in=[w.pk for w in ready]).delete()
+    return len(ready)
+
+
+def waiting_quality_store(*, platform: Platform) -> int:
+    """Store the platform's waiting quality results that can be now (their rule was
+    listed or imported since, their code mapped); a clash keeps its result waiting.
+    Returns how many were stored."""
+    from .services import known_codes
+
+    with transaction.atomic():
+        waiting = list(UnknownQualityValue.objects.select_for_update().filter(platform=platform))
+        known = known_codes(platform)
+        return _store_waiting_quality(
+            platform=platform,
+            waiting=waiting,
+            institution_ids={w.org_code: known[w.org_code] for w in waiting if w.org_code in known},
+            refuse_clashes=False,
+        )
 
 
 def unknown_indicator_add(
@@ -216,7 +316,12 @@ def unknown_code_map(
             .filter(platform=platform, org_code=org_code)
             .order_by("day", "indicator")
         )
-        if not waiting and not values:
+        results = list(
+            UnknownQualityValue.objects.select_for_update()
+            .filter(platform=platform, org_code=org_code)
+            .order_by("day", "rule")
+        )
+        if not waiting and not values and not results:
             raise ResolveRefused([_("No rows wait for code %(code)s.") % {"code": org_code}])
         if org_code != institution.org_code:
             if Institution.objects.filter(org_code=org_code).exists():
@@ -248,13 +353,16 @@ def unknown_code_map(
         stored_values = _store_waiting_values(
             platform=platform, waiting=values, institution_ids={org_code: institution.pk}
         )
+        stored_results = _store_waiting_quality(
+            platform=platform, waiting=results, institution_ids={org_code: institution.pk}
+        )
         uploads_store(
             platform=platform,
             rows=[UploadRow(w.day, org_code, w.table_code, w.records, w.rejected) for w in waiting],
             institution_ids={org_code: institution.pk},
         )
         UnknownUpload.objects.filter(pk__in=[w.pk for w in waiting]).delete()
-        return len(waiting) + stored_values
+        return len(waiting) + stored_values + stored_results
 
 
 def unknown_code_register(
@@ -281,6 +389,9 @@ def unknown_code_register(
         others = {
             *UnknownUpload.objects.filter(org_code=org_code).values_list("platform", flat=True),
             *UnknownIndicatorValue.objects.filter(org_code=org_code).values_list(
+                "platform", flat=True
+            ),
+            *UnknownQualityValue.objects.filter(org_code=org_code).values_list(
                 "platform", flat=True
             ),
         }

@@ -22,6 +22,16 @@ from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
 from apps.platforms.models import Connection, ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, is_valid_table_code
+from apps.quality.models import QualityRule
+from apps.quality.services import (
+    QualityRow,
+    RuleRow,
+    is_valid_rule_code,
+    parse_dimension,
+    quality_replace_day,
+    quality_rules_store,
+    rule_problems,
+)
 from apps.uploads.services import UploadRow, uploads_replace_day
 
 from .models import (
@@ -30,6 +40,7 @@ from .models import (
     PulledDay,
     SyncRun,
     UnknownIndicatorValue,
+    UnknownQualityValue,
     UnknownUpload,
 )
 from .source import NoStatistics, PlatformSource, SourceError
@@ -74,6 +85,42 @@ def check_indicator_item(item) -> str | None:
     if not _count(item["value"]):
         return _("%(field)s is not a whole number of 0 or more") % {"field": "value"}
     return None
+
+
+def check_quality_item(item) -> str | None:
+    """Why a /quality-stats item cannot be stored, or None if it can. A well-formed
+    rule code /quality-rules did not list is not a reason: such items wait."""
+    if not isinstance(item, dict):
+        return _("not an object")
+    org, rule = item.get("org_code"), item.get("rule")
+    if not isinstance(org, str) or not is_valid_org_code(org):
+        return _("bad or missing org_code")
+    if not isinstance(rule, str) or not is_valid_rule_code(rule):
+        return _("bad or missing rule")
+    for name in ("checked", "failed"):
+        if name not in item:
+            return _("missing %(field)s") % {"field": name}
+        if not _count(item[name]):
+            return _("%(field)s is not a whole number of 0 or more") % {"field": name}
+    if item["failed"] > item["checked"]:
+        return _("failed is more than checked")
+    return None
+
+
+def check_quality_rule_item(item) -> tuple[str | None, RuleRow | None]:
+    """A /quality-rules item as a rule, or the reason it cannot be one."""
+    if not isinstance(item, dict):
+        return _("not an object"), None
+    code, name = item.get("code"), item.get("name")
+    table = item.get("table_code") or ""
+    description = item.get("description") or ""
+    dimension = item.get("dimension")
+    if not all(isinstance(v, str) for v in (code, name, table, description, dimension)):
+        return _("code, name and dimension must be text"), None
+    problems = rule_problems(code, name, parse_dimension(dimension), table, dimension)
+    if problems:
+        return " ".join(problems), None
+    return None, RuleRow(code, name.strip(), parse_dimension(dimension), table, description)
 
 
 def _source(platform: Platform) -> PlatformSource:
@@ -159,6 +206,82 @@ def platform_pull_indicators(
     )
 
 
+def platform_pull_quality(
+    *,
+    platform: Platform,
+    day: dt.date,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    user=None,
+    backfill: Backfill | None = None,
+) -> SyncRun:
+    """Pull one day's data-quality results (/quality-stats) by the same rules as the
+    upload statistics; results of unknown institutions or of rules the platform's
+    rule list lacks wait for review."""
+    return _pull_day(
+        platform=platform,
+        day=day,
+        kind=SyncRun.Kind.QUALITY,
+        trigger=trigger,
+        user=user,
+        backfill=backfill,
+    )
+
+
+def platform_pull_quality_rules(
+    *,
+    platform: Platform,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    user=None,
+    backfill: Backfill | None = None,
+) -> SyncRun:
+    """Bring the platform's rules up to date from /quality-rules (new ones added,
+    changed ones updated, the others kept), then store the results that waited for
+    a rule now listed. Malformed rules are refused with their reason."""
+    from .review import waiting_quality_store
+
+    sync_runs_mark_interrupted(platform=platform, kind=SyncRun.Kind.QUALITY_RULES, day=None)
+    run = SyncRun.objects.create(
+        platform=platform,
+        kind=SyncRun.Kind.QUALITY_RULES,
+        trigger=trigger,
+        started_by=user,
+        backfill=backfill,
+    )
+    try:
+        fetched = _source(platform).quality_rules()
+    except NoStatistics:  # a platform without the quality interface
+        return _finish(run, SyncRun.Outcome.NO_DATA, _("The platform has no quality rules (404)."))
+    except SourceError as exc:
+        return _finish(run, SyncRun.Outcome.FAILED, str(exc))
+    run.generated_at, run.pages = fetched.generated_at, fetched.pages
+    rules: dict[str, RuleRow] = {}
+    for page, index, item in fetched.items:
+        reason, rule = check_quality_rule_item(item)
+        if reason is None and rule.code in rules:
+            reason = _("the same rule twice")
+        if reason:
+            _reject(run, page, index, item, reason)
+            continue
+        rules[rule.code] = rule
+    run.rows_rejected = len(run.rejections)
+    try:
+        with transaction.atomic():
+            result = quality_rules_store(platform=platform, rows=list(rules.values()))
+            run.rows_stored = result.created + result.updated
+            waiting_quality_store(platform=platform)
+    except Exception as exc:
+        logger.exception("storing the quality rules of %s failed", platform.code)
+        return _finish(run, SyncRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+    return _finish(run, SyncRun.Outcome.SUCCESS)
+
+
+PULLED = {
+    SyncRun.Kind.UPLOADS: "upload_stats",
+    SyncRun.Kind.INDICATORS: "indicator_stats",
+    SyncRun.Kind.QUALITY: "quality_stats",
+}
+
+
 def _pull_day(
     *, platform: Platform, day: dt.date, kind: str, trigger: str, user, backfill
 ) -> SyncRun:
@@ -178,8 +301,7 @@ def _pull_day(
     )
     try:
         source = _source(platform)
-        read = source.upload_stats if kind == SyncRun.Kind.UPLOADS else source.indicator_stats
-        fetched = read(day, newer_than=stored_version)
+        fetched = getattr(source, PULLED[kind])(day, newer_than=stored_version)
     except NoStatistics as exc:
         return _finish(run, SyncRun.Outcome.NO_DATA, str(exc))
     except SourceError as exc:
@@ -187,7 +309,11 @@ def _pull_day(
     run.generated_at, run.pages = fetched.generated_at, fetched.pages
     if fetched.stale:
         return _finish(run, SyncRun.Outcome.SKIPPED)
-    store = _store_day if kind == SyncRun.Kind.UPLOADS else _store_indicator_day
+    store = {
+        SyncRun.Kind.UPLOADS: _store_day,
+        SyncRun.Kind.INDICATORS: _store_indicator_day,
+        SyncRun.Kind.QUALITY: _store_quality_day,
+    }[kind]
     try:
         return store(run, platform, day, fetched)
     except Exception as exc:  # a bug or a database outage: the day is rolled back
@@ -279,46 +405,94 @@ def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncR
         return _finish(run, SyncRun.Outcome.SUCCESS)
 
 
-def _store_indicator_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
+def _store_keyed_day(
+    run: SyncRun,
+    platform: Platform,
+    day: dt.date,
+    fetched,
+    *,
+    check,
+    field: str,
+    twice: str,
+    row_of,
+    catalogue: dict[str, int],
+    replace,
+    waiting_model,
+    waiting_fields,
+) -> SyncRun:
+    """Store a pulled day of items keyed by institution and `field` (an indicator,
+    a quality rule): the storable rows replace the day through `replace`; those of
+    unknown institutions or of codes `catalogue` lacks wait in `waiting_model`."""
     known = known_codes(platform)
-    catalogue = dict(Indicator.objects.values_list("code", "pk"))
-    rows: list[IndicatorRow] = []
-    waiting: list[IndicatorRow] = []
-    twice = _("the same institution and indicator twice")
-    for item in _valid_items(run, fetched, known, check_indicator_item, "indicator", twice):
-        row = IndicatorRow(day, item["org_code"], item["indicator"], item["value"])
-        (rows if row.org_code in known and row.indicator in catalogue else waiting).append(row)
+    rows, waiting = [], []
+    for item in _valid_items(run, fetched, known, check, field, twice):
+        row = row_of(item)
+        ready = row.org_code in known and getattr(row, field) in catalogue
+        (rows if ready else waiting).append(row)
     run.rows_rejected = len(run.rejections)
     run.unknown_codes = len({r.org_code for r in waiting if r.org_code not in known}) + len(
-        {r.indicator for r in waiting if r.indicator not in catalogue}
+        {getattr(r, field) for r in waiting if getattr(r, field) not in catalogue}
     )
 
     with transaction.atomic():
         if not _newer_than_stored(platform, run.kind, day, fetched.generated_at):
             return _finish(run, SyncRun.Outcome.SKIPPED)
-        indicators_replace_day(
-            platform=platform,
-            day=day,
-            rows=rows,
-            institution_ids={r.org_code: known[r.org_code] for r in rows},
-            indicator_ids=catalogue,
-        )
-        UnknownIndicatorValue.objects.filter(platform=platform, day=day).delete()
-        UnknownIndicatorValue.objects.bulk_create(
-            UnknownIndicatorValue(
+        replace(rows, {r.org_code: known[r.org_code] for r in rows})
+        waiting_model.objects.filter(platform=platform, day=day).delete()
+        waiting_model.objects.bulk_create(
+            waiting_model(
                 platform=platform,
                 day=day,
                 org_code=r.org_code,
-                indicator=r.indicator,
-                value=r.value,
                 generated_at=fetched.generated_at,
                 run=run,
+                **{name: getattr(r, name) for name in waiting_fields},
             )
             for r in waiting
         )
         _pulled(run, platform, run.kind, day, fetched.generated_at)
         run.rows_stored = len(rows)
         return _finish(run, SyncRun.Outcome.SUCCESS)
+
+
+def _store_indicator_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
+    catalogue = dict(Indicator.objects.values_list("code", "pk"))
+    return _store_keyed_day(
+        run,
+        platform,
+        day,
+        fetched,
+        check=check_indicator_item,
+        field="indicator",
+        twice=_("the same institution and indicator twice"),
+        row_of=lambda i: IndicatorRow(day, i["org_code"], i["indicator"], i["value"]),
+        catalogue=catalogue,
+        replace=lambda rows, ids: indicators_replace_day(
+            platform=platform, day=day, rows=rows, institution_ids=ids, indicator_ids=catalogue
+        ),
+        waiting_model=UnknownIndicatorValue,
+        waiting_fields=("indicator", "value"),
+    )
+
+
+def _store_quality_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncRun:
+    rules = dict(QualityRule.objects.filter(platform=platform).values_list("code", "pk"))
+    return _store_keyed_day(
+        run,
+        platform,
+        day,
+        fetched,
+        check=check_quality_item,
+        field="rule",
+        twice=_("the same institution and rule twice"),
+        row_of=lambda i: QualityRow(day, i["org_code"], i["rule"], i["checked"], i["failed"]),
+        catalogue=rules,
+        replace=lambda rows, ids: quality_replace_day(
+            platform=platform, day=day, rows=rows, institution_ids=ids, rule_ids=rules
+        ),
+        waiting_model=UnknownQualityValue,
+        waiting_fields=("rule", "checked", "failed"),
+    )
 
 
 def check_institution_item(item) -> str | None:
@@ -476,8 +650,8 @@ def backfills_requeue_stalled() -> int:
 
 
 def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
-    """Pull every day of a backfill in order, its upload statistics and its
-    indicators, recording the progress after each day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
+    """Pull every day of a backfill in order (the quality rules first), its upload
+    statistics, its indicators and its quality results, recording the progress after each day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
     backfill.state = Backfill.State.RUNNING
     backfill.save(update_fields=["state"])
     kwargs = {
@@ -486,13 +660,19 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
         "user": backfill.started_by,
         "backfill": backfill,
     }
+    first = [platform_pull_quality_rules(**kwargs)]
     if backfill.with_institutions:
-        run = platform_pull_institutions(**kwargs)
-        if on_run:
+        first.insert(0, platform_pull_institutions(**kwargs))
+    if on_run:
+        for run in first:
             on_run(backfill, run)
     for n in range(backfill.days_total):
         day = backfill.first_day + dt.timedelta(days=n)
-        runs = [platform_pull_day(day=day, **kwargs), platform_pull_indicators(day=day, **kwargs)]
+        runs = [
+            platform_pull_day(day=day, **kwargs),
+            platform_pull_indicators(day=day, **kwargs),
+            platform_pull_quality(day=day, **kwargs),
+        ]
         backfill.days_done += 1
         backfill.days_failed += any(run.outcome == SyncRun.Outcome.FAILED for run in runs)
         backfill.save(update_fields=["days_done", "days_failed"])

@@ -1,5 +1,5 @@
 """A platform simulator: a real HTTP server speaking platform-api.md
-(/institutions, /upload-stats, /indicator-stats), for development, demos and the
+(/institutions, /upload-stats, /indicator-stats, /quality-rules, /quality-stats), for development, demos and the
 ingestion tests. It serves a `SimulatorData` (the truth) and can misbehave on request: slow answers, 429/503 with Retry-After,
 dropped connections, revisions, malformed items and unknown codes."""
 
@@ -26,6 +26,7 @@ class Faults:
     retry_after: int = 1  # seconds, in the Retry-After of 429 and 503
     malformed: int = 0  # extra malformed items on the first page of every day
     unknown: int = 0  # extra items of unknown institutions on every day
+    unknown_rules: int = 0  # extra quality items of rules /quality-rules does not list
     revise: bool = False  # every request of a day republishes it (new generated_at)
     page_size: int = 100
     fail_after: int = 0  # every request after the N-th answers 503 (0: never)
@@ -41,6 +42,8 @@ class SimulatorData:
     days: dict[dt.date, list[dict]] = field(default_factory=dict)
     generated_at: dict[dt.date, dt.datetime] = field(default_factory=dict)
     indicators: dict[dt.date, list[dict]] = field(default_factory=dict)
+    quality_rules: list[dict] = field(default_factory=list)
+    quality: dict[dt.date, list[dict]] = field(default_factory=dict)
 
     def stamp(self, day: dt.date) -> dt.datetime:
         if day not in self.generated_at:
@@ -56,6 +59,8 @@ class SimulatorData:
             item["records"] += 1
         for item in self.indicators.get(day, []):
             item["value"] += 1
+        for item in self.quality.get(day, []):
+            item["checked"] += 1
 
 
 class Simulator:
@@ -101,6 +106,43 @@ class Simulator:
             "not an object",
         ]
         return self._page(day, page, self.data.indicators.get(day, []), unknown, malformed)
+
+    def quality_page(self, day: dt.date, page: int) -> dict:
+        unknown = [
+            {"org_code": f"UNKNOWN{n:05d}", "rule": "R_KNOWN", "checked": 5, "failed": 0}
+            for n in range(self.faults.unknown)
+        ]
+        if self.data.quality_rules:
+            for item in unknown:
+                item["rule"] = self.data.quality_rules[0]["code"]
+        unknown += [
+            {"org_code": "41150000001", "rule": f"UNLISTED_{n}", "checked": 9, "failed": 1}
+            for n in range(self.faults.unknown_rules)
+        ]
+        malformed = [
+            {"org_code": "41150000001", "rule": "R_ANY", "checked": 3, "failed": 4},
+            {"org_code": "41150000001", "rule": "Not A Code", "checked": 1, "failed": 0},
+            "not an object",
+        ]
+        return self._page(day, page, self.data.quality.get(day, []), unknown, malformed)
+
+    def quality_rules_page(self, page: int) -> dict:
+        size = self.faults.page_size
+        items = [dict(r) for r in self.data.quality_rules]
+        pages = max(1, (len(items) + size - 1) // size)
+        chunk = items[(page - 1) * size : page * size]
+        if page == 1:
+            chunk += [
+                {"code": "R_BAD_DIM", "name": "维度不明", "dimension": "beauty"},
+                {"code": "bad code", "name": "代码不合规", "dimension": "completeness"},
+                "not an object",
+            ][: self.faults.malformed]
+        return {
+            "generated_at": dt.datetime.now(SHANGHAI).replace(microsecond=0).isoformat(),
+            "page": page,
+            "pages": pages,
+            "items": chunk,
+        }
 
     def _page(self, day, page: int, items: list, unknown: list, malformed: list) -> dict:
         size = self.faults.page_size
@@ -173,21 +215,24 @@ class Simulator:
                 path = url.path.rstrip("/").rsplit("/", 1)[-1]
                 if path == "institutions":
                     return self._json(200, simulator.institutions_page(page))
-                if path in ("upload-stats", "indicator-stats"):
+                if path == "quality-rules":
+                    return self._json(200, simulator.quality_rules_page(page))
+                daily = {
+                    "upload-stats": (simulator.data.days, simulator.upload_page),
+                    "indicator-stats": (simulator.data.indicators, simulator.indicator_page),
+                    "quality-stats": (simulator.data.quality, simulator.quality_page),
+                }
+                if path in daily:
                     try:
                         day = dt.date.fromisoformat(query["date"][0])
                     except (KeyError, ValueError):
                         return self._json(400, {"error": "bad date"})
-                    served = (
-                        simulator.data.days if path == "upload-stats" else simulator.data.indicators
-                    )
+                    served, page_of = daily[path]
                     if day not in served:
                         return self._json(404, {"error": "no statistics for that day"})
                     if simulator.faults.revise and page == 1:
                         simulator.data.revise(day)
-                    if path == "upload-stats":
-                        return self._json(200, simulator.upload_page(day, page))
-                    return self._json(200, simulator.indicator_page(day, page))
+                    return self._json(200, page_of(day, page))
                 return self._json(404, {"error": "unknown path"})
 
         return Handler
@@ -210,6 +255,7 @@ def data_from_database(platform) -> SimulatorData:
     the truth a simulator serves."""
     from apps.indicators.models import DailyIndicator
     from apps.platforms.models import Connection
+    from apps.quality.models import DailyQuality, QualityRule
     from apps.uploads.models import DailyUpload
 
     data = SimulatorData()
@@ -228,6 +274,24 @@ def data_from_database(platform) -> SimulatorData:
     ):
         data.indicators.setdefault(day, []).append(
             {"org_code": code, "indicator": indicator, "value": value}
+        )
+    for rule in QualityRule.objects.filter(platform=platform).order_by("code"):
+        data.quality_rules.append(
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "dimension": rule.dimension,
+                "table_code": rule.table_code or None,
+                "description": rule.description,
+            }
+        )
+    for code, rule, day, checked, failed in (
+        DailyQuality.objects.filter(platform=platform)
+        .values_list("institution__org_code", "rule__code", "day", "checked", "failed")
+        .order_by("day", "institution__org_code", "rule__code")
+    ):
+        data.quality.setdefault(day, []).append(
+            {"org_code": code, "rule": rule, "checked": checked, "failed": failed}
         )
     for connection in Connection.objects.filter(platform=platform).select_related("institution"):
         last = connection.front_server_last_seen

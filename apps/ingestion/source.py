@@ -146,5 +146,11 @@ class PlatformSource:
     def indicator_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
         return self._all_pages("/indicator-stats", {"date": day.isoformat()}, newer_than)
 
+    def quality_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
+        return self._all_pages("/quality-stats", {"date": day.isoformat()}, newer_than)
+
+    def quality_rules(self) -> Fetched:
+        return self._all_pages("/quality-rules", {})
+
     def institutions(self) -> Fetched:
         return self._all_pages("/institutions", {})

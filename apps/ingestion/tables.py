@@ -178,10 +178,11 @@ def review_queue_sheet(lines: Iterable[tuple[object, WaitingCode]]) -> Sheet:
             _("Tables"),
             _("Records uploaded"),
             _("Indicator values"),
+            _("Quality results"),
             _("First day"),
             _("Last day"),
         ],
-        numeric=frozenset({2, 3, 4, 5}),
+        numeric=frozenset({2, 3, 4, 5, 6}),
         empty_text=_("No unknown codes are waiting."),
     )
     for platform, w in lines:
@@ -193,6 +194,7 @@ def review_queue_sheet(lines: Iterable[tuple[object, WaitingCode]]) -> Sheet:
                 w.tables,
                 w.records,
                 w.values,
+                w.results,
                 w.first_day,
                 w.last_day,
             ]
@@ -223,6 +225,37 @@ def unknown_indicators_sheet(lines: Iterable[tuple[object, WaitingIndicator]]) -
                 Link(
                     w.indicator, reverse("review-indicator", args=[w.indicator]), "font-monospace"
                 ),
+                w.rows,
+                w.institutions,
+                w.days,
+                w.first_day,
+                w.last_day,
+            ]
+        )
+    return sheet
+
+
+def unknown_rules_sheet(lines) -> Sheet:
+    sheet = Sheet(
+        "unknown-rules",
+        _("Unlisted quality rules"),
+        [
+            _("Platform"),
+            _("Rule code"),
+            _("Results"),
+            _("Institutions"),
+            _("Days"),
+            _("First day"),
+            _("Last day"),
+        ],
+        numeric=frozenset({2, 3, 4}),
+        empty_text=_("No results of unlisted rules are waiting."),
+    )
+    for platform, w in lines:
+        sheet.rows.append(
+            [
+                platform.name,
+                Mark(w.rule, "font-monospace"),
                 w.rows,
                 w.institutions,
                 w.days,

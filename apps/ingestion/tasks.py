@@ -16,6 +16,8 @@ from .services import (
     platform_pull_day,
     platform_pull_indicators,
     platform_pull_institutions,
+    platform_pull_quality,
+    platform_pull_quality_rules,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,11 +40,14 @@ def pull_platform_night(platform_id: int) -> list[int]:
     it that the platform may still revise, each day's upload statistics and its
     business indicators."""
     platform = Platform.objects.get(pk=platform_id)
-    runs = [platform_pull_institutions(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk]
+    runs = [
+        platform_pull_institutions(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
+        platform_pull_quality_rules(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
+    ]
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     for back in range(settings.HIPWATCH_PULL["revisit_days"] + 1):
         day = yesterday - dt.timedelta(days=back)
-        for pull in (platform_pull_day, platform_pull_indicators):
+        for pull in (platform_pull_day, platform_pull_indicators, platform_pull_quality):
             runs.append(pull(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk)
     return runs
 

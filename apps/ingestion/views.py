@@ -21,6 +21,7 @@ from apps.accounts.scoping import (
     regions_for,
     sync_runs_for,
     unknown_indicator_values_for,
+    unknown_quality_values_for,
     unknown_uploads_for,
     watches_ingestion,
 )
@@ -40,6 +41,7 @@ from .review import (
     unknown_indicator_add,
     waiting_codes,
     waiting_indicators,
+    waiting_rules,
 )
 from .services import backfill_start, platform_settings_save, platform_test_connection
 from .tables import (
@@ -49,6 +51,7 @@ from .tables import (
     review_queue_sheet,
     runs_sheet,
     unknown_indicators_sheet,
+    unknown_rules_sheet,
     waiting_rows_sheet,
     waiting_values_sheet,
 )
@@ -125,10 +128,13 @@ def sync_log(request: HttpRequest) -> HttpResponse:
             "problems": night_problems(platforms),
             "waiting": len(
                 waiting_codes(
-                    unknown_uploads_for(request.user), unknown_indicator_values_for(request.user)
+                    unknown_uploads_for(request.user),
+                    unknown_indicator_values_for(request.user),
+                    unknown_quality_values_for(request.user),
                 )
             )
-            + len(waiting_indicators(unknown_indicator_values_for(request.user))),
+            + len(waiting_indicators(unknown_indicator_values_for(request.user)))
+            + len(waiting_rules(unknown_quality_values_for(request.user))),
         },
     )
 
@@ -240,22 +246,28 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     _officer(request)
     platforms = {p.pk: p for p in ingestion_platforms_for(request.user)}
     values = unknown_indicator_values_for(request.user)
+    results = unknown_quality_values_for(request.user)
     lines = [
         (platforms[w.platform_id], w)
-        for w in waiting_codes(unknown_uploads_for(request.user), values)
+        for w in waiting_codes(unknown_uploads_for(request.user), values, results)
         if w.platform_id in platforms
     ]
+    rules = unknown_rules_sheet(
+        (platforms[w.platform_id], w) for w in waiting_rules(results) if w.platform_id in platforms
+    )
     queue = review_queue_sheet(lines)
     indicators = unknown_indicators_sheet(
         (platforms[w.platform_id], w)
         for w in waiting_indicators(values)
         if w.platform_id in platforms
     )
-    export = sheet_export(request, [queue, indicators], "unknown-codes")
+    export = sheet_export(request, [queue, indicators, rules], "unknown-codes")
     if export:
         return export
     return render(
-        request, "ingestion/review_queue.html", {"queue": queue, "indicators": indicators}
+        request,
+        "ingestion/review_queue.html",
+        {"queue": queue, "indicators": indicators, "rules": rules},
     )
 
 
@@ -308,7 +320,8 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
     platform = get_object_or_404(ingestion_platforms_for(request.user), code=platform_code)
     rows = unknown_uploads_for(request.user).filter(platform=platform, org_code=org_code)
     values = unknown_indicator_values_for(request.user).filter(platform=platform, org_code=org_code)
-    summary = next(iter(waiting_codes(rows, values)), None)
+    results = unknown_quality_values_for(request.user).filter(platform=platform, org_code=org_code)
+    summary = next(iter(waiting_codes(rows, values, results)), None)
     if summary is None:
         raise Http404(_("No rows wait for this code."))
     institutions, regions = institutions_for(request.user), regions_for(request.user)

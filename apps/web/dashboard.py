@@ -12,8 +12,9 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from apps.core.sheets import Link, Sheet
+from apps.core.sheets import Link, Mark, Sheet
 from apps.institutions.models import Institution
+from apps.metrics.anomalies import volume_anomalies
 from apps.metrics.figures import InstitutionFigures, Tier, period_figures
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
@@ -25,6 +26,7 @@ from .forms import TIER_UNCONNECTED, TIER_UPSTREAM
 MONTHS_SHOWN = 6
 LONGEST_INTERRUPTIONS = 15
 MOVERS_EACH_WAY = 10
+ANOMALIES_SHOWN = 30
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Dashboard:
             panels.append(self.silent_now())
         if self.overdue is not None:
             panels.append(self.overdue_tasks())
+        panels.append(self.anomalies())
         panels += [self.connection(), self.tiers(), self.by_month(), self.interruptions()]
         if self.show_regions:
             panels.append(self.regions())
@@ -115,6 +118,58 @@ class Dashboard:
                 [_("Institution"), _("Region"), _("Last upload"), _("Days without records")],
                 rows,
                 numeric=frozenset({3}),
+            )
+        )
+
+    def anomalies(self) -> Panel:
+        """突降/突增: the period's days whose volume is out of line with the
+        institution's own baseline (apps.metrics.anomalies), the latest first — a
+        hospital that still uploads, but a tenth of its usual."""
+        found = volume_anomalies(
+            institutions=self.institutions,
+            platform=self.platform,
+            start=self.period.start,
+            end=self.period.end,
+        )
+        by_pk = {row.institution.pk: row for row in self.figures.rows}
+        days = sorted(
+            (a for anomalies in found.values() for a in anomalies if a.institution_id in by_pk),
+            key=lambda a: (a.day, abs(a.z)),
+            reverse=True,
+        )
+        rows = [
+            [
+                self._name(by_pk[a.institution_id]),
+                by_pk[a.institution_id].institution.region_label,
+                a.day,
+                Mark(
+                    _("Drop") if a.drop else _("Rise"),
+                    "badge text-bg-danger" if a.drop else "badge text-bg-warning",
+                ),
+                a.records,
+                a.median,
+                a.share,
+                a.z,
+            ]
+            for a in days[:ANOMALIES_SHOWN]
+        ]
+        return Panel(
+            Sheet(
+                "anomalies",
+                _("Volume drops and rises"),
+                [
+                    _("Institution"),
+                    _("Region"),
+                    _("Day"),
+                    _("Direction"),
+                    _("Records"),
+                    _("Usual (median of 28 upload days)"),
+                    _("Share of usual (%)"),
+                    _("Modified z-score"),
+                ],
+                rows,
+                numeric=frozenset({4, 5, 6, 7}),
+                empty_text=_("No day of the period is out of line with its institution's own."),
             )
         )
 

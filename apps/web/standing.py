@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from apps.core.sheets import Mark, Sheet
 from apps.indicators.models import Indicator, Reference
+from apps.metrics.anomalies import Anomaly
 from apps.metrics.figures import (
     DayFigures,
     InstitutionFigures,
@@ -156,7 +157,7 @@ def quarter_trend(*, institutions, platform: Platform, period: Period, query: st
 
 @dataclass
 class FixItem:
-    kind: str  # "table", "gap", "rejected", "quality"
+    kind: str  # "table", "gap", "rejected", "quality", "anomaly"
     text: str
 
 
@@ -210,6 +211,62 @@ def fix_first(
 
 
 QUALITY_FIXES = 3
+ANOMALY_FIXES = 3
+
+
+def anomalies_sheet(anomalies: list[Anomaly]) -> Sheet:
+    """The institution's days of the period out of line with its own baseline."""
+    sheet = Sheet(
+        "anomalies",
+        _("Volume drops and rises"),
+        [
+            _("Day"),
+            _("Direction"),
+            _("Records"),
+            _("Usual (median of 28 upload days)"),
+            _("Share of usual (%)"),
+            _("Modified z-score"),
+        ],
+        numeric=frozenset({2, 3, 4, 5}),
+        empty_text=_("No day of the period is out of line with its institution's own."),
+    )
+    for a in anomalies:
+        sheet.rows.append(
+            [
+                a.day,
+                Mark(
+                    _("Drop") if a.drop else _("Rise"),
+                    "badge text-bg-danger" if a.drop else "badge text-bg-warning",
+                ),
+                a.records,
+                a.median,
+                a.share,
+                a.z,
+            ]
+        )
+    return sheet
+
+
+def anomaly_fixes(anomalies: list[Anomaly]) -> list[FixItem]:
+    """The latest drops: days the hospital uploaded far less than it usually does
+    (an interface that half works is no silence, and no alert of silence sees it)."""
+    drops = [a for a in anomalies if a.drop][-ANOMALY_FIXES:]
+    return [
+        FixItem(
+            "anomaly",
+            _(
+                "On %(day)s only %(records)s records arrived, %(share)s%% of the usual "
+                "%(usual)s: check that every interface still sends."
+            )
+            % {
+                "day": a.day,
+                "records": f"{a.records:,}",
+                "share": a.share,
+                "usual": f"{a.median:,.0f}",
+            },
+        )
+        for a in reversed(drops)
+    ]
 
 
 def quality_fixes(quality: QualityFigures | None, rules: dict[str, str]) -> list[FixItem]:

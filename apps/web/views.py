@@ -13,6 +13,7 @@ from django_tables2 import RequestConfig
 
 from apps.accounts.models import User
 from apps.accounts.scoping import (
+    assessments_for,
     connection_changes_for,
     connections_for,
     institutions_for,
@@ -27,6 +28,8 @@ from apps.core.sheets import Bar, Mark, Sheet, sheet_export, sheet_from_table, x
 from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
 from apps.institutions.models import Institution
+from apps.maturity.selectors import current_assessments
+from apps.metrics.anomalies import volume_anomalies
 from apps.metrics.definitions import DEFAULT
 from apps.metrics.figures import (
     Tier,
@@ -50,6 +53,8 @@ from .dashboard import Dashboard
 from .forms import InstitutionFilterForm
 from .standing import (
     WEEKDAY_INITIALS,
+    anomalies_sheet,
+    anomaly_fixes,
     fix_first,
     hospital_rates,
     longest_gap_dates,
@@ -314,6 +319,18 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         if row and not row.exempt
         else None
     )
+    anomalies = (
+        volume_anomalies(
+            institutions=institutions_for(request.user).filter(pk=institution.pk),
+            platform=platform,
+            start=period.start,
+            end=period.end,
+        ).get(institution.pk, [])
+        if row and not row.exempt
+        else []
+    )
+    anomaly_sheet = anomalies_sheet(anomalies)
+    fixes += anomaly_fixes(anomalies)
     quality = None
     if row and not row.exempt:
         quality = quality_values(
@@ -336,7 +353,8 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         request,
         sheets
         + ([rates.sheet, rates.months] if rates else [])
-        + ([quality_sheet] if quality_sheet else []),
+        + ([quality_sheet] if quality_sheet else [])
+        + [anomaly_sheet],
         f"{institution.org_code}-{period.key}",
         f"{institution.name} {period.label} {platform.name}",
     )
@@ -365,6 +383,10 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             "fixes": fixes,
             "trend": trend,
             "rates": rates,
+            "anomalies": anomaly_sheet,
+            "assessments": current_assessments(
+                assessments_for(request.user).filter(institution=institution)
+            ),
             "quality": quality,
             "quality_sheet": quality_sheet,
             "quality_dimensions": (

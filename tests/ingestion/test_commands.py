@@ -83,7 +83,12 @@ def test_pull_platform_fails_loudly_when_days_fail(platform_sim):
             stderr=io.StringIO(),
         )
     runs = SyncRun.objects.values_list("kind", "outcome")
-    assert sorted(runs) == [("indicator_stats", "failed"), ("upload_stats", "failed")]
+    assert sorted(runs) == [
+        ("indicator_stats", "failed"),
+        ("quality_rules", "failed"),
+        ("quality_stats", "failed"),
+        ("upload_stats", "failed"),
+    ]
     assert stored(platform) == []
     with pytest.raises(CommandError):
         call_command(

@@ -79,7 +79,7 @@ def test_an_admin_moves_the_night(client, users):
 @time_machine.travel(dt.datetime(2023, 7, 1, 2, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")))
 def test_one_platform_failing_does_not_stop_the_others(platform_sim, city, celery_in_process):
     """The night's entry point: each platform pulls its statuses, then yesterday and
-    the 7 days before (upload statistics and indicators); a platform that cannot be
+    the 7 days before (upload statistics, indicators and quality); a platform that cannot be
     reached fails alone."""
     platform, sim = platform_sim(Faults(page_size=2, retry_after=0))
     dead = PlatformFactory(code="dead", name="失联平台")
@@ -96,6 +96,8 @@ def test_one_platform_failing_does_not_stop_the_others(platform_sim, city, celer
     assert days[DAY] == "success" and days[DAY - dt.timedelta(days=1)] == "no_data"
     assert stored(platform) == expected(sim)
     bad = SyncRun.objects.filter(platform=dead)
-    assert bad.count() == 1 + 8 * 2 and set(bad.values_list("outcome", flat=True)) == {"failed"}
+    # Statuses and quality rules, then 8 days × (uploads, indicators, quality).
+    assert bad.count() == 2 + 8 * 3 and set(bad.values_list("outcome", flat=True)) == {"failed"}
+    assert good.filter(kind="quality_rules", outcome="success").count() == 1
     assert [r.error for r in bad if "ConnectionError" not in r.error or "tok" in r.error] == []
     assert not SyncRun.objects.filter(platform__code="unset").exists()

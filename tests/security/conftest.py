@@ -13,6 +13,7 @@ from apps.alerts.services import alerts_evaluate, alerts_process_flips
 from apps.bulletins.services import bulletin_create, bulletin_publish
 from apps.imports.services import import_job_check, import_job_create
 from apps.ingestion.models import SyncRun, UnknownIndicatorValue, UnknownUpload
+from apps.maturity.services import assessment_save
 from apps.onboarding.services import plan_create, step_set_date
 from apps.quality.services import quality_import, quality_rules_import
 from apps.rectification.services import task_answer, task_open
@@ -95,6 +96,19 @@ def world(city, users, settings, tmp_path):
         ).encode(),
         platform=city.platform,
     )
+    # Maturity results for every institution; w.assessment names one per city.
+    results = {
+        inst.org_code: assessment_save(
+            user=None,
+            institution=inst,
+            scheme="hospital",
+            level="4a",
+            year=2022,
+            target_level="5b",
+        )
+        for inst in everyone
+    }
+    w.assessment = {"alice": results[w.hc.org_code], "nora": results[w.ny.org_code]}
     # Bulletins: a draft of the city, one published per county, a draft of 南阳市.
     w.draft_city = bulletin(users.alice, city.platform, "信卫〔2023〕1号", city.city)
     w.pub_hc = bulletin(users.alice, city.platform, "信卫〔2023〕2号", city.huangchuan)

@@ -389,6 +389,24 @@ ROUTES: dict[str, Callable] = {
         METRICS, refused=["region=999999"], extra=["quality=1", "indicators=all"]
     ),
     "quality/": listing(f"/quality/?{PERIOD}", extra=["export=all"], refused=["platform=nope"]),
+    "maturity/": listing("/maturity/", gate=NO_HOSPITAL, param=None, extra=["export=all"]),
+    "maturity/new/": lambda w: (
+        [Visit(who, "/maturity/new/", 200 if who == "alice" else 404) for who in USERS]
+        + [
+            Visit(who, f"/maturity/new/?institution={getattr(w, name).org_code}", 404)
+            for who in ("alice",)
+            for name in FOREIGN_INST[who]
+        ]
+    ),
+    "maturity/{pk}/edit/": lambda w: [
+        Visit(
+            who,
+            f"/maturity/{w.assessment[owner].pk}/edit/",
+            200 if who == owner == "alice" else 404,
+        )
+        for who in USERS
+        for owner in ("alice", "nora")
+    ],
 }
 
 

@@ -39,7 +39,8 @@ def test_city_officer_sees_every_panel_with_its_figures(login, quarter, users):
     assert response.status_code == 200
     keys = [p.sheet.key for p in response.context["panels"]]
     assert keys == [
-        "silent", "overdue", "connection", "tiers", "months", "interruptions", "regions", "movers"
+        "silent", "overdue", "anomalies", "connection", "tiers", "months", "interruptions",
+        "regions", "movers",
     ]  # fmt: skip
     assert sheet_rows(response, "connection") == [
         ["已联通", "2", "50%"],
@@ -128,7 +129,7 @@ def test_each_table_exports_the_figures_it_shows(login, quarter, users, key):
 
 def test_export_all_gives_one_sheet_per_table(login, quarter, users):
     response = login(users.alice).get(DASHBOARD, {**Q2, "export": "all"})
-    assert len(workbook_rows(response)) == 8
+    assert len(workbook_rows(response)) == 9
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Query-string helpers: selectors and links keep the rest of the current query."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -45,8 +46,11 @@ def nav_query(context):
 
 @register.filter
 def grouped(value):
-    """12345 → 12,345 (the separator the bulletins use), as the list's columns."""
-    return f"{value:,}" if isinstance(value, int) else value
+    """12345 → 12,345 and 107980.5 → 107,980.5 (the separator the bulletins use),
+    as the list's columns."""
+    return (
+        f"{value:,}" if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -70,6 +70,7 @@ class Command(TranslatedCommand):
             "indicators": _("Business indicators"),
             "references": _("References"),
             "quality_rules": _("Quality rules"),
+            "maturity": _("Maturity levels"),
             "quality": _("Quality results"),
         }
         for key, value in report.items():

@@ -2,8 +2,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.commands import TranslatedCommand, run_import
+from apps.imports.kinds import quality_rules_then_waiting
 from apps.platforms.management.commands._args import platform_arg
-from apps.quality.services import quality_rules_import
 
 
 class Command(TranslatedCommand):
@@ -20,5 +20,5 @@ class Command(TranslatedCommand):
         run_import(
             self,
             _("Quality rules"),
-            lambda: quality_rules_import(source=file, platform=platform_obj),
+            lambda: quality_rules_then_waiting(source=file, platform=platform_obj),
         )

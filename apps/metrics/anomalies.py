@@ -1,0 +1,124 @@
+"""Volume anomalies (异常波动), exactly as metrics.md defines them: a day's records of
+an institution is an outlier when its modified z-score against the institution's
+own previous 28 upload days, 0.6745 × (x − median) / MAD, exceeds 3.5 in absolute
+value; MAD = 0: not computed; at least 14 previous upload days are needed. Only
+days with uploads are judged (a day without any is a silence, which the continuity
+figures and the silent alerts already count). The one implementation: the
+dashboard, the institution page and the alerts read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from apps.institutions.models import Institution
+from apps.platforms.models import Platform
+from apps.uploads.models import DailyTotal
+
+from .figures import _cache_key
+
+BASELINE_DAYS = 28
+MIN_BASELINE_DAYS = 14
+THRESHOLD = Decimal("3.5")
+CONSTANT = Decimal("0.6745")
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One day's volume out of line with the institution's own baseline."""
+
+    institution_id: int
+    day: dt.date
+    records: int
+    median: Decimal
+    z: Decimal  # rounded to two decimals, half up
+
+    @property
+    def drop(self) -> bool:
+        """突降 (a fall); otherwise 突增 (a rise)."""
+        return self.z < 0
+
+    @property
+    def share(self) -> Decimal | None:
+        """The day's records as a percentage of the baseline's median."""
+        if not self.median:
+            return None
+        return (Decimal(self.records) * 100 / self.median).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+def modified_z(x: int, baseline: list[int]) -> tuple[Decimal, Decimal] | None:
+    """(median, modified z-score) of `x` against `baseline` (its previous upload
+    days, oldest first), or None when it cannot be computed: fewer than 14 days,
+    or a MAD of zero. The z-score is exact (not rounded)."""
+    if len(baseline) < MIN_BASELINE_DAYS:
+        return None
+    window = baseline[-BASELINE_DAYS:]
+    median = Decimal(statistics.median(window))
+    mad = Decimal(statistics.median([abs(Decimal(v) - median) for v in window]))
+    if not mad:
+        return None
+    return median, CONSTANT * (Decimal(x) - median) / mad
+
+
+def volume_anomalies(
+    *,
+    institutions: QuerySet[Institution],
+    platform: Platform,
+    start: dt.date,
+    end: dt.date,
+) -> dict[int, list[Anomaly]]:
+    """Per institution id (those with any), the anomalous days of start..end, in
+    order. Two queries (the period's upload days, and each institution's last 28
+    before it); cached under the data version like the figures."""
+    if end < start:
+        raise ValueError("end before start")
+    scope = institutions.filter(active=True)
+    key = _cache_key("anomalies", scope, platform, start, end)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    ids = scope.values("pk")
+    uploaded = DailyTotal.objects.filter(platform=platform, institution__in=ids, records__gt=0)
+    series: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    before = (
+        uploaded.filter(day__lt=start)
+        .annotate(
+            back=Window(RowNumber(), partition_by=[F("institution_id")], order_by=F("day").desc())
+        )
+        .filter(back__lte=BASELINE_DAYS)
+        .values_list("institution_id", "day", "records")
+    )
+    during = uploaded.filter(day__gte=start, day__lte=end).values_list(
+        "institution_id", "day", "records"
+    )
+    for inst, day, records in [*before, *during]:
+        series[inst].append((day, records))
+    result: dict[int, list[Anomaly]] = {}
+    for inst, days in series.items():
+        days.sort()
+        found = []
+        for n, (day, records) in enumerate(days):
+            if day < start:
+                continue
+            scored = modified_z(records, [r for _d, r in days[max(0, n - BASELINE_DAYS) : n]])
+            if scored is None:
+                continue
+            median, z = scored
+            if abs(z) > THRESHOLD:
+                found.append(
+                    Anomaly(inst, day, records, median, z.quantize(Decimal("0.01"), ROUND_HALF_UP))
+                )
+        if found:
+            result[inst] = found
+    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+    return result

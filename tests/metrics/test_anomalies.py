@@ -1,0 +1,89 @@
+"""Volume anomalies (metrics.md, 异常波动): the modified z-score of a day's records
+against the institution's own previous 28 upload days, at its edges — fewer than 14
+days of baseline, a MAD of zero, a baseline that lies before the period, days without
+uploads — and where officers and hospitals see them."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from apps.institutions.models import Institution
+from apps.metrics.anomalies import modified_z, volume_anomalies
+from tests.conftest import connect, upload
+
+pytestmark = pytest.mark.django_db
+
+CENTRAL, HC = "41150000001", "41152600001"
+
+
+def days(first: dt.date, values: list[int], org=CENTRAL):
+    return [(first + dt.timedelta(days=n), org, "T1", v) for n, v in enumerate(values) if v]
+
+
+def found(city, start, end):
+    return volume_anomalies(
+        institutions=Institution.objects.all(), platform=city.platform, start=start, end=end
+    )
+
+
+def test_the_formula_at_its_edges():
+    usual = [100, 101, 102, 103, 104] * 6  # median 102, MAD 1
+    median, z = modified_z(10, usual[:28])
+    assert median == 102 and z == Decimal("0.6745") * (10 - 102)
+    assert modified_z(10, usual[:13]) is None  # fewer than 14 previous upload days
+    assert modified_z(10, usual[:14]) is not None
+    assert modified_z(10, [100] * 28) is None  # MAD of zero: not computed
+    # Only the last 28 count: a long-gone level does not.
+    assert modified_z(102, [5000] * 40 + usual[:28])[1] == 0
+
+
+def test_a_drop_and_a_rise_against_the_baseline_before_the_period(city):
+    april = dt.date(2023, 4, 1)
+    usual = [100, 101, 102, 103, 104] * 6
+    upload(city.platform, days(april, usual))  # April 1–30
+    may = dt.date(2023, 5, 1)
+    # May: a tenth of the usual, a gap (no uploads: a silence, not judged), a rise.
+    upload(city.platform, days(may, [10, 0, 0, 102, 108, 104]))
+    result = found(city, may, dt.date(2023, 5, 31))[city.central.pk]
+    assert [(a.day.day, a.drop) for a in result] == [(1, True), (5, False)]
+    drop = result[0]
+    assert drop.records == 10 and drop.median == 102 and drop.z == Decimal("-62.05")
+    assert drop.share == Decimal("9.8")
+    # 108 against the 28 upload days before it (the drop of May 1 among them):
+    # median 102, MAD 1 → 0.6745 × 6 = 4.05 > 3.5.
+    assert result[1].z == Decimal("4.05")
+    # April itself: its first 14 days have no baseline, the rest are ordinary.
+    assert city.central.pk not in found(city, april, dt.date(2023, 4, 30))
+
+
+def test_too_little_history_or_a_flat_baseline_finds_nothing(city):
+    april = dt.date(2023, 4, 1)
+    upload(city.platform, days(april, [100] * 20 + [3]))  # flat: MAD 0
+    upload(city.platform, days(april, [100, 101, 102] * 4 + [1], org=HC))  # 12 days before
+    assert found(city, april, dt.date(2023, 4, 30)) == {}
+
+
+def test_the_dashboard_and_the_hospital_see_the_drop(client, city, users):
+    connect(city.central, city.platform)
+    april = dt.date(2023, 4, 1)
+    usual = [100, 101, 102, 103, 104] * 18  # April to June
+    usual[60] = 9  # 2023-05-31
+    upload(city.platform, days(april, usual))
+    client.force_login(users.alice)
+    page = client.get(reverse("dashboard"), {"period": "2023Q2"})
+    panel = next(p for p in page.context["panels"] if p.sheet.key == "anomalies")
+    assert [(str(r[0]), r[2], str(r[3])) for r in panel.sheet.rows] == [
+        ("信阳市中心医院", dt.date(2023, 5, 31), "突降")
+    ]
+    client.force_login(users.dana)  # 潢川's staff see nothing of the city's hospital
+    assert (
+        client.get(reverse("institution-detail", args=[CENTRAL]), {"period": "2023Q2"}).status_code
+        == 404
+    )
+    client.force_login(users.alice)
+    page = client.get(reverse("institution-detail", args=[CENTRAL]), {"period": "2023Q2"})
+    assert [r[0] for r in page.context["anomalies"].rows] == [dt.date(2023, 5, 31)]
+    fixes = [f.text for f in page.context["fixes"] if f.kind == "anomaly"]
+    assert len(fixes) == 1 and "2023-05-31" in fixes[0] and "9" in fixes[0]
