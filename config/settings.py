@@ -159,13 +159,16 @@ MEDIA_URL = "media/"
 # Celery: with no REDIS_URL, tasks run eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default="")
 _TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-if REDIS_URL and _TEST_WORKER.startswith("gw"):
+if REDIS_URL and _TEST_WORKER.startswith("gw") and not os.environ.get("HIPWATCH_REDIS_SPLIT"):
     # The suite run in parallel (pytest -n): each worker takes a Redis database of
     # its own below the one given (…/15: gw0 15, gw1 14), as it has its own test
-    # database, because every test flushes the cache it starts with.
+    # database, because every test flushes the cache it starts with. The processes
+    # a test starts (Celery workers) inherit the worker's URL as it is.
     _base, _sep, _db = REDIS_URL.rpartition("/")
     if _sep and _db.isdigit() and _base.count("/") >= 2:
         REDIS_URL = f"{_base}/{max(int(_db) - int(_TEST_WORKER[2:]), 0)}"
+        os.environ["REDIS_URL"] = REDIS_URL
+        os.environ["HIPWATCH_REDIS_SPLIT"] = "1"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
