@@ -4,7 +4,7 @@ own previous 28 upload days, 0.6745 × (x − median) / MAD, exceeds 3.5 in abso
 value; MAD = 0: not computed; at least 14 previous upload days are needed. Only
 days with uploads are judged (a day without any is a silence, which the continuity
 figures and the silent alerts already count). The one implementation: the
-dashboard, the institution page and the alerts read it."""
+dashboard and the institution page read it (no alert fires on it yet)."""
 
 from __future__ import annotations
 
