@@ -234,8 +234,11 @@ def connections_set_status(
     entered_by=None,
     source: str = "",
 ) -> list[ConnectionChange]:
-    """Set the status of many institutions at once; unknown codes refuse them all."""
-    institutions = {i.org_code: i for i in Institution.objects.filter(org_code__in=org_codes)}
+    """Set the status of many institutions at once; unknown codes refuse them all
+    (a code with a control character is unknown: no registry holds one, and
+    PostgreSQL could not even be asked about a NUL)."""
+    printable = [code for code in org_codes if code.isprintable()]
+    institutions = {i.org_code: i for i in Institution.objects.filter(org_code__in=printable)}
     unknown = [code for code in org_codes if code not in institutions]
     if unknown:
         raise CommandRefused(
