@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.indicators",
     "apps.quality",
     "apps.maturity",
+    "apps.campaigns",
     "apps.metrics",
     "apps.bulletins",
     "apps.ingestion",

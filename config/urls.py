@@ -24,6 +24,7 @@ urlpatterns = [
     path("indicators/", include("apps.indicators.urls")),
     path("quality/", include("apps.quality.urls")),
     path("maturity/", include("apps.maturity.urls")),
+    path("campaigns/", include("apps.campaigns.urls")),
     path("", include("apps.web.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from apps.alerts.models import Notification, Watch
 from apps.audit.models import AuditEvent
+from apps.campaigns.models import Campaign, CampaignTask, Inspection
 from apps.imports.models import ImportJob
 from apps.ingestion.models import (
     Backfill,
@@ -139,6 +140,29 @@ def org_code_aliases_for(user: User) -> QuerySet[OrgCodeAlias]:
 def rectification_tasks_for(user: User) -> QuerySet[RectificationTask]:
     """Tasks on the institutions the user sees (a hospital user: their own)."""
     return RectificationTask.objects.filter(institution__in=institutions_for(user))
+
+
+def campaigns_for(user: User) -> QuerySet[Campaign]:
+    """Campaigns with a unit the user sees (a hospital user: those it is in)."""
+    return Campaign.objects.filter(
+        pk__in=Campaign.units.through.objects.filter(institution__in=institutions_for(user)).values(
+            "campaign_id"
+        )
+    )
+
+
+def inspections_for(user: User) -> QuerySet[Inspection]:
+    """Inspections of the campaigns the user sees, visiting a unit the user sees or
+    a commission of a region the user browses (or neither)."""
+    return Inspection.objects.filter(campaign__in=campaigns_for(user)).filter(
+        Q(institution__in=institutions_for(user))
+        | Q(region__in=regions_for(user))
+        | Q(institution__isnull=True, region__isnull=True)
+    )
+
+
+def campaign_tasks_for(user: User) -> QuerySet[CampaignTask]:
+    return CampaignTask.objects.filter(task__in=rectification_tasks_for(user))
 
 
 def onboarding_completions_for(user: User) -> QuerySet[StepCompletion]:

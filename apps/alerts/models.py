@@ -30,6 +30,14 @@ class AlertRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("An institution with no records on any of this many days goes silent."),
     )
+    alert_on_drops = models.BooleanField(
+        _("alert on volume drops"),
+        default=False,
+        help_text=_(
+            "Also alert when an institution's records of the last day fall far below its "
+            "usual (a volume anomaly of metrics.md), and when they are back to usual."
+        ),
+    )
 
     class Meta:
         verbose_name = _("alert rule")
@@ -42,6 +50,8 @@ class AlertRule(models.Model):
 class Status(models.TextChoices):
     OK = "ok", _("Uploading")
     SILENT = "silent", _("Silent")
+    # 突降: it uploads, but the last day's records are an outlier below its usual.
+    DROP = "drop", _("Volume drop")
 
 
 class Watch(models.Model):
@@ -97,6 +107,11 @@ class Flip(models.Model):
     new_status = models.CharField(_("new status"), max_length=8, choices=Status.choices)
     last_upload_date = models.DateField(_("last upload"), null=True, blank=True)
     silent_days = models.PositiveIntegerField(_("days without records"), default=0)
+    # For a drop: the last day's records and the median of its baseline.
+    records = models.BigIntegerField(_("records"), null=True, blank=True)
+    usual = models.DecimalField(
+        _("usual records"), max_digits=14, decimal_places=1, null=True, blank=True
+    )
     day = models.DateField(_("evaluated day"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
@@ -119,6 +134,17 @@ class Flip(models.Model):
     @property
     def went_silent(self) -> bool:
         return self.new_status == Status.SILENT
+
+    @property
+    def dropped(self) -> bool:
+        return self.new_status == Status.DROP
+
+    @property
+    def share(self):
+        """The day's records as a percentage of the usual, one decimal."""
+        if self.records is None or not self.usual:
+            return None
+        return round(self.records * 100 / self.usual, 1)
 
 
 class Notification(models.Model):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.scoping import watches_for
 from apps.institutions.models import Institution
+from apps.metrics.anomalies import volume_anomalies
 from apps.metrics.figures import period_figures
 from apps.platforms.models import ConnectionStatus, Platform
 
@@ -72,7 +73,10 @@ def alerts_evaluate(*, platform: Platform, today: dt.date) -> list[Flip]:
     `silent_after_days`, default 3) and was connected on all of them; an institution
     that never uploaded since it was connected counts from the day it was connected.
     It is back (ok) as soon as one of those days has records. Today's own records,
-    if any, count too. A Flip is created only when the status changes, so running
+    if any, count too. Where the platform's rule asks for it (`alert_on_drops`), an
+    institution that is not silent but whose records of yesterday are a drop of
+    metrics.md's volume anomalies is in **drop** (突降), and back to ok the first day
+    they are not. A Flip is created only when the status changes, so running
     this twice for the same day creates nothing the second time; an evaluation older
     than a watch's last one leaves it alone. Institutions no longer connected stop
     being watched (their watch is removed without a flip).
@@ -80,14 +84,25 @@ def alerts_evaluate(*, platform: Platform, today: dt.date) -> list[Flip]:
     Last uploads and connection dates come from `period_figures`, the one place
     figures are computed (a fixed number of aggregate queries, whatever the count).
     """
-    n = silent_after_days(platform)
+    rule = AlertRule.objects.filter(platform=platform).first()
+    n = rule.silent_after_days if rule else DEFAULT_SILENT_AFTER_DAYS
     now = timezone.now()
+    watched = Institution.objects.filter(connections__platform=platform)
     figures = period_figures(
-        institutions=Institution.objects.filter(connections__platform=platform),
-        platform=platform,
-        start=today,
-        end=today,
-        with_scores=False,
+        institutions=watched, platform=platform, start=today, end=today, with_scores=False
+    )
+    # 突降 on the last complete day (metrics.md's volume anomalies), where the rule asks.
+    yesterday = today - dt.timedelta(days=1)
+    drops = (
+        {
+            inst: found[-1]
+            for inst, found in volume_anomalies(
+                institutions=watched, platform=platform, start=yesterday, end=yesterday
+            ).items()
+            if found[-1].drop
+        }
+        if rule and rule.alert_on_drops
+        else {}
     )
     watches = {
         w.institution_id: w for w in Watch.objects.select_for_update().filter(platform=platform)
@@ -104,7 +119,8 @@ def alerts_evaluate(*, platform: Platform, today: dt.date) -> list[Flip]:
         days = days_without_records(
             today=today, last_upload=row.last_upload_date, connected_since=row.connected_since
         )
-        status = Status.SILENT if days >= n else Status.OK
+        drop = drops.get(inst_id)
+        status = Status.SILENT if days >= n else Status.DROP if drop else Status.OK
         watch = watches.get(inst_id)
         if watch is None:
             watch = Watch(institution_id=inst_id, platform=platform, changed_at=now)
@@ -125,6 +141,8 @@ def alerts_evaluate(*, platform: Platform, today: dt.date) -> list[Flip]:
                     new_status=status,
                     last_upload_date=row.last_upload_date,
                     silent_days=days,
+                    records=drop.records if status == Status.DROP else None,
+                    usual=drop.median if status == Status.DROP else None,
                     day=today,
                 )
             )

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import Flip, Watch
+from .models import Flip, Status, Watch
 
 
 def _last(day: dt.date | None) -> str:
@@ -23,6 +23,14 @@ def _link(org_code: str, platform_code: str) -> str:
 
 
 def flip_subject(flip: Flip) -> str:
+    if flip.dropped:
+        return _("[Interconnection supervision] %(institution)s uploaded far less than usual") % {
+            "institution": flip.institution.name
+        }
+    if flip.old_status == Status.DROP and not flip.went_silent:
+        return _("[Interconnection supervision] %(institution)s uploads its usual volume again") % {
+            "institution": flip.institution.name
+        }
     if flip.went_silent:
         return _(
             "[Interconnection supervision] %(institution)s has uploaded no data for %(days)d days"
@@ -42,7 +50,27 @@ def flip_body(flip: Flip) -> str:
         "days": flip.silent_days,
         "last": _last(flip.last_upload_date),
     }
-    if flip.went_silent:
+    if flip.dropped:
+        text = _(
+            "%(institution)s (%(org_code)s, %(region)s) uploaded %(records)s records to "
+            "%(platform)s on %(day)s, %(share)s%% of its usual %(usual)s: check its "
+            "interfaces before the gap grows."
+        ) % {
+            **values,
+            "records": flip.records,
+            "usual": flip.usual,
+            "share": flip.share,
+            "day": (flip.day - dt.timedelta(days=1)).isoformat(),
+        }
+    elif flip.old_status == Status.DROP and not flip.went_silent:
+        text = (
+            _(
+                "%(institution)s (%(org_code)s, %(region)s) uploads its usual volume to "
+                "%(platform)s again. Last upload: %(last)s."
+            )
+            % values
+        )
+    elif flip.went_silent:
         text = (
             _(
                 "%(institution)s (%(org_code)s, %(region)s) has uploaded no records to "

@@ -279,6 +279,17 @@ class InstitutionFiguresSerializer(serializers.Serializer):
             "Tables of the edition in force the institution declared it uploads; null when it declared none"
         ),
     )
+    go_live = serializers.DateField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Go-live date of the build-out phase the institution is a target of; null when it is in none"
+        ),
+    )
+    not_yet_due = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Not yet due: the go-live date is after the period, so no tier, no score and out of the connection rate"
+        )
+    )
     indicators = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "With indicators in the query: each indicator's value, reference and rate"

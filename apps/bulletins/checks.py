@@ -71,12 +71,13 @@ def bulletin_check(content: dict) -> list[str]:
                 }
             )
     access = content["access"]
+    due = [r for r in rows if r["section"] != "not_yet_due"]
     expected = {
         "institutions": len(rows),
-        "joined": sum(r["connection_status"] in JOINED for r in rows),
-        "connected": sum(r["connection_status"] == ConnectionStatus.CONNECTED for r in rows),
-        "upstream": sum(r["connection_status"] == ConnectionStatus.UPSTREAM for r in rows),
-        "unconnected": sum(r["connection_status"] not in JOINED for r in rows),
+        "joined": sum(r["connection_status"] in JOINED for r in due),
+        "connected": sum(r["connection_status"] == ConnectionStatus.CONNECTED for r in due),
+        "upstream": sum(r["connection_status"] == ConnectionStatus.UPSTREAM for r in due),
+        "unconnected": sum(r["connection_status"] not in JOINED for r in due),
     }
     for key, actual in expected.items():
         if access[key] != actual:
@@ -96,8 +97,21 @@ def bulletin_check(content: dict) -> list[str]:
                 _("The continuity section does not match the attachment (%(key)s).") % {"key": key}
             )
 
+    # Each ranked unit in one quality band, and only units of the attachment.
+    quality = content.get("quality")
+    if quality:
+        ranked = Counter(
+            i["org_code"] for key in ("good", "fair", "poor", "unchecked") for i in quality[key]
+        )
+        codes = {r["org_code"] for r in rows}
+        for code, n in ranked.items():
+            if n != 1 or code not in codes:
+                failures.append(
+                    _("%(code)s is ranked %(n)d times by data quality.") % {"code": code, "n": n}
+                )
+
     # No figure missing.
-    for row in rows:
+    for row in due:
         if row["connection_status"] != ConnectionStatus.CONNECTED:
             continue
         if not row["required_tables"]:

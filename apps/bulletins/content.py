@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from apps.institutions.models import Institution
 from apps.metrics.definitions import Definitions
 from apps.metrics.figures import InstitutionFigures, Tier, period_figures
+from apps.metrics.phases import phase_coverage
+from apps.metrics.quality import quality_values
 from apps.platforms.models import ConnectionStatus
 from apps.regions.models import Region
 from apps.reports.columns import (
@@ -30,7 +32,8 @@ from apps.reports.columns import (
 from .models import Bulletin
 
 SCHEMA_VERSION = 1
-SECTION_KEYS = ("tier1", "tier2", "tier3", "tier4", "unconnected", "upstream")
+# Appended sections keep the positions of the earlier ones (the document reads them).
+SECTION_KEYS = ("tier1", "tier2", "tier3", "tier4", "unconnected", "upstream", "not_yet_due")
 
 
 def _json(value):
@@ -43,6 +46,8 @@ def _json(value):
 
 def section_key(row: InstitutionFigures) -> str:
     """The one tier section an institution is listed under."""
+    if row.not_yet_due:
+        return "not_yet_due"
     if row.tier:
         return f"tier{row.tier}"
     if row.connection_status == ConnectionStatus.UPSTREAM:
@@ -52,6 +57,8 @@ def section_key(row: InstitutionFigures) -> str:
 
 def remark(row: InstitutionFigures) -> str:
     """备注 of the attachment: why a row has no figures."""
+    if row.not_yet_due:
+        return _("Not yet due (go-live %(day)s)") % {"day": row.go_live.isoformat()}
     if row.connection_status == ConnectionStatus.UPSTREAM:
         return _("Connected to the provincial platform")
     if row.connection_status != ConnectionStatus.CONNECTED:
@@ -75,6 +82,51 @@ def region_order(region: Region) -> dict[str, tuple]:
         return tuple(reversed(chain))
 
     return {r.code: key(r) for r in regions}
+
+
+def quality_ranking(
+    bulletin: Bulletin, rows, institutions, definitions: Definitions
+) -> dict | None:
+    """The units by quality score (metrics.md, 数据质量) in three bands, the best
+    first, when the bulletin's definitions ask for it: 良好 at least
+    `quality_good_min`, 较差 below `quality_poor_below`, the rest between; units
+    with nothing checked apart. Upstream and 未到期 units are not ranked."""
+    if not definitions.quality_ranking:
+        return None
+    values = quality_values(
+        institutions=institutions,
+        platform=bulletin.platform,
+        start=bulletin.period_start,
+        end=bulletin.period_end,
+        definitions=definitions,
+    )
+    bands: dict[str, list] = {"good": [], "fair": [], "poor": []}
+    unchecked = []
+    for row in rows:
+        if row.exempt or row.not_yet_due:
+            continue
+        inst = row.institution
+        figures = values.get(inst.pk)
+        score = figures.score if figures else None
+        entry = {"org_code": inst.org_code, "name": inst.name, "score": _json(score)}
+        if score is None:
+            unchecked.append(entry)
+        elif score >= definitions.quality_good_min:
+            bands["good"].append((score, entry))
+        elif score < definitions.quality_poor_below:
+            bands["poor"].append((score, entry))
+        else:
+            bands["fair"].append((score, entry))
+    ranked = {
+        key: [e for _s, e in sorted(found, key=lambda p: (-p[0], p[1]["org_code"]))]
+        for key, found in bands.items()
+    }
+    return {
+        "good_min": _json(definitions.quality_good_min),
+        "poor_below": _json(definitions.quality_poor_below),
+        **ranked,
+        "unchecked": unchecked,
+    }
 
 
 def attached_report(bulletin: Bulletin, institutions, figures) -> dict | None:
@@ -148,6 +200,7 @@ def bulletin_build(bulletin: Bulletin) -> dict:
                 "severely_missing": row.severely_missing,
                 "continuity": row.continuity,
                 "score": _json(row.score),
+                "go_live": _json(row.go_live),
                 "section": section_key(row),
                 "remark": remark(row),
             }
@@ -169,6 +222,7 @@ def bulletin_build(bulletin: Bulletin) -> dict:
         "tier4": _("no table uploaded"),
         "unconnected": _("not connected or integrating"),
         "upstream": _("connected to the provincial platform instead"),
+        "not_yet_due": _("go-live date after the period"),
     }
     titles = {
         "tier1": str(Tier.LABELS[1]),
@@ -177,6 +231,7 @@ def bulletin_build(bulletin: Bulletin) -> dict:
         "tier4": str(Tier.LABELS[4]),
         "unconnected": _("Not connected"),
         "upstream": _("Connected to the provincial platform"),
+        "not_yet_due": _("Not yet due"),
     }
     sections = []
     for key in SECTION_KEYS:
@@ -201,6 +256,7 @@ def bulletin_build(bulletin: Bulletin) -> dict:
 
     required = {r["required_tables"] for r in attachment}
     unconnected = [r for r in attachment if r["section"] == "unconnected"]
+    not_yet_due = [r for r in attachment if r["section"] == "not_yet_due"]
     continuity = {
         key: [
             {"org_code": r["org_code"], "name": r["name"]}
@@ -252,7 +308,30 @@ def bulletin_build(bulletin: Bulletin) -> dict:
                 {"org_code": r["org_code"], "name": r["name"], "status": r["connection_status"]}
                 for r in unconnected
             ],
+            # 未到期: targets of a build-out phase whose go-live date is after the period.
+            "not_yet_due": summary.not_yet_due,
+            "due": summary.due,
+            "not_yet_due_institutions": [
+                {"org_code": r["org_code"], "name": r["name"], "go_live": r["go_live"]}
+                for r in not_yet_due
+            ],
         },
+        # Coverage by build-out phase on the period's last day (phases with targets).
+        "phases": [
+            {
+                "name": c.plan.name,
+                "deadline": _json(c.plan.deadline),
+                "targets": c.targets,
+                "joined": c.joined,
+                "coverage": _json(c.coverage),
+            }
+            for c in phase_coverage(
+                institutions=institutions.filter(active=True),
+                platform=bulletin.platform,
+                day=bulletin.period_end,
+            )
+        ],
+        "quality": quality_ranking(bulletin, rows, institutions, definitions),
         "sections": sections,
         "continuity": {
             "max_days": definitions.good_continuity_max_days,

@@ -21,8 +21,34 @@ DEFINITION_FIELDS = {
     "weight_connection": (_("Weight of connection"), forms.DecimalField),
     "weight_completeness": (_("Weight of completeness"), forms.DecimalField),
     "weight_volume": (_("Weight of data volume"), forms.DecimalField),
+    "quality_ranking": (_("Rank the units by data quality as well"), forms.BooleanField),
+    "quality_good_min": (_("Good data quality: score at least"), forms.DecimalField),
+    "quality_poor_below": (_("Poor data quality: score below"), forms.DecimalField),
+    "quality_weight_completeness": (
+        _("Weight of completeness in the quality score"),
+        forms.DecimalField,
+    ),
+    "quality_weight_conformance": (
+        _("Weight of conformance in the quality score"),
+        forms.DecimalField,
+    ),
+    "quality_weight_consistency": (
+        _("Weight of consistency in the quality score"),
+        forms.DecimalField,
+    ),
+    "quality_weight_linkage": (_("Weight of linkage in the quality score"), forms.DecimalField),
+    "quality_weight_timeliness": (
+        _("Weight of timeliness in the quality score"),
+        forms.DecimalField,
+    ),
 }
-PERCENTAGES = ("tier1_min", "tier2_min", "severe_below")
+PERCENTAGES = (
+    "tier1_min",
+    "tier2_min",
+    "severe_below",
+    "quality_good_min",
+    "quality_poor_below",
+)
 WEIGHTS = ("weight_connection", "weight_completeness", "weight_volume")
 
 
@@ -88,6 +114,11 @@ class BulletinForm(PortalForm):
             for name in ("platform", "region", "period"):
                 del self.fields[name]
         for name, (label, field_class) in DEFINITION_FIELDS.items():
+            if field_class is forms.BooleanField:
+                self.fields[f"def_{name}"] = field_class(
+                    label=label, initial=bool(getattr(DEFAULT, name)), required=False
+                )
+                continue
             self.fields[f"def_{name}"] = field_class(
                 label=label,
                 initial=getattr(DEFAULT, name),
@@ -109,10 +140,16 @@ class BulletinForm(PortalForm):
             )
         if sum(values[name] for name in WEIGHTS) != 1:
             self.add_error(None, _("The three weights must add up to 1."))
+        if values["quality_poor_below"] > values["quality_good_min"]:
+            self.add_error(
+                "def_quality_poor_below",
+                _("The poor quality threshold may not be above the good one."),
+            )
 
     def clean(self):
         data = super().clean()
         values = {name: data.get(f"def_{name}") for name in DEFINITION_FIELDS}
+        values["quality_ranking"] = int(bool(values["quality_ranking"]))
         if all(v is not None for v in values.values()):
             self._clean_definitions(values)
         if all(v is not None for v in values.values()) and not self.errors:
@@ -144,6 +181,8 @@ class BulletinForm(PortalForm):
         }
         definitions = Definitions.from_dict(bulletin.definitions)
         initial.update({f"def_{n}": getattr(definitions, n) for n in DEFINITION_FIELDS})
+        # A checkbox is ticked by any value but False: 0 would tick it.
+        initial["def_quality_ranking"] = bool(definitions.quality_ranking)
         return initial
 
     @staticmethod

@@ -121,6 +121,15 @@ def _save(bulletin: Bulletin) -> None:
         ) from exc
 
 
+def _same_definitions(old: dict, new: dict) -> bool:
+    """Whether two stored definitions give the same thresholds and weights (a key
+    added to the definitions since `old` was stored takes its default)."""
+    try:
+        return Definitions.from_dict(old) == Definitions.from_dict(new)
+    except ValueError:
+        return False
+
+
 @transaction.atomic
 def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
     if not can_manage_bulletins(user, bulletin.region):
@@ -133,6 +142,8 @@ def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
     for name, value in fields.items():
         if name not in EDITABLE:
             raise TypeError(f"unknown field: {name}")
+        if name == "definitions" and _same_definitions(bulletin.definitions, value):
+            continue  # the same figures: keep the stored text (a form saved unchanged)
         setattr(bulletin, name, value)
     _validate(bulletin)
     _save(bulletin)

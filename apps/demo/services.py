@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
@@ -224,14 +225,15 @@ DEMO_TASKS = [
 ]
 # 信阳市中心医院's staff (the demo's hospital user) answered theirs.
 DEMO_ANSWER = "已完成接口改造，7月起按日上传38张数据表。"
-ONBOARDING_DEADLINE = dt.date(2023, 12, 31)
+PHASE_ONE_DEADLINE = dt.date(2022, 12, 31)
+PHASE_TWO_DEADLINE = dt.date(2023, 3, 31)
 # The day after the demo's statistics end: the alerts are evaluated as of then.
 DEMO_ALERTS_DAY = year.YEAR_END + dt.timedelta(days=1)
 
 
 @transaction.atomic
 def demo_rectification_and_onboarding() -> None:
-    from apps.onboarding.models import OnboardingPlan
+    from apps.onboarding.models import OnboardingPlan, PhaseTarget
     from apps.onboarding.services import plan_create, step_set_date
     from apps.rectification.models import RectificationTask
     from apps.rectification.services import task_answer, task_open
@@ -257,10 +259,24 @@ def demo_rectification_and_onboarding() -> None:
                 task_answer(user=staff, task=task, text=DEMO_ANSWER)
     if OnboardingPlan.objects.filter(platform=platform).exists():
         return
-    plan = plan_create(
-        platform=platform, deadline=ONBOARDING_DEADLINE, note="全市二级以上医疗机构接入市平台。"
-    )
-    steps = list(plan.steps.all())
+    # Two build-out phases, as Mianyang built its platform: 一期 the institutions
+    # connected by the end of 2023's first quarter, 二期 the others. Their go-live
+    # dates lie on or before each one's connection (or the quarter's end), so the
+    # 2023 figures, which the seed bulletin gives back, are those without phases.
+    phases = {
+        "一期": plan_create(
+            platform=platform,
+            name="一期",
+            deadline=PHASE_ONE_DEADLINE,
+            note="首批医院接入市平台（前置机、网络、接口改造、审查）。",
+        ),
+        "二期": plan_create(
+            platform=platform,
+            name="二期",
+            deadline=PHASE_TWO_DEADLINE,
+            note="全市二级以上医疗机构全部接入市平台。",
+        ),
+    }
     # Steps done so far follow the connection: connected institutions did all four,
     # ending on the day they were connected; integrating two; not connected one.
     done_count = {ConnectionStatus.CONNECTED: 4, ConnectionStatus.INTEGRATING: 2}
@@ -268,10 +284,21 @@ def demo_rectification_and_onboarding() -> None:
         "changes"
     ):
         if connection.status == ConnectionStatus.UPSTREAM:
-            continue
+            continue  # connected to the province's platform: no phase of this one
         changes = list(connection.changes.all())
+        joined = [
+            c.effective_date
+            for c in changes
+            if c.to_status in (ConnectionStatus.CONNECTED, ConnectionStatus.UPSTREAM)
+        ]
+        first = "一期" if joined and joined[0] <= PHASE_TWO_DEADLINE else "二期"
+        plan = phases[first]
+        PhaseTarget.objects.create(plan=plan, platform=platform, institution=connection.institution)
+        if connection.status == ConnectionStatus.UPSTREAM:
+            continue
         last = changes[-1].effective_date if changes else INTEGRATION_START
         count = done_count.get(connection.status, 1)
+        steps = list(plan.steps.all())
         for index, step in enumerate(steps[:count]):
             step_set_date(
                 user=officer,
@@ -324,3 +351,74 @@ def demo_maturity_load() -> int:
                 target_deadline=deadline,
             )
     return len(by_code)
+
+
+# The demo's campaign (专项提升行动) and its inspection schedule, in the Nanjing
+# newsletter's manner: each date a hospital and a county commission.
+CAMPAIGN = {
+    "name": "2023年全市医疗卫生数据质量专项提升行动",
+    "start": dt.date(2023, 5, 1),
+    "end": dt.date(2023, 6, 30),
+    "completeness_min": Decimal("98"),
+    "conformance_min": Decimal("97"),
+    "timeliness_min": Decimal("95"),
+    "note": "落实问题清单、任务清单整改，提高市平台数据的完整性、规范性和及时性。",
+}
+INSPECTIONS = [
+    (
+        dt.date(2023, 5, 19),
+        "41150000001",
+        "411526",
+        "数据上传完整性、规范性",
+        "门诊就诊记录身份证号缺失较多。",
+    ),
+    (dt.date(2023, 5, 26), "41150000002", "411522", "数据上传完整性、规范性", ""),
+    (dt.date(2023, 6, 2), "41150000003", "411525", "数据上传及时性", ""),
+    (dt.date(2023, 6, 9), "41152600001", "411524", "数据上传完整性、规范性", ""),
+    (dt.date(2023, 6, 16), "41152200001", "411521", "数据上传及时性", ""),
+]
+
+
+@transaction.atomic
+def demo_campaign() -> None:
+    """One campaign over the city's institutions with its schedule and a task made
+    from a problem of its list. Once: a second load adds nothing."""
+    from apps.campaigns.models import Campaign, Inspection
+    from apps.campaigns.selectors import campaign_problems
+    from apps.campaigns.services import campaign_save, campaign_task_open
+    from apps.regions.models import Region
+
+    if Campaign.objects.filter(name=CAMPAIGN["name"]).exists():
+        return
+    officer = User.objects.get(username="city")
+    platform = Platform.objects.get(code=PLATFORM_CODE)
+    units = list(
+        Institution.objects.filter(region__path__startswith=officer.region.path, active=True)
+    )
+    campaign = campaign_save(
+        user=officer,
+        campaign=Campaign(platform=platform, region=officer.region, **CAMPAIGN),
+        units=units,
+    )
+    regions = {r.code: r for r in Region.objects.all()}
+    by_code = {i.org_code: i for i in units}
+    for day, code, region, checklist, findings in INSPECTIONS:
+        if code in by_code:
+            Inspection.objects.create(
+                campaign=campaign,
+                day=day,
+                institution=by_code[code],
+                region=regions.get(region),
+                checklist=checklist,
+                findings=findings,
+            )
+    problems = campaign_problems(campaign, campaign.units.all())
+    rules = [p for found in problems.values() for p in found if p.kind == "rule"]
+    if rules:
+        campaign_task_open(
+            user=officer,
+            campaign=campaign,
+            problem=rules[0],
+            requirement="核查上传接口字段映射，补齐缺失字段，7月底前达到阈值。",
+            due_date=dt.date(2023, 7, 31),
+        )

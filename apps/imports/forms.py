@@ -25,6 +25,11 @@ class ImportForm(PortalForm):
         max_length=TableEdition._meta.get_field("name").max_length,
         help_text=_("Importing an edition of the same name again replaces its tables."),
     )
+    phase = forms.CharField(
+        label=_("Phase"),
+        max_length=32,
+        help_text=_("The name of the platform's build-out phase as the onboarding page names it."),
+    )
     valid_from = forms.DateField(label=_("In force from"))
     categories = forms.MultipleChoiceField(
         label=_("Institution categories it applies to"),
@@ -49,6 +54,8 @@ class ImportForm(PortalForm):
             self.fields["edition"].help_text = _(
                 "The name of the catalogue edition the declared tables belong to."
             )
+        if not kind.phase:
+            del self.fields["phase"]
         if kind.key != "tables":
             for name in ("valid_from", "categories"):
                 del self.fields[name]
@@ -67,6 +74,8 @@ class ImportForm(PortalForm):
 
     def options(self) -> dict:
         data = self.cleaned_data
+        if self.kind.phase:
+            return {"phase": data["phase"].strip()}
         if self.kind.key != "tables":
             return {"edition": data["edition"].strip()} if self.kind.edition else {}
         return {

@@ -18,6 +18,7 @@ from apps.indicators.services import (
 )
 from apps.ingestion.review import waiting_quality_store
 from apps.institutions.services import INSTITUTION_COLUMNS, institutions_import
+from apps.onboarding.services import TARGET_COLUMNS, phase_targets_import
 from apps.platforms.services import (
     CONNECTION_COLUMNS,
     DECLARATION_COLUMNS,
@@ -52,6 +53,8 @@ class ImportKind:
     needs_platform: bool = False
     # A catalogue edition to name (its valid-from and categories too for "tables").
     edition: bool = False
+    # A build-out phase of the platform to name.
+    phase: bool = False
     superusers_only: bool = False
     # Large files: checked and imported by a worker, with a progress bar.
     on_worker: bool = False
@@ -125,6 +128,12 @@ def _quality_rules(job, source, progress):
 
 def _quality(job, source, progress):
     return quality_import(source=source, platform=job.platform, within=job.region)
+
+
+def _phase_targets(job, source, progress):
+    return phase_targets_import(
+        source=source, platform=job.platform, phase=job.options["phase"], within=job.region
+    )
 
 
 KINDS: dict[str, ImportKind] = {
@@ -245,6 +254,20 @@ KINDS: dict[str, ImportKind] = {
             _quality,
             needs_platform=True,
             on_worker=True,
+        ),
+        ImportKind(
+            Kind.PHASE_TARGETS,
+            _(
+                "The target institutions of a build-out phase (the first, the second …), each with its "
+                "go-live date where it differs from the phase's deadline. The file is the "
+                "phase's whole list: targets it omits leave the phase."
+            ),
+            TARGET_COLUMNS,
+            ["41150000001", "2024-06-30"],
+            "import_phase_targets",
+            _phase_targets,
+            needs_platform=True,
+            phase=True,
         ),
     )
 }

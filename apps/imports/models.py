@@ -20,6 +20,7 @@ class ImportJob(models.Model):
         DECLARATIONS = "declarations", _("Declared tables")
         QUALITY_RULES = "quality_rules", _("Quality rules")
         QUALITY = "quality", _("Daily quality results")
+        PHASE_TARGETS = "phase_targets", _("Build-out phase targets")
 
     class State(models.TextChoices):
         CHECKING = "checking", _("Being checked")

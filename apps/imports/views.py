@@ -77,7 +77,15 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 def import_new(request: HttpRequest, kind: str) -> HttpResponse:
     spec = _kind(request, kind)
     platforms = _platforms(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, kind=spec, platforms=platforms)
+    # The page that links here may name the platform and phase (the onboarding page).
+    initial = {k: request.GET[k] for k in ("platform", "phase") if request.GET.get(k)}
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        kind=spec,
+        platforms=platforms,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = import_job_create(

@@ -20,6 +20,7 @@ class MetricsConfig(AppConfig):
         version itself: a signal on them would turn each bulk DELETE of a night's
         rows into a fetch and a signal per row."""
         from apps.institutions.models import Institution
+        from apps.onboarding.models import OnboardingPlan, PhaseTarget
         from apps.platforms.models import (
             CatalogueTable,
             Connection,
@@ -37,6 +38,9 @@ class MetricsConfig(AppConfig):
             CatalogueTable,
             Connection,
             ConnectionChange,
+            # A phase's go-live dates (its deadline, a target's own) change figures.
+            OnboardingPlan,
+            PhaseTarget,
         ):
             post_save.connect(_changed, sender=model, dispatch_uid=f"data-version-save-{model}")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"data-version-delete-{model}")

@@ -25,6 +25,11 @@ class Definitions:
     quality_weight_consistency: Decimal = Decimal("1")
     quality_weight_linkage: Decimal = Decimal("1")
     quality_weight_timeliness: Decimal = Decimal("1")
+    # 按数据质量排名: 1 ranks the units of a bulletin by quality score as well, in
+    # three bands: 良好 at least `quality_good_min`, 较差 below `quality_poor_below`.
+    quality_ranking: int = 0
+    quality_good_min: Decimal = Decimal("95")
+    quality_poor_below: Decimal = Decimal("90")
 
     def as_dict(self) -> dict:
         return {k: str(v) for k, v in asdict(self).items()}
@@ -62,6 +67,10 @@ class Definitions:
         )
         if weights != 1:
             raise ValueError(_("The three weights must add up to 1."))
+        if definitions.quality_ranking not in (0, 1):
+            raise ValueError(_("quality_ranking is 0 (off) or 1 (on)."))
+        if not definitions.quality_poor_below <= definitions.quality_good_min <= 100:
+            raise ValueError(_("The quality thresholds must satisfy poor ≤ good ≤ 100."))
         return definitions
 
     def quality_weight(self, dimension: str) -> Decimal:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.calendar import full_months, month_end
 from apps.core.versioning import data_version
 from apps.institutions.models import Institution
+from apps.onboarding.models import PhaseTarget
 from apps.platforms.models import (
     CatalogueTable,
     Connection,
@@ -90,6 +91,8 @@ class InstitutionFigures:
     severely_missing: bool
     continuity: str | None
     unknown_tables: list[str] = field(default_factory=list)
+    # The catalogue tables of the edition in force it did not upload in the period.
+    missing_codes: list[str] = field(default_factory=list)
     # The first day of the status in force on `end` (联通日期 of an upstream institution).
     status_since: dt.date | None = None
     # 申明上传表: tables of the edition in force it declared; None when it declared
@@ -98,6 +101,11 @@ class InstitutionFigures:
     score: Decimal | None = None
     # V of the score: records over the median of the institution's peers, at most 1.
     volume_factor: Decimal | None = None
+    # 应接入日期: the go-live date of the build-out phase it is a target of, if any.
+    go_live: dt.date | None = None
+    # 未到期: the go-live date lies after the period's end, so it is in no tier, out
+    # of the connection rate and has no score (metrics.md, 建设分期).
+    not_yet_due: bool = False
 
     @property
     def org_code(self) -> str:
@@ -134,6 +142,8 @@ class InstitutionFigures:
         """The section a bulletin lists the institution under."""
         if self.tier:
             return str(Tier.LABELS[self.tier])
+        if self.not_yet_due:
+            return _("Not yet due")
         if self.connection_status == ConnectionStatus.UPSTREAM:
             return _("Connected to the provincial platform")
         return _("Not connected")
@@ -159,6 +169,13 @@ class Summary:
     # every institution, and the mean completeness of the connected ones that have one.
     records: int = 0
     mean_completeness: Decimal | None = None
+    # 未到期: targets of a build-out phase whose go-live date is after the period.
+    not_yet_due: int = 0
+
+    @property
+    def due(self) -> int:
+        """The institutions the connection rate is over."""
+        return self.institutions - self.not_yet_due
 
     @property
     def joined(self) -> int:
@@ -180,15 +197,19 @@ class PeriodFigures:
 
     @property
     def summary(self) -> Summary:
-        statuses = Counter(r.connection_status for r in self.rows)
+        """Counts over the institutions due (未到期 ones apart: out of every status
+        count and of the connection rate's denominator, counted on their own)."""
+        due = [r for r in self.rows if not r.not_yet_due]
+        statuses = Counter(r.connection_status for r in due)
         joined = statuses[ConnectionStatus.CONNECTED] + statuses[ConnectionStatus.UPSTREAM]
         return Summary(
             institutions=len(self.rows),
+            not_yet_due=len(self.rows) - len(due),
             connected=statuses[ConnectionStatus.CONNECTED],
             upstream=statuses[ConnectionStatus.UPSTREAM],
             integrating=statuses[ConnectionStatus.INTEGRATING],
             not_connected=statuses[ConnectionStatus.NOT_CONNECTED],
-            connection_rate=percent(joined, len(self.rows), Decimal("1")),
+            connection_rate=percent(joined, len(due), Decimal("1")),
             tiers={t: sum(1 for r in self.rows if r.tier == t) for t in Tier.LABELS},
             severely_missing=sum(1 for r in self.rows if r.severely_missing),
             continuity_good=sum(1 for r in self.rows if r.continuity == Continuity.GOOD),
@@ -199,7 +220,7 @@ class PeriodFigures:
             mean_completeness=_mean(
                 [
                     r.completeness
-                    for r in self.rows
+                    for r in due
                     if r.connection_status == ConnectionStatus.CONNECTED
                     and r.completeness is not None
                 ]
@@ -399,12 +420,20 @@ def _period_figures(
         .values_list("edition_id", "institution_id", "n")
     }
 
+    go_live = dict(
+        PhaseTarget.objects.filter(platform=platform, institution__in=ids)
+        .annotate(day=Coalesce("go_live", "plan__deadline"))
+        .values_list("institution_id", "day")
+    )
+
     counted_until = min(end, last_complete_day())
     rows = []
     for inst in insts:
         history = changes.get(inst.pk, [])
         status = status_on(history, end)
         since = connected_since(history, end)
+        due_from = go_live.get(inst.pk)
+        not_yet_due = due_from is not None and due_from > end
         edition = edition_in_force(editions, inst.category, end)
         required = edition.codes if edition else frozenset()
         tables = per_table.get(inst.pk, {})
@@ -413,8 +442,10 @@ def _period_figures(
         days = upload_days.get(inst.pk, set())
 
         interruption = gap = None
-        if status == ConnectionStatus.CONNECTED:
-            first = max(start, since) if since else start
+        if status == ConnectionStatus.CONNECTED and not not_yet_due:
+            # From the latest of the period's start, the connection day and the
+            # go-live date.
+            first = max(d for d in (start, since, due_from) if d is not None)
             interruption, gap = (
                 _runs_without_records(first, counted_until, days)
                 if first <= counted_until
@@ -422,7 +453,7 @@ def _period_figures(
             )
 
         tier, severe, continuity = None, False, None
-        if status == ConnectionStatus.CONNECTED:
+        if status == ConnectionStatus.CONNECTED and not not_yet_due:
             if not uploaded:
                 tier = Tier.FOURTH
             elif completeness >= definitions.tier1_min:
@@ -462,6 +493,9 @@ def _period_figures(
                 severely_missing=severe,
                 continuity=continuity,
                 unknown_tables=sorted(code for code in tables if code not in required),
+                missing_codes=sorted(required - uploaded),
+                go_live=due_from,
+                not_yet_due=not_yet_due,
             )
         )
     if with_scores:
@@ -505,7 +539,7 @@ def _assign_scores(
     """互联互通度: points × (wC·C + wK·K + wV·V), two decimals. V compares records
     with the median of the connected institutions that uploaded, of the same
     category under the same city commission — whoever is looking, so a hospital
-    has one score on every page. Upstream institutions get none."""
+    has one score on every page. Upstream and 未到期 institutions get none."""
     if not rows:
         return
     assessing = _assessing_paths(
@@ -536,13 +570,18 @@ def _assign_scores(
 
     uploaded: dict[tuple[str, str], list[int]] = defaultdict(list)
     for row in peers:
-        if row.connection_status == ConnectionStatus.CONNECTED and row.records > 0:
+        # A 未到期 institution is not assessed, so it is no peer either.
+        if (
+            row.connection_status == ConnectionStatus.CONNECTED
+            and row.records > 0
+            and not row.not_yet_due
+        ):
             key = (assessing[row.institution.region_id], row.institution.category)
             uploaded[key].append(row.records)
     medians = {key: _median(values) for key, values in uploaded.items()}
     d = definitions
     for row in rows:
-        if row.connection_status == ConnectionStatus.UPSTREAM:
+        if row.connection_status == ConnectionStatus.UPSTREAM or row.not_yet_due:
             row.score = row.volume_factor = None
             continue
         c = Decimal(1 if row.connection_status == ConnectionStatus.CONNECTED else 0)

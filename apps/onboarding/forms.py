@@ -9,7 +9,13 @@ from .models import OnboardingStep
 
 
 class PlanForm(PortalForm):
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+    name = forms.CharField(
+        label=_("Phase"),
+        max_length=32,
+        initial="一期",
+        help_text=_("One name per phase of the platform, e.g. Phase 1."),
+    )
+    deadline = forms.DateField(label=_("Go-live deadline"), widget=DateInput())
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -1,5 +1,8 @@
-"""Onboarding (对接) to a platform: the steps every institution goes through, the
-day each step was done, and the deadline by which all must be."""
+"""Onboarding (对接) to a platform in build-out phases (建设分期: 一期, 二期 …): each
+phase is a plan with its steps, its target institutions and the go-live deadline
+(应接入日期) by which they must be connected; the day each step was done. A target's
+go-live date counts in the figures (metrics.md, 建设分期): before it, the institution
+is 未到期 (not yet due)."""
 
 from __future__ import annotations
 
@@ -13,21 +16,67 @@ DEFAULT_STEPS = ["领取前置机", "网络联调", "接口改造", "审查通�
 
 
 class OnboardingPlan(models.Model):
-    platform = models.OneToOneField(
+    """One build-out phase of a platform. A phase without targets is the platform's
+    plan for every institution in scope, and gives nobody a go-live date."""
+
+    platform = models.ForeignKey(
         "platforms.Platform",
         verbose_name=_("platform"),
         on_delete=models.CASCADE,
-        related_name="onboarding_plan",
+        related_name="onboarding_plans",
     )
-    deadline = models.DateField(_("deadline"))
+    name = models.CharField(_("phase"), max_length=32)
+    deadline = models.DateField(_("go-live deadline"))
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
-        verbose_name = _("onboarding plan")
-        verbose_name_plural = _("onboarding plans")
+        verbose_name = _("build-out phase")
+        verbose_name_plural = _("build-out phases")
+        ordering = ["platform", "deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "name"], name="onboarding_plan_name"),
+        ]
 
     def __str__(self) -> str:
-        return str(self.platform)
+        return f"{self.platform} · {self.name}"
+
+
+class PhaseTarget(models.Model):
+    """An institution a phase must connect, with its go-live date (应接入日期): its
+    own where the file gives one, else the phase's deadline. An institution is the
+    target of at most one phase of a platform."""
+
+    plan = models.ForeignKey(
+        OnboardingPlan, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="targets"
+    )
+    # The plan's platform, kept here so the database holds one phase per institution
+    # and platform.
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="phase_targets",
+    )
+    go_live = models.DateField(_("go-live date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phase target")
+        verbose_name_plural = _("phase targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "institution"], name="onboarding_target_one_phase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.institution}"
+
+    @property
+    def go_live_date(self):
+        return self.go_live or self.plan.deadline
 
 
 class OnboardingStep(models.Model):

@@ -1,6 +1,7 @@
-"""The onboarding table: each active institution in the user's scope with the day
-of every step of a platform's plan, whether it is done, and how many days past
-the deadline it is if not. Three queries whatever the number of institutions."""
+"""The onboarding table of a phase: each of its targets in the user's scope (every
+active institution in it, for a phase without targets) with the day of every step,
+whether it is done, its go-live date and how many days past it it is if not. Four
+queries whatever the number of institutions."""
 
 from __future__ import annotations
 
@@ -14,23 +15,24 @@ from apps.accounts.scoping import institutions_for, onboarding_completions_for
 from apps.institutions.models import Institution
 from apps.regions.models import Region
 
-from .models import OnboardingPlan, OnboardingStep
+from .models import OnboardingPlan, OnboardingStep, PhaseTarget
 
 
 @dataclass(frozen=True)
 class OnboardingRow:
     institution: Institution
     dates: list[dt.date | None]  # one per step, in the plan's order
+    go_live: dt.date  # 应接入日期: the target's own, else the phase's deadline
 
     @property
     def done(self) -> bool:
         """Done when every step of the plan has a date."""
         return bool(self.dates) and all(self.dates)
 
-    def days_past_deadline(self, deadline: dt.date, today: dt.date) -> int | None:
-        if self.done or today <= deadline:
+    def days_past_deadline(self, today: dt.date) -> int | None:
+        if self.done or today <= self.go_live:
             return None
-        return (today - deadline).days
+        return (today - self.go_live).days
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ def onboarding_table(
     today = today or timezone.localdate()
     steps = list(plan.steps.all())
     institutions = institutions_for(user).filter(active=True).select_related("region")
+    own_dates = dict(PhaseTarget.objects.filter(plan=plan).values_list("institution_id", "go_live"))
+    if own_dates:
+        institutions = institutions.filter(pk__in=list(own_dates))
     if region is not None:
         institutions = institutions.filter(region__path__startswith=region.path)
     done_on = {
@@ -77,7 +82,9 @@ def onboarding_table(
         .values("institution_id", "step_id", "done_on")
     }
     rows = [
-        OnboardingRow(i, [done_on.get((i.pk, s.pk)) for s in steps])
+        OnboardingRow(
+            i, [done_on.get((i.pk, s.pk)) for s in steps], own_dates.get(i.pk) or plan.deadline
+        )
         for i in sorted(institutions, key=_region_order)
     ]
     if not_done_only:

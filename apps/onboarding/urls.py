@@ -5,9 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.onboarding, name="onboarding"),
     path("<str:platform_code>/plan/", views.plan_new, name="onboarding-plan-new"),
-    path(
-        "<str:platform_code>/<str:org_code>/",
-        views.institution_edit,
-        name="onboarding-edit",
-    ),
+    path("phases/<int:pk>/<str:org_code>/", views.institution_edit, name="onboarding-edit"),
 ]

@@ -1,6 +1,7 @@
-"""Onboarding pages: a platform's table of institutions in scope with each step's
-date, the counts per region, their Excel export, and the per-institution edit page
-(404 outside the user's scope)."""
+"""Onboarding pages: a platform's build-out phases with their coverage, a phase's
+table of its institutions in scope with each step's date, the counts per region,
+their Excel export, and the per-institution edit page (404 outside the user's
+scope)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,13 +20,14 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.scoping import institutions_for, platforms_for, regions_for
 from apps.core.sheets import xlsx_response
+from apps.metrics.phases import phase_coverage
 from apps.web.context import resolve_request
 
 from .forms import PlanForm, StepDatesForm
 from .models import DEFAULT_STEPS, OnboardingPlan, StepCompletion
 from .selectors import onboarding_table, progress_by_region
 from .services import may_edit_onboarding, may_plan_onboarding, plan_create, step_set_date
-from .tables import institution_sheet, region_sheet
+from .tables import institution_sheet, phase_sheet, region_sheet
 
 
 def _is_officer(user: User) -> bool:
@@ -40,11 +42,23 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     region = None
     if request.GET.get("region"):
         region = get_object_or_404(regions_for(request.user), code=request.GET["region"])
-    plan = OnboardingPlan.objects.filter(platform=platform).first()
+    plans = list(OnboardingPlan.objects.filter(platform=platform))
+    # The phase asked for, or the platform's first (a phase of another platform,
+    # left in the query when the platform is switched, falls back to it too).
+    wanted = request.GET.get("phase", "")
+    plan = next((p for p in plans if str(p.pk) == wanted), plans[0] if plans else None)
+    today = timezone.localdate()
+    coverage = phase_coverage(
+        institutions=institutions_for(request.user).filter(active=True),
+        platform=platform,
+        day=today,
+    )
     context = {
         "platform": platform,
         "platforms": platforms_for(request.user).order_by("code"),
+        "plans": plans,
         "plan": plan,
+        "coverage": phase_sheet(coverage) if coverage else None,
         "region": region,
         "regions": regions_for(request.user),
         "not_done_only": bool(request.GET.get("not_done")),
@@ -61,6 +75,8 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             "institutions": institution_sheet(table, links=_is_officer(request.user)),
             "regions": region_sheet(progress),
         }
+        if coverage:
+            sheets["phases"] = context["coverage"]
         export = request.GET.get("export")
         if export:
             if export not in sheets:
@@ -68,8 +84,12 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             return xlsx_response(
                 [sheets[export]],
                 f"onboarding-{platform.code}-{export}-{table.today:%Y%m%d}.xlsx",
-                heading=_("%(platform)s · onboarding deadline %(deadline)s")
-                % {"platform": platform.name, "deadline": plan.deadline.isoformat()},
+                heading=_("%(platform)s · %(phase)s · go-live deadline %(deadline)s")
+                % {
+                    "platform": platform.name,
+                    "phase": plan.name,
+                    "deadline": plan.deadline.isoformat(),
+                },
             )
         context.update(
             {
@@ -88,22 +108,30 @@ def plan_new(request: HttpRequest, platform_code: str) -> HttpResponse:
     if not may_plan_onboarding(request.user):
         raise PermissionDenied
     platform = get_object_or_404(platforms_for(request.user), code=platform_code)
-    if OnboardingPlan.objects.filter(platform=platform).exists():
-        messages.error(request, _("This platform already has an onboarding plan."))
+    form = PlanForm(request.POST)
+    query = f"?platform={platform.code}"
+    if not form.is_valid():
+        messages.error(request, _("Enter the phase's name and a valid go-live deadline."))
     else:
-        form = PlanForm(request.POST)
-        if form.is_valid():
-            plan_create(platform=platform, **form.cleaned_data)
-            messages.success(request, _("Onboarding plan created."))
+        try:
+            plan = plan_create(platform=platform, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
         else:
-            messages.error(request, _("Enter a valid deadline."))
-    return redirect(f"{reverse('onboarding')}?platform={platform.code}")
+            messages.success(request, _("Build-out phase created."))
+            query += f"&phase={plan.pk}"
+    return redirect(f"{reverse('onboarding')}{query}")
 
 
 @login_required
-def institution_edit(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
+def institution_edit(request: HttpRequest, pk: int, org_code: str) -> HttpResponse:
     institution = get_object_or_404(institutions_for(request.user), org_code=org_code)
-    plan = get_object_or_404(OnboardingPlan, platform__code=platform_code)
+    plan = get_object_or_404(
+        OnboardingPlan.objects.filter(platform__in=platforms_for(request.user)), pk=pk
+    )
+    if plan.targets.exists() and not plan.targets.filter(institution=institution).exists():
+        raise Http404  # not a target of this phase
     if not may_edit_onboarding(request.user, institution):
         raise PermissionDenied
     steps = list(plan.steps.all())
@@ -128,7 +156,9 @@ def institution_edit(request: HttpRequest, platform_code: str, org_code: str) ->
                         user=request.user, institution=institution, step=step, done_on=day
                     )
             messages.success(request, _("Onboarding dates saved."))
-            return redirect(f"{reverse('onboarding')}?platform={plan.platform.code}")
+            return redirect(
+                f"{reverse('onboarding')}?platform={plan.platform.code}&phase={plan.pk}"
+            )
     return render(
         request,
         "onboarding/institution_edit.html",

@@ -106,6 +106,8 @@ class TaskEvent(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REOPENED = "reopened", _("Reopened")
         COMMENTED = "commented", _("Commented")
+        # Accepted by the portal itself: the nights after the task met its threshold.
+        CLOSED_BY_FIGURES = "by_figures", _("Closed by the figures")
 
     task = models.ForeignKey(
         RectificationTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="events"

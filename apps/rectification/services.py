@@ -162,3 +162,19 @@ def task_comment(*, user: User, task: RectificationTask, text: str) -> TaskEvent
     return TaskEvent.objects.create(
         task=task, author=user, kind=TaskEvent.Kind.COMMENTED, text=text.strip()
     )
+
+
+@transaction.atomic
+def task_close_by_figures(*, task: RectificationTask, text: str) -> TaskEvent | None:
+    """Accept a task because the figures show the problem fixed (a campaign's
+    check after a night's pull): no author, the reason in the history. A task
+    already accepted is left as it is (None)."""
+    task = _locked(task)
+    if task.state == TaskState.ACCEPTED:
+        return None
+    task.state = TaskState.ACCEPTED
+    task.closed_at = timezone.now()
+    task.save(update_fields=["state", "closed_at"])
+    return TaskEvent.objects.create(
+        task=task, author=None, kind=TaskEvent.Kind.CLOSED_BY_FIGURES, text=text
+    )

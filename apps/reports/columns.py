@@ -18,6 +18,8 @@ from apps.core.sheets import Mark, Sheet
 from apps.indicators.models import Indicator
 from apps.metrics.figures import InstitutionFigures, PeriodFigures, period_figures
 from apps.metrics.indicators import IndicatorValue, indicator_values, total_rate
+from apps.metrics.quality import QualityFigures, quality_total, quality_values
+from apps.quality.models import Dimension
 
 # key: (label, numeric, how the total row adds it up: "sum" or None)
 FIGURE_COLUMNS: dict[str, tuple] = {
@@ -40,6 +42,12 @@ FIGURE_COLUMNS: dict[str, tuple] = {
     "last_upload_date": (gettext_lazy("Last upload date"), False, None),
     "tier": (gettext_lazy("Tier"), False, None),
     "score": (gettext_lazy("Score"), True, None),
+}
+# 数据质量 (metrics.md): each dimension's pass rate and the score, under one group.
+QUALITY_PREFIX = "quality_"
+QUALITY_COLUMNS = {
+    **{d: label for d, label in Dimension.choices},
+    "score": gettext_lazy("Quality score"),
 }
 INDICATOR_PARTS = {
     "value": gettext_lazy("Value"),
@@ -71,10 +79,15 @@ class Column:
 
 
 def available_columns(indicators: Sequence[Indicator] | None = None) -> list[Column]:
-    """Every column a layout may pick, figures first, then each indicator's three."""
+    """Every column a layout may pick: figures first, the data quality, then each
+    indicator's three."""
     columns = [
         Column(key, str(label), numeric=numeric, total=total)
         for key, (label, numeric, total) in FIGURE_COLUMNS.items()
+    ]
+    columns += [
+        Column(QUALITY_PREFIX + key, str(label), group=_("Data quality"), total="quality")
+        for key, label in QUALITY_COLUMNS.items()
     ]
     for indicator in indicators if indicators is not None else Indicator.objects.all():
         for part, label in INDICATOR_PARTS.items():
@@ -179,7 +192,21 @@ class Report:
         return top, bottom
 
 
-def _cell(column: Column, row: InstitutionFigures, values: dict[str, IndicatorValue]):
+def _quality_cell(key: str, figures: QualityFigures | None):
+    if figures is None:
+        return None
+    part = key.removeprefix(QUALITY_PREFIX)
+    return figures.score if part == "score" else figures.rate(part)
+
+
+def _cell(
+    column: Column,
+    row: InstitutionFigures,
+    values: dict[str, IndicatorValue],
+    quality: QualityFigures | None = None,
+):
+    if column.total == "quality":
+        return _quality_cell(column.key, quality)
     if column.indicator is None:
         return _figure(row, column.key)
     value = values.get(column.indicator)
@@ -239,18 +266,42 @@ def build_report(
         if indicators
         else {}
     )
+    quality = (
+        quality_values(
+            institutions=institutions,
+            platform=platform,
+            start=start,
+            end=end,
+            definitions=figures.definitions,
+        )
+        if any(c.total == "quality" for c in columns)
+        else {}
+    )
     rows = []
     for figure_row in figures.rows:
-        own = values.get(figure_row.institution.pk, {})
-        rows.append(ReportRow(figure_row, {c.key: _cell(c, figure_row, own) for c in columns}))
+        pk = figure_row.institution.pk
+        own = values.get(pk, {})
+        rows.append(
+            ReportRow(
+                figure_row,
+                {c.key: _cell(c, figure_row, own, quality.get(pk)) for c in columns},
+            )
+        )
     if order and any(c.key == order for c in columns):
         present = [r for r in rows if _sort_key(r.cells[order])[0] == 0]
         absent = [r for r in rows if _sort_key(r.cells[order])[0] == 1]
         present.sort(key=lambda r: _sort_key(r.cells[order])[1], reverse=descending)
         rows = present + absent
     total: dict[str, object] = {}
+    # The group's quality: the rows' counts summed, then rated as one.
+    group = quality_total(
+        [quality[r.figures.institution.pk] for r in rows if r.figures.institution.pk in quality],
+        figures.definitions,
+    )
     for column in columns:
-        if column.total == "sum":
+        if column.total == "quality":
+            total[column.key] = _quality_cell(column.key, group)
+        elif column.total == "sum":
             numbers = [r.cells[column.key] for r in rows if isinstance(r.cells[column.key], int)]
             total[column.key] = sum(numbers) if numbers else None
         elif column.total == "rate":

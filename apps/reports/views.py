@@ -233,6 +233,7 @@ def _report_context(request: HttpRequest):
         "order": order,
         "descending": descending,
         "figure_columns": [c for c in available if c.key in FIGURE_COLUMNS],
+        "quality_columns": [c for c in available if c.total == "quality"],
         "indicator_groups": [
             (i, [c for c in available if c.indicator == i.code]) for i in indicators
         ],

@@ -220,4 +220,4 @@ def test_queries_do_not_grow_with_institutions(
     with django_assert_max_num_queries(len(one_institution)):
         response = client.get(URL, params)
     assert response.json()["count"] == 61
-    assert len(one_institution) <= 30
+    assert len(one_institution) <= 32

@@ -66,6 +66,13 @@ def form_data(platform, **changes):
         "def_weight_connection": "0.3",
         "def_weight_completeness": "0.4",
         "def_weight_volume": "0.3",
+        # Quality ranking off (an unticked box is not sent), its thresholds, the weights.
+        "def_quality_good_min": "95",
+        "def_quality_poor_below": "90",
+        **{
+            f"def_quality_weight_{d}": "1"
+            for d in ("completeness", "conformance", "consistency", "linkage", "timeliness")
+        },
     }
     data.update(changes)
     return data
@@ -465,3 +472,17 @@ def test_downloads_of_a_published_bulletin_are_the_snapshot(login, officer, draf
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"].startswith("attachment;")
     assert disposition_name(response) == f"{published.number}.pdf"
+
+
+def test_the_quality_ranking_is_ticked_in_the_form_with_its_thresholds(login, officer, demo):
+    client = login(officer)
+    data = form_data(demo, def_quality_ranking="on", def_quality_good_min="97")
+    assert client.post(NEW, data).status_code == 302
+    definitions = Bulletin.objects.get(number=NUMBER).definitions
+    assert (definitions["quality_ranking"], definitions["quality_good_min"]) == ("1", "97")
+    # Below the poor band's threshold the good one is refused, next to its field.
+    refused = client.post(
+        NEW, form_data(demo, number="信卫信息函〔2023〕10号", def_quality_good_min="80")
+    )
+    assert refused.status_code == 200
+    assert "“较差”的阈值不能高于“良好”的阈值。" in text(refused)

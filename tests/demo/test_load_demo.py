@@ -11,10 +11,12 @@ from django.core.management import call_command
 
 from apps.accounts.models import User
 from apps.alerts.models import Notification, Watch
+from apps.campaigns.models import Campaign, CampaignTask, Inspection
 from apps.demo import generator, year
 from apps.indicators.models import DailyIndicator, Indicator, Reference
 from apps.institutions.models import Institution
 from apps.metrics.indicators import indicator_values
+from apps.onboarding.models import PhaseTarget
 from apps.platforms.models import ConnectionChange, Platform
 from apps.rectification.models import RectificationTask
 from apps.uploads.models import DailyTotal, DailyUpload
@@ -74,23 +76,23 @@ def test_the_demo_counts_match_the_bulletin_table(demo, client):
 
 
 def test_load_demo_twice_duplicates_nothing(demo):
-    counts = (
-        DailyUpload.objects.count(),
-        DailyTotal.objects.count(),
-        ConnectionChange.objects.count(),
-        User.objects.count(),
-        DailyIndicator.objects.count(),
-        Reference.objects.count(),
-    )
+    def counted():
+        return (
+            DailyUpload.objects.count(),
+            DailyTotal.objects.count(),
+            ConnectionChange.objects.count(),
+            User.objects.count(),
+            DailyIndicator.objects.count(),
+            Reference.objects.count(),
+            Campaign.objects.count(),
+            Inspection.objects.count(),
+            CampaignTask.objects.count(),
+            PhaseTarget.objects.count(),
+        )
+
+    counts = counted()
     call_command("load_demo", stdout=open("/dev/null", "w"))
-    assert counts == (
-        DailyUpload.objects.count(),
-        DailyTotal.objects.count(),
-        ConnectionChange.objects.count(),
-        User.objects.count(),
-        DailyIndicator.objects.count(),
-        Reference.objects.count(),
-    )
+    assert counts == counted()
     assert counts[0] > 10_000 and counts[4] > 10_000
 
 
@@ -232,3 +234,18 @@ def test_the_year_as_imported_tells_its_story_and_the_demo_follows_it(demo, clie
     movers = next(p for p in response.context["panels"] if p.sheet.key == "movers")
     changes = [float(row[4]) for row in movers.sheet.rows]
     assert any(c > 0 for c in changes) and any(c < 0 for c in changes)
+
+
+def test_the_demo_runs_a_campaign_with_the_seeds_kind_of_schedule(demo, client):
+    """One campaign over the city's institutions: each inspection date a hospital and
+    a county commission, as the Nanjing newsletter lists them; a task made from one of
+    its problems; problems on its page."""
+    campaign = Campaign.objects.get()
+    assert campaign.units.count() == 41
+    visits = list(campaign.inspections.values_list("institution__name", "region__name"))
+    assert len(visits) == 5 and all(hospital and county for hospital, county in visits)
+    link = CampaignTask.objects.get()
+    assert link.campaign == campaign and link.closes_itself
+    client.force_login(User.objects.get(username="city"))
+    page = client.get(f"/campaigns/{campaign.pk}/")
+    assert page.status_code == 200 and page.context["problem_count"] > 0

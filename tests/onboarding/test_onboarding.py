@@ -81,10 +81,11 @@ def test_the_table_shows_each_step_date_done_and_days_past_the_deadline(login, u
             d(2023, 4, 1),
             d(2023, 5, 1),
             d(2023, 6, 1),
+            DEADLINE,
             yes,
             None,
         ],
-        [2, "光山县", "光山县人民医院", "41152200001", None, None, None, None, no, 10],
+        [2, "光山县", "光山县人民医院", "41152200001", None, None, None, None, DEADLINE, no, 10],
         [
             3,
             "潢川县",
@@ -94,6 +95,7 @@ def test_the_table_shows_each_step_date_done_and_days_past_the_deadline(login, u
             d(2023, 5, 8),
             None,
             None,
+            DEADLINE,
             no,
             10,
         ],
@@ -131,6 +133,7 @@ def test_the_export_is_the_list_a_province_sends_out(login, users, plan):
         gettext("Institution name"),
         gettext("Institution code"),
         *DEFAULT_STEPS,
+        gettext("Go-live date"),
         gettext("Completed?"),
         gettext("Days past deadline"),
     ]
@@ -152,7 +155,7 @@ def test_a_county_officer_sees_and_exports_only_their_county(login, users, plan)
 def test_an_officer_enters_and_clears_step_dates(login, city, users, plan):
     steps = list(plan.steps.all())
     client = login(users.bob)
-    url = "/onboarding/city/41152600001/"
+    url = f"/onboarding/phases/{plan.pk}/41152600001/"
     assert client.get(url).status_code == 200
     data = {
         f"step_{steps[0].pk}": "2023-05-08",
@@ -180,22 +183,25 @@ def test_an_officer_enters_and_clears_step_dates(login, city, users, plan):
 def test_a_future_date_is_refused(login, city, users, plan):
     step = plan.steps.first()
     response = login(users.bob).post(
-        "/onboarding/city/41152200001/", {f"step_{step.pk}": "2023-07-11"}
+        f"/onboarding/phases/{plan.pk}/41152200001/", {f"step_{step.pk}": "2023-07-11"}
     )
     assert response.status_code == 404  # not bob's county
     response = login(users.charlie).post(
-        "/onboarding/city/41152200001/", {f"step_{step.pk}": "2023-07-11"}
+        f"/onboarding/phases/{plan.pk}/41152200001/", {f"step_{step.pk}": "2023-07-11"}
     )
     assert gettext("A step cannot be done in the future.") in response.content.decode()
     assert not StepCompletion.objects.filter(institution=city.gs_people).exists()
 
 
 def test_the_edit_page_is_404_outside_the_scope(login, users, plan):
-    for url in ("/onboarding/city/41152200001/", "/onboarding/city/41150000001/"):
+    for url in (
+        f"/onboarding/phases/{plan.pk}/41152200001/",
+        f"/onboarding/phases/{plan.pk}/41150000001/",
+    ):
         assert login(users.bob).get(url).status_code == 404
         assert login(users.bob).post(url, {}).status_code == 404
-    assert login(users.charlie).get("/onboarding/city/41152600001/").status_code == 404
-    assert login(users.dana).get("/onboarding/city/41152600001/").status_code == 403
+    assert login(users.charlie).get(f"/onboarding/phases/{plan.pk}/41152600001/").status_code == 404
+    assert login(users.dana).get(f"/onboarding/phases/{plan.pk}/41152600001/").status_code == 403
     assert login(users.alice).get("/onboarding/nope/41152600001/").status_code == 404
 
 
@@ -203,11 +209,22 @@ def test_a_city_officer_creates_the_plan_from_the_page(login, city, users):
     client = login(users.alice)
     page = client.get("/onboarding/").content.decode()
     assert 'id="plan-form"' in page and "领取前置机 → 网络联调 → 接口改造 → 审查通过" in page
-    response = client.post("/onboarding/city/plan/", {"deadline": "2023-12-31"})
+    response = client.post("/onboarding/city/plan/", {"name": "一期", "deadline": "2023-12-31"})
     assert response.status_code == 302
-    assert [s.name for s in city.platform.onboarding_plan.steps.all()] == DEFAULT_STEPS
+    plan = city.platform.onboarding_plans.get()
+    assert plan.name == "一期"
+    assert [s.name for s in plan.steps.all()] == DEFAULT_STEPS
+    # A second phase under the same name is refused, another name makes a second one.
+    client.post("/onboarding/city/plan/", {"name": "一期", "deadline": "2024-12-31"})
+    client.post("/onboarding/city/plan/", {"name": "二期", "deadline": "2024-12-31"})
+    assert list(city.platform.onboarding_plans.values_list("name", "deadline")) == [
+        ("一期", dt.date(2023, 12, 31)),
+        ("二期", dt.date(2024, 12, 31)),
+    ]
     assert (
-        login(users.bob).post("/onboarding/city/plan/", {"deadline": "2023-12-31"}).status_code
+        login(users.bob)
+        .post("/onboarding/city/plan/", {"name": "三期", "deadline": "2023-12-31"})
+        .status_code
         == 403
     )
 

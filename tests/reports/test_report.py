@@ -143,3 +143,45 @@ def test_the_pdf_is_the_same_table(client, rated, users, tmp_path):
     assert "未反馈/4" in text  # nothing declared, four tables required
     assert "27,307" in text.replace(" ", "") or "27307" in text
     assert "合计" in text
+
+
+def test_quality_columns_by_dimension_with_the_group_total(client, rated, users, tmp_path):
+    """The data quality in a report: each unit's dimension rates and score (the
+    metrics module's), the total row the group's rate (counts summed, not a mean)."""
+    from apps.quality.services import quality_import, quality_rules_import
+
+    platform = rated.platform
+    quality_rules_import(
+        source="code,name,dimension\nOPV_ID,身份证号不为空,完整性\nOPV_SEX,性别值域,规范性\n".encode(),
+        platform=platform,
+    )
+    quality_import(
+        source=(
+            b"date,org_code,rule,checked,failed\n"
+            b"2023-05-10,41150000001,OPV_ID,1000,20\n"
+            b"2023-05-10,41150000001,OPV_SEX,1000,20\n"
+            b"2023-05-10,41152600001,OPV_ID,3000,300\n"
+        ),
+        platform=platform,
+    )
+    client.force_login(users.alice)
+    query = {
+        "columns": "quality_completeness,quality_conformance,quality_score",
+        "order": "quality_score",
+    }
+    table = exported(client.get(report_url(**query, export="report")))
+    assert table[1][2:] == ("数据质量·完整性", "数据质量·规范性", "数据质量·质量得分")
+    body = {r[1]: r[2:] for r in table[2:]}
+    assert body["信阳市中心医院"] == (98.0, 98.0, 98.0)
+    assert body["潢川县人民医院"] == (90.0, None, 90.0)  # no conformance checked
+    assert body["光山县人民医院"] == (None, None, None)
+    # Completeness of the two together: 1 − 320 / 4,000; the score of the group.
+    assert body["合计"][:2] == (92.0, 98.0)
+    assert [r[1] for r in table[2:4]] == ["信阳市中心医院", "潢川县人民医院"]  # best first
+    response = client.get(report_url(**query, format="pdf"))
+    path = tmp_path / "quality.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "数据质量" in text and "98.00" in text

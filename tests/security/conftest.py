@@ -3,6 +3,7 @@
 object the portal shows exists on both sides of each user's scope boundary."""
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.alerts.models import Notification
 from apps.alerts.services import alerts_evaluate, alerts_process_flips
 from apps.bulletins.services import bulletin_create, bulletin_publish
+from apps.campaigns.models import Campaign, Inspection
+from apps.campaigns.services import campaign_save
 from apps.imports.services import import_job_check, import_job_create
 from apps.ingestion.models import SyncRun, UnknownIndicatorValue, UnknownUpload
 from apps.maturity.services import assessment_save
@@ -126,7 +129,7 @@ def world(city, users, settings, tmp_path):
     w.att_gs = w.task_gs.events.get(kind="answered").attachments.get()
     w.att_ny = w.task_ny.events.get(kind="answered").attachments.get()
     # Onboarding: a plan with a step done by each county's hospital.
-    plan = plan_create(platform=city.platform, deadline=dt.date(2023, 12, 31))
+    plan = w.plan = plan_create(platform=city.platform, deadline=dt.date(2023, 12, 31))
     step = plan.steps.order_by("position").first()
     step_set_date(user=users.bob, institution=w.hc, step=step, done_on=dt.date(2023, 5, 1))
     step_set_date(user=users.charlie, institution=w.gs, step=step, done_on=dt.date(2023, 5, 2))
@@ -182,5 +185,31 @@ def world(city, users, settings, tmp_path):
             file_name="南阳.csv",
             content=(head + f"{w.ny.org_code},{w.ny.name},411300,综合医院,三级甲等\n").encode(),
         )
+    )
+
+    # Campaigns: the city's over both counties, one over 潢川 only, 南阳's; an
+    # inspection of 潢川's hospital and commission.
+    def campaign(user, name, units):
+        return campaign_save(
+            user=user,
+            campaign=Campaign(
+                name=name,
+                platform=city.platform,
+                region=user.region,
+                start=dt.date(2023, 4, 1),
+                end=dt.date(2023, 6, 30),
+                completeness_min=Decimal("98"),
+            ),
+            units=units,
+        )
+
+    w.camp_city = campaign(users.alice, "全市专项", [w.hc, w.gs])
+    w.camp_hc = campaign(users.alice, "潢川专项", [w.hc])
+    w.camp_ny = campaign(w.nora, "南阳专项", [w.ny])
+    w.insp_hc = Inspection.objects.create(
+        campaign=w.camp_city, day=dt.date(2023, 5, 19), institution=w.hc, region=city.huangchuan
+    )
+    w.insp_ny = Inspection.objects.create(
+        campaign=w.camp_ny, day=dt.date(2023, 5, 19), institution=w.ny
     )
     return w

@@ -95,6 +95,15 @@ FOREIGN_REGION = {
     "charlie": ["411526"],
     "dana": ["411526", "411500"],
 }
+# Campaigns with a unit the user sees; 潢川's is no campaign of 光山's officer.
+OWN_CAMPAIGN = {"alice": "camp_city", "bob": "camp_hc", "charlie": "camp_city", "dana": "camp_hc"}
+FOREIGN_CAMPAIGN = {
+    "alice": ["camp_ny"],
+    "bob": ["camp_ny"],
+    "charlie": ["camp_hc", "camp_ny"],
+    "dana": ["camp_ny"],
+}
+ONLY_ALICE = {"bob": 404, "charlie": 404, "dana": 404}
 USERS = ("alice", "bob", "charlie", "dana")
 OFFICERS = ("alice", "bob", "charlie")
 PERIOD = "platform=city&period=2023Q2"
@@ -175,9 +184,10 @@ def onboarding_edit(w):
     visits = []
     for who in USERS:
         own = getattr(w, OWN_INST[who]).org_code
-        visits.append(Visit(who, f"/onboarding/city/{own}/", 403 if who == "dana" else 200))
+        url = f"/onboarding/phases/{w.plan.pk}/"
+        visits.append(Visit(who, f"{url}{own}/", 403 if who == "dana" else 200))
         for name in FOREIGN_INST[who]:
-            visits.append(Visit(who, f"/onboarding/city/{getattr(w, name).org_code}/", 404))
+            visits.append(Visit(who, f"{url}{getattr(w, name).org_code}/", 404))
     return visits
 
 
@@ -291,13 +301,16 @@ ROUTES: dict[str, Callable] = {
         "/rectification/attachments/{pk}/", OWN_ATT, FOREIGN_ATT, "pk"
     ),
     "onboarding/": listing(
-        "/onboarding/?platform=city", extra=["export=institutions", "export=regions"]
+        "/onboarding/?platform=city",
+        extra=["export=institutions", "export=regions"],
     ),
     "onboarding/{platform_code}/plan/": lambda w: [
-        Visit(who, "/onboarding/city/plan/", 403, "post", {"deadline": "2024-01-01"})
+        Visit(
+            who, "/onboarding/city/plan/", 403, "post", {"name": "二期", "deadline": "2024-01-01"}
+        )
         for who in ("bob", "charlie", "dana")
     ],
-    "onboarding/{platform_code}/{org_code}/": onboarding_edit,
+    "onboarding/phases/{pk}/{org_code}/": onboarding_edit,
     "alerts/": listing("/alerts/", param=None),
     "alerts/read/": lambda w: [Visit(who, "/alerts/read/", 302, "post") for who in USERS],
     "alerts/{pk}/": notifications_open,
@@ -397,6 +410,34 @@ ROUTES: dict[str, Callable] = {
             for who in ("alice",)
             for name in FOREIGN_INST[who]
         ]
+    ),
+    "campaigns/": listing("/campaigns/", param=None),
+    "campaigns/new/": lambda w: [
+        Visit(who, "/campaigns/new/", 200 if who == "alice" else 404) for who in USERS
+    ],
+    "campaigns/{pk}/": by_object(
+        "/campaigns/{pk}/", OWN_CAMPAIGN, FOREIGN_CAMPAIGN, "pk", q="?export=all"
+    ),
+    "campaigns/{pk}/edit/": by_object(
+        "/campaigns/{pk}/edit/", OWN_CAMPAIGN, FOREIGN_CAMPAIGN, "pk", gate=ONLY_ALICE
+    ),
+    "campaigns/{pk}/tasks/new/": by_object(
+        "/campaigns/{pk}/tasks/new/", OWN_CAMPAIGN, FOREIGN_CAMPAIGN, "pk", gate={"dana": 403}
+    ),
+    "campaigns/{pk}/inspections/new/": by_object(
+        "/campaigns/{pk}/inspections/new/", OWN_CAMPAIGN, FOREIGN_CAMPAIGN, "pk", gate=ONLY_ALICE
+    ),
+    "campaigns/{pk}/inspections/{inspection_pk}/": lambda w: (
+        [
+            Visit(who, f"/campaigns/{w.camp_city.pk}/inspections/{w.insp_hc.pk}/", status)
+            for who, status in {"alice": 200, "bob": 404, "charlie": 404, "dana": 404}.items()
+        ]
+        + [
+            Visit(who, f"/campaigns/{w.camp_ny.pk}/inspections/{w.insp_ny.pk}/", 404)
+            for who in USERS
+        ]
+        # An inspection under another campaign's number is no inspection of it.
+        + [Visit("alice", f"/campaigns/{w.camp_hc.pk}/inspections/{w.insp_hc.pk}/", 404)]
     ),
     "maturity/{pk}/edit/": lambda w: [
         Visit(

@@ -46,6 +46,15 @@ def names(institutions) -> str:
 
 
 @register.filter
+def scored(institutions) -> str:
+    """Units with their quality score, as the text names them: 甲（98.52分）、乙."""
+    return _(", ").join(
+        _("%(name)s (%(score)s points)") % {"name": i["name"], "score": i["score"]}
+        for i in institutions
+    )
+
+
+@register.filter
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in (text or "").splitlines() if p.strip()]
 

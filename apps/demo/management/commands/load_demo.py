@@ -5,6 +5,7 @@ from apps.core.commands import TranslatedCommand
 from apps.core.results import ImportResult
 from apps.demo.services import (
     demo_alerts,
+    demo_campaign,
     demo_load,
     demo_rectification_and_onboarding,
     demo_users,
@@ -57,6 +58,8 @@ class Command(TranslatedCommand):
                 % {"username": login.username, "password": login.password, "who": login.who}
             )
         demo_rectification_and_onboarding()
+        if not without_quality:
+            demo_campaign()
         demo_alerts()
 
     def report(self, report: dict) -> None:
