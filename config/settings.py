@@ -239,6 +239,9 @@ HIPWATCH_PULL = {
     # A backfill still queued after this many seconds was not handed to a worker (the
     # broker was down): requeue_stalled_backfills sends it again.
     "requeue_after": env.int("PULL_REQUEUE_AFTER", default=300),
+    # A running backfill that recorded no day's progress for this many seconds lost its
+    # worker (killed, redeployed): it is marked interrupted and can be restarted.
+    "backfill_stalled_after": env.int("PULL_BACKFILL_STALLED_AFTER", default=1800),
 }
 
 # Email (alerts and digests). EMAIL_HOST unset: messages are printed to the console.

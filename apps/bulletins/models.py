@@ -66,6 +66,10 @@ class Bulletin(models.Model):
     # The PDF as published, rendered once from the snapshot: a large region's takes
     # tens of seconds, and the published document must never change anyway.
     pdf = models.BinaryField(_("Published PDF"), null=True, blank=True, editable=False)
+    # 排版中: a worker typesets the published PDF (apps.bulletins.tasks); its progress
+    # in percent, and why it failed if it did (the PDF is then rendered on request).
+    pdf_progress = models.PositiveSmallIntegerField(_("typesetting progress"), default=0)
+    pdf_error = models.TextField(_("typesetting error"), blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Created by"),
@@ -112,6 +116,11 @@ class Bulletin(models.Model):
         if Bulletin.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
             raise ValidationError(_("A published bulletin cannot be deleted."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def typesetting(self) -> bool:
+        """排版中: published, its PDF not stored yet, and no failure."""
+        return not self.is_draft and self.pdf is None and not self.pdf_error
 
     @property
     def is_draft(self) -> bool:

@@ -121,9 +121,18 @@ def bulletin_html(content: dict) -> str:
     return render_to_string("bulletins/pdf.html", {"c": content})
 
 
-def bulletin_pdf(content: dict) -> bytes:
-    """The PDF of a bulletin's content (its snapshot, or a draft's live content)."""
-    return html_to_pdf(bulletin_html(content))
+def bulletin_pdf(content: dict, progress=None) -> bytes:
+    """The PDF of a bulletin's content (its snapshot, or a draft's live content).
+    `progress(percent)` hears of each stage: the HTML, the layout of the pages (the
+    bulk of the time), the PDF written."""
+    report = progress or (lambda percent: None)
+    html = bulletin_html(content)
+    report(20)
+    document = html_render(html)
+    report(85)
+    pdf = document.write_pdf()
+    report(100)
+    return pdf
 
 
 def bulletin_pdf_bytes(bulletin) -> bytes:

@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +16,8 @@ from .content import bulletin_build
 from .models import Bulletin
 from .pdf import bulletin_pdf
 from .selectors import can_manage_bulletins
+
+logger = logging.getLogger(__name__)
 
 
 class BulletinRefused(Exception):
@@ -169,12 +172,13 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
     failures = bulletin_check(content)
     if failures:
         raise BulletinRefused(failures)
-    pdf = bulletin_pdf(content)
     now = timezone.now()
     claimed = Bulletin.objects.filter(pk=bulletin.pk, status=Bulletin.Status.DRAFT).update(
         status=Bulletin.Status.PUBLISHED,
         snapshot=content,
-        pdf=pdf,
+        pdf=None,
+        pdf_progress=0,
+        pdf_error="",
         published_by=user,
         published_at=now,
         updated_at=now,
@@ -182,6 +186,9 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
     if claimed != 1:
         raise BulletinRefused([_("The bulletin is already published.")])
     bulletin.refresh_from_db()
+    # The PDF is typeset by a worker once the publication is committed (in the web
+    # process itself without Redis); until then it is 排版中 and rendered on request.
+    transaction.on_commit(lambda: bulletin_typeset_send(bulletin_id=bulletin.pk))
     audit_record(
         action=AuditEvent.Action.BULLETIN_PUBLISHED,
         actor=user,
@@ -190,6 +197,47 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
         details={"number": bulletin.number, "corrects": getattr(bulletin.corrects, "number", None)},
     )
     return bulletin
+
+
+def bulletin_typeset_send(*, bulletin_id: int) -> None:
+    """Hand the typesetting to a worker; with the broker unreachable, typeset here
+    (a publication must not wait on Redis, nor lose its PDF)."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from .tasks import typeset_bulletin
+
+    try:
+        typeset_bulletin.delay(bulletin_id)
+    except (OperationalError, RedisConnectionError, RedisTimeoutError, OSError):
+        logger.warning("bulletin %s typeset here: the broker is unreachable", bulletin_id)
+        bulletin_typeset(bulletin_id=bulletin_id)
+
+
+def bulletin_typeset(*, bulletin_id: int) -> bool:
+    """Typeset a published bulletin's PDF from its snapshot and store it, telling
+    its progress on the way. Once stored it is kept (a second delivery does
+    nothing). A failure is recorded on the bulletin (the PDF is then rendered on
+    request). Returns whether a PDF was stored."""
+    rows = Bulletin.objects.filter(
+        pk=bulletin_id, status=Bulletin.Status.PUBLISHED, pdf__isnull=True
+    )
+    bulletin = rows.only("pk", "snapshot").first()
+    if bulletin is None:
+        return False
+
+    def progress(percent: int) -> None:
+        rows.update(pdf_progress=percent)
+
+    progress(5)
+    try:
+        pdf = bulletin_pdf(bulletin.snapshot, progress)
+    except Exception as exc:  # the reason goes on the page; the snapshot stays good
+        logger.exception("typesetting bulletin %s failed", bulletin_id)
+        rows.update(pdf_error=f"{type(exc).__name__}: {exc}"[:500])
+        return False
+    return bool(rows.update(pdf=pdf, pdf_progress=100, pdf_error=""))
 
 
 @transaction.atomic

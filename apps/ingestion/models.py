@@ -247,6 +247,8 @@ class Backfill(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Some days failed")
+        # Its worker was lost (no progress for a while); restarting resumes it.
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     platform = models.ForeignKey(
         "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
@@ -262,6 +264,8 @@ class Backfill(models.Model):
     days_done = models.PositiveIntegerField(_("days pulled"), default=0)
     days_failed = models.PositiveIntegerField(_("days failed"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The last sign of life of the worker running it (its start, each day pulled).
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -286,4 +290,8 @@ class Backfill(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.INTERRUPTED)
+
+    @property
+    def restartable(self) -> bool:
+        return self.state in (self.State.FAILED, self.State.INTERRUPTED)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -649,11 +650,53 @@ def backfills_requeue_stalled() -> int:
     return sum(backfill_send(backfill=b) for b in stalled)
 
 
+def backfills_mark_interrupted(now: dt.datetime | None = None) -> int:
+    """Mark interrupted the running backfills that made no progress for
+    `backfill_stalled_after` seconds: their worker was killed (a task is not
+    redelivered once started, so nobody else would finish it). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.HIPWATCH_PULL["backfill_stalled_after"])
+    stalled = Backfill.objects.filter(state=Backfill.State.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    count = stalled.update(state=Backfill.State.INTERRUPTED, finished_at=now)
+    if count:
+        logger.warning("%d backfills lost their worker: marked interrupted", count)
+    return count
+
+
+@transaction.atomic
+def backfill_restart(*, backfill: Backfill) -> Backfill:
+    """Queue a failed or interrupted backfill again and hand it to a worker: an
+    interrupted one resumes at its first day not pulled, a failed one pulls every
+    day again (the pulls are idempotent). Only those two states can restart."""
+    backfill = Backfill.objects.select_for_update().get(pk=backfill.pk)
+    if not backfill.restartable:
+        raise ValueError("only a failed or interrupted backfill restarts")
+    if backfill.state == Backfill.State.FAILED:
+        backfill.days_done = backfill.days_failed = 0
+    backfill.state = Backfill.State.QUEUED
+    backfill.finished_at = backfill.heartbeat_at = None
+    backfill.save(
+        update_fields=["state", "finished_at", "heartbeat_at", "days_done", "days_failed"]
+    )
+    backfill.handed_over = None
+
+    def send() -> None:
+        backfill.handed_over = backfill_send(backfill=backfill)
+
+    transaction.on_commit(send)
+    return backfill
+
+
 def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
     """Pull every day of a backfill in order (the quality rules first), its upload
-    statistics, its indicators and its quality results, recording the progress after each day; `on_run(backfill, run)` is told of every run (the command's progress bar)."""
+    statistics, its indicators and its quality results, recording the progress after
+    each day (a restarted one from its first day not pulled); `on_run(backfill, run)`
+    is told of every run (the command's progress bar)."""
     backfill.state = Backfill.State.RUNNING
-    backfill.save(update_fields=["state"])
+    backfill.heartbeat_at = timezone.now()
+    backfill.save(update_fields=["state", "heartbeat_at"])
     kwargs = {
         "platform": backfill.platform,
         "trigger": backfill.trigger,
@@ -666,7 +709,7 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
     if on_run:
         for run in first:
             on_run(backfill, run)
-    for n in range(backfill.days_total):
+    for n in range(backfill.days_done, backfill.days_total):
         day = backfill.first_day + dt.timedelta(days=n)
         runs = [
             platform_pull_day(day=day, **kwargs),
@@ -675,7 +718,8 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
         ]
         backfill.days_done += 1
         backfill.days_failed += any(run.outcome == SyncRun.Outcome.FAILED for run in runs)
-        backfill.save(update_fields=["days_done", "days_failed"])
+        backfill.heartbeat_at = timezone.now()
+        backfill.save(update_fields=["days_done", "days_failed", "heartbeat_at"])
         if on_run:
             for run in runs:
                 on_run(backfill, run)

@@ -12,6 +12,7 @@ from apps.platforms.models import Platform
 from .models import Backfill, SyncRun
 from .services import (
     backfill_run,
+    backfills_mark_interrupted,
     backfills_requeue_stalled,
     platform_pull_day,
     platform_pull_indicators,
@@ -79,5 +80,7 @@ def run_backfill(backfill_id: int) -> int:
 
 @shared_task
 def requeue_stalled_backfills() -> int:
-    """Every few minutes (beat): send again the backfills the broker did not take."""
+    """Every few minutes (beat): mark interrupted the running backfills whose worker
+    was lost, and send again the backfills the broker did not take."""
+    backfills_mark_interrupted()
     return backfills_requeue_stalled()

@@ -43,7 +43,12 @@ from .review import (
     waiting_indicators,
     waiting_rules,
 )
-from .services import backfill_start, platform_settings_save, platform_test_connection
+from .services import (
+    backfill_restart,
+    backfill_start,
+    platform_settings_save,
+    platform_test_connection,
+)
 from .tables import (
     failed_runs_sheet,
     nights_sheet,
@@ -185,6 +190,17 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
                     _("The interface settings are saved.") if changed else _("Nothing changed."),
                 )
                 return redirect("platform-sync", code=platform.code)
+    elif action == "restart":
+        pk = request.POST.get("backfill", "")
+        if not pk.isdigit():
+            raise Http404
+        backfill = get_object_or_404(backfills_for(request.user).filter(platform=platform), pk=pk)
+        if not backfill.restartable:
+            messages.error(request, _("Only a failed or interrupted backfill can be restarted."))
+        else:
+            backfill = backfill_restart(backfill=backfill)
+            messages.success(request, _("The backfill is queued again."))
+        return redirect("platform-sync", code=platform.code)
     elif request.method == "POST":
         form = BackfillForm(request.POST)
         if not platform.can_be_pulled:

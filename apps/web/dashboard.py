@@ -58,8 +58,14 @@ class Dashboard:
         self.platform = platform
         self.period = period
         self.query = query  # platform and period, for links to other pages
+        # No panel shows a score: none is computed (a county's scores would compute
+        # the whole city's figures for their medians).
         self.figures = period_figures(
-            institutions=institutions, platform=platform, start=period.start, end=period.end
+            institutions=institutions,
+            platform=platform,
+            start=period.start,
+            end=period.end,
+            with_scores=False,
         )
         self.summary = self.figures.summary
         self.institutions = institutions
@@ -270,6 +276,7 @@ class Dashboard:
                 platform=self.platform,
                 start=month.start,
                 end=month.end,
+                with_scores=False,
             ).summary
             rows.append(
                 [
@@ -406,6 +413,7 @@ class Dashboard:
             platform=self.platform,
             start=previous.start,
             end=previous.end,
+            with_scores=False,
         ).by_org_code()
         changes = []
         for row in self.figures.rows:

@@ -49,7 +49,9 @@ def campaign(demo):
     )
 
 
-def test_a_good_night_closes_a_campaign_task(campaign, demo, sign_in, live_server, shot):
+def test_a_good_night_closes_a_campaign_task(
+    campaign, demo, sign_in, live_server, shot, celery_in_process
+):
     officer = sign_in("city")
     officer.goto(live_server.url)
     officer.get_by_role("link", name="专项行动").click()

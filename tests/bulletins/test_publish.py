@@ -139,8 +139,13 @@ def test_concurrent_publication_claims_once(draft, officer):
     assert Bulletin.objects.get(pk=draft.pk).published_by == officer
 
 
-def test_the_published_pdf_is_rendered_once_and_kept(draft, officer, client):
-    published = bulletin_publish(bulletin=draft, user=officer)
+def test_the_published_pdf_is_rendered_once_and_kept(
+    draft, officer, client, django_capture_on_commit_callbacks, celery_in_process
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        published = bulletin_publish(bulletin=draft, user=officer)
+    published.refresh_from_db()
+    assert (published.pdf_progress, published.typesetting) == (100, False)
     stored = bytes(published.pdf)
     assert stored.startswith(b"%PDF")
     client.force_login(officer)
@@ -149,3 +154,50 @@ def test_the_published_pdf_is_rendered_once_and_kept(draft, officer, client):
     # Served from storage: no re-render that a template change could alter.
     Bulletin.objects.filter(pk=published.pk).update(pdf=b"%PDF-stored")
     assert client.get(f"/bulletins/{published.pk}/pdf/").content == b"%PDF-stored"
+
+
+def test_publishing_typesets_the_pdf_after_the_commit_and_says_so_meanwhile(
+    draft, officer, client, django_capture_on_commit_callbacks, celery_in_process
+):
+    """The publication commits first (its snapshot is the document); the PDF is
+    typeset after it, by a worker (here, eagerly). Until then the page says 排版中
+    with the progress, and the PDF is rendered from the snapshot on request."""
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        published = bulletin_publish(bulletin=draft, user=officer)
+    assert len(queued) == 1
+    published.refresh_from_db()
+    assert published.typesetting and published.pdf is None
+    client.force_login(officer)
+    page = client.get(f"/bulletins/{published.pk}/").content.decode()
+    assert 'id="typesetting"' in page and 'http-equiv="refresh"' in page
+    on_request = client.get(f"/bulletins/{published.pk}/pdf/").content
+    assert on_request.startswith(b"%PDF")
+    queued[0]()  # the commit's callback: hands the typesetting to the worker
+    published.refresh_from_db()
+    assert not published.typesetting and bytes(published.pdf).startswith(b"%PDF")
+    page = client.get(f"/bulletins/{published.pk}/").content.decode()
+    assert 'id="typesetting"' not in page and 'http-equiv="refresh"' not in page
+    # A second delivery of the task keeps the stored PDF.
+    from apps.bulletins.services import bulletin_typeset
+
+    assert bulletin_typeset(bulletin_id=published.pk) is False
+
+
+def test_a_failed_typesetting_is_recorded_and_the_pdf_still_served(
+    draft, officer, client, monkeypatch
+):
+    from apps.bulletins.services import bulletin_typeset
+
+    published = bulletin_publish(bulletin=draft, user=officer)
+
+    def broken(content, progress=None):
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr("apps.bulletins.services.bulletin_pdf", broken)
+    assert bulletin_typeset(bulletin_id=published.pk) is False
+    published.refresh_from_db()
+    assert published.pdf_error == "RuntimeError: font missing" and not published.typesetting
+    monkeypatch.undo()
+    client.force_login(officer)
+    assert 'id="typesetting-failed"' in client.get(f"/bulletins/{published.pk}/").content.decode()
+    assert client.get(f"/bulletins/{published.pk}/pdf/").content.startswith(b"%PDF")

@@ -94,8 +94,12 @@ def selected(html, name):
 def fake_pdf(monkeypatch):
     """Scoping tests need not render PDFs (about a second each); the real
     renderer is tested in tests/bulletins/test_renditions.py."""
-    monkeypatch.setattr("apps.bulletins.pdf.bulletin_pdf", lambda content: b"%PDF-fake")
-    monkeypatch.setattr("apps.bulletins.services.bulletin_pdf", lambda content: b"%PDF-fake")
+
+    def fake(content, progress=None):
+        return b"%PDF-fake"
+
+    monkeypatch.setattr("apps.bulletins.pdf.bulletin_pdf", fake)
+    monkeypatch.setattr("apps.bulletins.services.bulletin_pdf", fake)
 
 
 # 1. Create, preview, edit, publish, correct.

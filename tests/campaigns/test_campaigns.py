@@ -152,7 +152,9 @@ def test_a_task_closes_itself_after_a_good_night_and_says_so(campaign, users, qu
     assert task.events.filter(kind=TaskEvent.Kind.CLOSED_BY_FIGURES).count() == 1
 
 
-def test_a_dimension_task_and_a_table_task_close_by_their_own_figures(campaign, users, quarter):
+def test_a_dimension_task_and_a_table_task_close_by_their_own_figures(
+    campaign, users, quarter, celery_in_process
+):
     dimension = open_task(campaign, users, ProblemKind.DIMENSION)
     table = open_task(campaign, users, ProblemKind.TABLE)
     upload(quarter.platform, [(D(2023, 7, 1), CENTRAL, "T1", 100)])

@@ -2,6 +2,7 @@
 Runs where CI runs it: against the local Redis and PostgreSQL (a worker process
 cannot share the in-memory SQLite database of the SQLite run)."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -124,3 +125,62 @@ def test_a_backfill_started_from_the_page_runs_on_a_worker(
     assert stored(platform) == expected(sim)
     page = client.get(url).content.decode()
     assert "100%" in page
+
+
+def test_a_backfill_whose_worker_is_killed_is_marked_interrupted_and_resumes(
+    client, users, platform_sim
+):
+    """The worker dies mid-backfill (SIGKILL: no chance to say so). The beat's
+    check marks the backfill interrupted once it made no progress for a while; the
+    officer resumes it from the page and a new worker pulls the days left."""
+    from django.utils import timezone
+
+    from apps.ingestion.services import backfills_mark_interrupted
+
+    platform, sim = platform_sim(Faults(page_size=2, retry_after=0, slow=0.2))
+    celery_app.control.purge()
+    process = start_worker("celery")
+    client.force_login(users.alice)
+    url = reverse("platform-sync", args=[platform.code])
+    client.post(url, {"first_day": "2023-06-21", "last_day": "2023-06-30"})
+    backfill = Backfill.objects.get()
+    try:
+        for _ in range(600):
+            backfill.refresh_from_db()
+            if backfill.days_done >= 2:
+                break
+            time.sleep(0.1)
+    finally:
+        process.kill()  # no goodbye: the worker is gone mid-day
+        process.communicate()
+    backfill.refresh_from_db()
+    assert backfill.state == "running" and 2 <= backfill.days_done < 10
+    # Fresh progress is no sign of a lost worker; half an hour of none is.
+    assert backfills_mark_interrupted() == 0
+    later = timezone.now() + dt.timedelta(
+        seconds=settings.HIPWATCH_PULL["backfill_stalled_after"] + 1
+    )
+    assert backfills_mark_interrupted(now=later) == 1
+    backfill.refresh_from_db()
+    assert backfill.state == "interrupted" and backfill.finished
+    assert "继续" in client.get(url).content.decode()
+
+    process = start_worker("celery")
+    try:
+        response = client.post(url, {"action": "restart", "backfill": backfill.pk})
+        assert response.status_code == 302
+        for _ in range(900):
+            backfill.refresh_from_db()
+            if backfill.state == "done":
+                break
+            time.sleep(0.1)
+    finally:
+        stop_worker(process)
+    assert (backfill.state, backfill.days_done, backfill.days_total) == ("done", 10, 10)
+    # It resumed: the days pulled before the kill were not asked for again.
+    days_asked = {
+        r.day for r in SyncRun.objects.filter(backfill=backfill, kind=SyncRun.Kind.UPLOADS)
+    }
+    assert len(days_asked) == 10
+    assert SyncRun.objects.filter(backfill=backfill, kind=SyncRun.Kind.UPLOADS).count() <= 11
+    assert stored(platform) == expected(sim)

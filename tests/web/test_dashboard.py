@@ -205,3 +205,21 @@ def test_silent_institutions_and_overdue_tasks_lead_the_dashboard(login, quarter
         charlie = login(users.charlie).get(DASHBOARD, Q2)
         nothing = [["暂无数据。"]]
         assert sheet_rows(charlie, "silent") == nothing == sheet_rows(charlie, "overdue")
+
+
+def test_the_dashboard_computes_no_score_since_it_shows_none(login, quarter, users, monkeypatch):
+    """Scores need the medians of the whole city: a county officer's dashboard would
+    compute the city's figures for nothing. The real scoring is watched, not replaced."""
+    from apps.metrics import figures
+
+    calls = []
+    real = figures._assign_scores
+    monkeypatch.setattr(
+        figures, "_assign_scores", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs)
+    )
+    for user in (users.alice, users.bob):
+        assert login(user).get(DASHBOARD, Q2).status_code == 200
+    assert calls == []
+    # The institution list shows scores: there they are computed.
+    login(users.bob).get(reverse("institution-list"), Q2)
+    assert calls
