@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-province demo migrate clean messages
+.PHONY: install run test lint bench bench-province bench-scaling demo migrate clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: install
 bench-province: install
 	$(BIN)/python -m benchmarks.province
 	$(BIN)/python -m benchmarks.load
+
+# How the figures' cost grows with institutions and days (docs/scaling.md): 10,000
+# institutions × 30 days on the local PostgreSQL, built once.
+bench-scaling: install
+	$(BIN)/python -m benchmarks.scaling
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

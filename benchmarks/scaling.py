@@ -2,7 +2,7 @@
 on this machine for docs/scaling.md (a country is 50,000 institutions × 5 years).
 
     BENCH_SCALING_URL=postgres://postgres@127.0.0.1:5432/hipwatch_scaling \\
-        python -m benchmarks.scaling [--rebuild]
+        python -m benchmarks.scaling [--rebuild] [--compare-unpartitioned]
 
 The build: 10,000 institutions under 20 cities and 200 counties, a 30-table edition,
 the 30 days of June 2023; most institutions upload most of their tables every day
@@ -10,7 +10,9 @@ the 30 days of June 2023; most institutions upload most of their tables every da
 and the roll-ups built in SQL, as in benchmarks/province.py. The measure: the cold
 figures (period_figures, no cache) of the first N institutions for N = 1,250 …
 10,000 over the 30 days, and of all 10,000 over 7, 14 and 30 days, each beside the
-floor (one SQL aggregate over the same rows), best of three.
+floor (one SQL aggregate over the same rows), best of three. With
+--compare-unpartitioned the same again on plain copies of the daily tables swapped
+in for the partitioned ones (what partitioning costs or saves the figures).
 """
 
 from __future__ import annotations
@@ -207,7 +209,10 @@ def best_of(fn, repeat=3) -> float:
     return min(times)
 
 
-def measure(platform) -> list[tuple[str, float, float]]:
+def measure(platform) -> list[tuple[str, float, float, float]]:
+    """(scope, figures without scores, with scores, floor) per scope, cold, best of
+    three. The scores compare each institution with the median of its city's
+    peers, so with scores a part of a city costs the whole city's figures."""
     from django.core.cache import cache
     from django.db import connection
 
@@ -216,17 +221,18 @@ def measure(platform) -> list[tuple[str, float, float]]:
 
     ids = list(Institution.objects.order_by("org_code").values_list("pk", flat=True))
 
-    def one(n: int, days: int) -> tuple[str, float, float]:
+    def one(n: int, days: int) -> tuple[str, float, float, float]:
         chosen = ids[:n]
         end = FIRST_DAY + dt.timedelta(days=days - 1)
 
-        def figures():
+        def figures(with_scores: bool):
             cache.clear()
             period_figures(
                 institutions=Institution.objects.filter(pk__in=chosen),
                 platform=platform,
                 start=FIRST_DAY,
                 end=end,
+                with_scores=with_scores,
             )
 
         def floor():
@@ -234,11 +240,35 @@ def measure(platform) -> list[tuple[str, float, float]]:
                 cursor.execute(FLOOR_SQL, [platform.pk, FIRST_DAY, end, chosen])
                 cursor.fetchall()
 
-        return f"{n:>6,} institutions × {days:>2} days", best_of(figures), best_of(floor)
+        return (
+            f"{n:>6,} institutions × {days:>2} days",
+            best_of(lambda: figures(False)),
+            best_of(lambda: figures(True)),
+            best_of(floor),
+        )
 
     rows = [one(n, DAYS) for n in (1250, 2500, 5000, 10_000)]
     rows += [one(INSTITUTIONS, d) for d in (7, 14)]
     return rows
+
+
+def swap_plain(cursor, plain: bool) -> None:
+    """Put plain copies of the partitioned daily tables in their place (plain=True),
+    or the partitioned ones back."""
+    from apps.core.partitions import PARTITIONED
+
+    for table in PARTITIONED:
+        if plain:
+            cursor.execute(f"SELECT to_regclass('{table}_plain') IS NULL")
+            if cursor.fetchone()[0]:
+                cursor.execute(f"CREATE TABLE {table}_plain (LIKE {table} INCLUDING ALL)")
+                cursor.execute(f"INSERT INTO {table}_plain SELECT * FROM {table}")
+                cursor.execute(f"ANALYZE {table}_plain")
+            cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_parted")
+            cursor.execute(f"ALTER TABLE {table}_plain RENAME TO {table}")
+        else:
+            cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_plain")
+            cursor.execute(f"ALTER TABLE {table}_parted RENAME TO {table}")
 
 
 def main() -> int:
@@ -260,9 +290,34 @@ def main() -> int:
     from apps.uploads.models import DailyUpload
 
     print(f"{DailyUpload.objects.filter(platform=platform).count():,} daily rows")
-    print(f"{'scope':<34} {'figures':>9} {'floor':>8} {'ratio':>6}")
-    for label, seconds, floor in measure(platform):
-        print(f"{label:<34} {seconds:8.2f}s {floor:7.2f}s {seconds / floor:6.2f}×")
+    with connection.cursor() as cursor:
+        # A partitioned table's own size is nothing: its partitions hold the rows.
+        cursor.execute(
+            "SELECT COALESCE(sum(pg_total_relation_size(inhrelid)), 0) "
+            "+ pg_total_relation_size('uploads_dailyupload') FROM pg_inherits "
+            "WHERE inhparent = 'uploads_dailyupload'::regclass"
+        )
+        size = cursor.fetchone()[0]
+    print(f"uploads_dailyupload with its indexes: {size / 2**20:,.0f} MiB")
+    print(f"{'scope':<34} {'figures':>9} {'+scores':>9} {'floor':>8} {'ratio':>6}")
+    results = measure(platform)
+    for label, seconds, scored, floor in results:
+        print(f"{label:<34} {seconds:8.2f}s {scored:8.2f}s {floor:7.2f}s {seconds / floor:6.2f}×")
+    if "--compare-unpartitioned" in sys.argv:
+        with connection.cursor() as cursor:
+            swap_plain(cursor, plain=True)
+        try:
+            print("the same on plain (unpartitioned) copies of the daily tables:")
+            for (label, seconds, _s, floor), (_l, plain, _ps, plain_floor) in zip(
+                results, measure(platform), strict=True
+            ):
+                print(
+                    f"{label:<34} {plain:8.2f}s {plain_floor:7.2f}s  partitioned/plain: "
+                    f"figures {seconds / plain:4.2f}×, floor {floor / plain_floor:4.2f}×"
+                )
+        finally:
+            with connection.cursor() as cursor:
+                swap_plain(cursor, plain=False)
     return 0
 
 

@@ -105,6 +105,15 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 # restarts or drops the connection, the next request opens a new one instead of failing.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# A streaming replica for the pages' reads (docs/scaling.md); off unless set.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["apps.core.routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -185,6 +194,9 @@ else:
 # The schedule lives in the database (django-celery-beat), editable in the admin;
 # migration ingestion/0002 puts the nightly pull at 02:00 Asia/Shanghai.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One queue per platform for the pulls (docs/scaling.md), off by default.
+HIPWATCH_QUEUE_PER_PLATFORM = env.bool("HIPWATCH_QUEUE_PER_PLATFORM", default=False)
+CELERY_TASK_ROUTES = ("apps.core.routing.route_task",)
 # With the broker down, a page that hands work to a worker must answer within seconds
 # (the work stays queued and is sent again later), not wait on Celery's default retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
