@@ -529,6 +529,49 @@ def _assessing_paths(regions: Sequence) -> dict[str, str]:
     return result
 
 
+def _peer_records(
+    peers: QuerySet[Institution], platform: Platform, start: dt.date, end: dt.date
+) -> list[tuple[str, str, int]]:
+    """(region code, category, records) of the peers a score compares with: the
+    institutions connected on `end`, due (not 未到期) and with records in the
+    period — the same rows `_period_figures` would give, from four aggregate
+    queries instead of the figures (the records are the per-day roll-up's sums)."""
+    ids = peers.values("pk")
+    records = dict(
+        DailyTotal.objects.filter(
+            platform=platform, institution__in=ids, day__gte=start, day__lte=end
+        )
+        .values("institution_id")
+        .annotate(r=Cast(Sum("records"), BigIntegerField()))
+        .filter(r__gt=0)
+        .values_list("institution_id", "r")
+    )
+    changes: dict[int, list[ConnectionChange]] = defaultdict(list)
+    for change in (
+        ConnectionChange.objects.filter(
+            connection__platform=platform, connection__institution__in=ids
+        )
+        .select_related("connection")
+        .only("effective_date", "to_status", "connection__institution_id")
+        .order_by("effective_date", "id")
+    ):
+        changes[change.connection.institution_id].append(change)
+    not_due = set(
+        PhaseTarget.objects.filter(platform=platform, institution__in=ids)
+        .annotate(day=Coalesce("go_live", "plan__deadline"))
+        .filter(day__gt=end)
+        .values_list("institution_id", flat=True)
+    )
+    # Subqueries, not lists of ids: the same queries whether any peer uploaded or not.
+    return [
+        (region, category, records[pk])
+        for pk, region, category in peers.values_list("pk", "region_id", "category")
+        if pk in records
+        and pk not in not_due
+        and status_on(changes.get(pk, []), end) == ConnectionStatus.CONNECTED
+    ]
+
+
 def _assign_scores(
     rows: list[InstitutionFigures],
     platform: Platform,
@@ -551,33 +594,24 @@ def _assign_scores(
         condition |= Q(region__path__startswith=path)
     peers_qs = peers_qs.filter(condition)
     ids = {r.institution.pk for r in rows}
-    if set(peers_qs.values_list("pk", flat=True)) == ids:
-        peers = rows
-    else:
-        peers = period_figures(
-            institutions=peers_qs,
-            platform=platform,
-            start=start,
-            end=end,
-            definitions=definitions,
-            with_scores=False,
-        ).rows
-        assessing.update(
-            _assessing_paths(
-                {r.institution.region_id: r.institution.region for r in peers}.values()
-            )
-        )
-
     uploaded: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row in peers:
-        # A 未到期 institution is not assessed, so it is no peer either.
-        if (
-            row.connection_status == ConnectionStatus.CONNECTED
-            and row.records > 0
-            and not row.not_yet_due
-        ):
-            key = (assessing[row.institution.region_id], row.institution.category)
-            uploaded[key].append(row.records)
+    if set(peers_qs.values_list("pk", flat=True)) == ids:
+        for row in rows:
+            # A 未到期 institution is not assessed, so it is no peer either.
+            if (
+                row.connection_status == ConnectionStatus.CONNECTED
+                and row.records > 0
+                and not row.not_yet_due
+            ):
+                key = (assessing[row.institution.region_id], row.institution.category)
+                uploaded[key].append(row.records)
+    else:
+        # A part of the city: its peers' records alone, not their whole figures.
+        peers = _peer_records(peers_qs.filter(active=True), platform, start, end)
+        regions = Region.objects.filter(pk__in=peers_qs.values("region_id"))
+        assessing.update(_assessing_paths(list(regions)))
+        for region, category, records in peers:
+            uploaded[(assessing[region], category)].append(records)
     medians = {key: _median(values) for key, values in uploaded.items()}
     d = definitions
     for row in rows:
