@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.versioning.DataVersionMiddleware",
     "apps.audit.services.CurrentRequestMiddleware",
     "apps.accounts.views.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -197,6 +197,8 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
         backfill = get_object_or_404(backfills_for(request.user).filter(platform=platform), pk=pk)
         if not backfill.restartable:
             messages.error(request, _("Only a failed or interrupted backfill can be restarted."))
+        elif not platform.can_be_pulled:
+            messages.error(request, _("The platform has no statistics interface URL and token."))
         else:
             backfill = backfill_restart(backfill=backfill)
             messages.success(request, _("The backfill is queued again."))

@@ -173,6 +173,53 @@ def test_a_running_backfill_refreshes_the_page(client, users, city):
     assert "25%" in page and 'http-equiv="refresh"' in page
 
 
+def test_a_failed_backfill_is_pulled_again_from_the_page_and_only_it(
+    client, users, platform_sim, django_capture_on_commit_callbacks, celery_in_process
+):
+    """Restarting: a failed backfill pulls its days again (an interrupted one resumes:
+    tests/ingestion/test_worker.py); a done one, junk or another scope's is refused."""
+    platform, sim = platform_sim(Faults(page_size=2, retry_after=0))
+    failed = Backfill.objects.create(
+        platform=platform,
+        first_day=DAY,
+        last_day=DAY,
+        days_total=1,
+        days_done=1,
+        days_failed=1,
+        state=Backfill.State.FAILED,
+    )
+    done = Backfill.objects.create(
+        platform=platform,
+        first_day=DAY,
+        last_day=DAY,
+        days_total=1,
+        days_done=1,
+        state=Backfill.State.DONE,
+    )
+    client.force_login(users.alice)
+    url = reverse("platform-sync", args=[platform.code])
+    assert "重新拉取" in client.get(url).content.decode()
+    client.post(url, {"action": "restart", "backfill": done.pk})
+    done.refresh_from_db()
+    assert done.state == "done"
+    assert client.post(url, {"action": "restart", "backfill": "abc"}).status_code == 404
+    assert client.post(url, {"action": "restart", "backfill": "99999"}).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "restart", "backfill": failed.pk})
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert (failed.state, failed.days_done, failed.days_failed) == ("done", 1, 0)
+    assert stored(platform) == expected(sim)
+    # A platform without its interface cannot be pulled again.
+    failed.state = Backfill.State.FAILED
+    failed.save()
+    platform.api_url = ""
+    platform.save()
+    client.post(url, {"action": "restart", "backfill": failed.pk})
+    failed.refresh_from_db()
+    assert failed.state == "failed"
+
+
 def test_an_officer_maps_an_unknown_code_from_the_queue(client, users, city, pulled):
     platform, _sim = pulled
     elsewhere = InstitutionFactory(

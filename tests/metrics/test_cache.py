@@ -125,3 +125,35 @@ def test_the_cached_list_follows_new_statistics(client, stored, users):
     assert "1,234,567" not in before
     upload(stored.platform, [(D(2023, 4, 6), "41152600001", "T1", 1234567)])
     assert "1,234,567" in client.get(url, {"period": "2023Q2"}).content.decode()
+
+
+def test_a_page_reads_the_data_version_once(client, stored, users):
+    """A page keys several caches on the version: within one GET it is read once
+    (a write in between would read it again: data_changed clears the memo)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users.alice)
+    url = reverse("institution-list")
+    client.get(url, {"period": "2023Q2"})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, {"period": "2023Q2"}).status_code == 200
+    reads = [q for q in queries.captured_queries if "core_dataversion" in q["sql"]]
+    assert len(reads) == 1
+    # Outside a request every call reads it, and a write moves it at once.
+    before = data_version()
+    upload(stored.platform, [(D(2023, 4, 7), "41152600001", "T1", 3)])
+    assert data_version() != before
+
+
+def test_a_write_inside_a_reading_request_is_seen_by_its_next_read(stored):
+    from apps.core.versioning import _request_version, data_changed
+
+    token = _request_version.set({})
+    try:
+        first = data_version()
+        assert data_version() == first  # memoised
+        data_changed()
+        assert data_version() != first
+    finally:
+        _request_version.reset(token)
