@@ -64,7 +64,7 @@ def build() -> None:
         TableEdition,
     )
     from apps.regions.models import Region
-    from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+    from apps.uploads.models import DailyUpload
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -170,22 +170,10 @@ def build() -> None:
                 "FROM STDIN"
             ) as copy:
                 copy.write(buffer.getvalue())
-        cursor.execute(
-            f"INSERT INTO {DailyTotal._meta.db_table} "
-            "(platform_id, institution_id, day, records, rejected, tables) "
-            "SELECT platform_id, institution_id, day, SUM(records), SUM(rejected), "
-            "SUM(CASE WHEN records > 0 THEN 1 ELSE 0 END) "
-            f"FROM {table} GROUP BY platform_id, institution_id, day"
-        )
-        cursor.execute(
-            f"INSERT INTO {MonthlyTableTotal._meta.db_table} "
-            "(platform_id, institution_id, table_code, month, records, rejected) "
-            "SELECT platform_id, institution_id, table_code, "
-            "date_trunc('month', day)::date, SUM(records), SUM(rejected) "
-            f"FROM {table} GROUP BY platform_id, institution_id, table_code, "
-            "date_trunc('month', day)"
-        )
-        cursor.execute("ANALYZE")
+        # Imported here: the module names its own database at import.
+        from benchmarks.province import rollups_from_daily
+
+        rollups_from_daily(cursor)
     print(f"{total:,} daily rows and roll-ups in {time.perf_counter() - t1:.1f} s", flush=True)
 
 

@@ -141,10 +141,10 @@ class Flip(models.Model):
 
     @property
     def share(self):
-        """The day's records as a percentage of the usual, one decimal."""
-        if self.records is None or not self.usual:
-            return None
-        return round(self.records * 100 / self.usual, 1)
+        """The day's records as a percentage of the usual (metrics' share_of)."""
+        from apps.metrics.anomalies import share_of
+
+        return None if self.records is None else share_of(self.records, self.usual)
 
 
 class Notification(models.Model):

@@ -21,7 +21,7 @@ from apps.metrics.figures import last_complete_day, period_figures
 from apps.metrics.quality import quality_values
 from apps.platforms.models import CatalogueTable, ConnectionStatus
 from apps.quality.models import DailyQuality, Dimension, QualityRule
-from apps.rectification.models import TaskState
+from apps.rectification.models import TaskEvent, TaskState
 from apps.uploads.models import DailyTotal
 
 from .models import Campaign, CampaignTask, ProblemKind
@@ -287,9 +287,12 @@ def campaign_progress(user: User, campaign: Campaign, today: dt.date | None = No
     return Progress(
         problems_open=sum(states.values()) - closed,
         problems_closed=closed,
-        closed_by_figures=sum(
-            1 for link in links if link.task.events.filter(kind="by_figures").exists()
-        ),
+        closed_by_figures=TaskEvent.objects.filter(
+            task__in=[link.task for link in links], kind=TaskEvent.Kind.CLOSED_BY_FIGURES
+        )
+        .values("task")
+        .distinct()
+        .count(),
         overdue=sum(
             1
             for link in links

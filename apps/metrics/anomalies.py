@@ -49,11 +49,17 @@ class Anomaly:
     @property
     def share(self) -> Decimal | None:
         """The day's records as a percentage of the baseline's median."""
-        if not self.median:
-            return None
-        return (Decimal(self.records) * 100 / self.median).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+        return share_of(self.records, self.median)
+
+
+def share_of(records: int, median: Decimal | None) -> Decimal | None:
+    """records ÷ median × 100, one decimal, half up; None without a median (the
+    alerts' texts of a drop say the same number as the dashboard)."""
+    if not median:
+        return None
+    return (Decimal(records) * 100 / Decimal(median)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
 
 
 def modified_z(x: int, baseline: list[int]) -> tuple[Decimal, Decimal] | None:
