@@ -58,7 +58,7 @@ def main() -> int:
     from apps.institutions.models import Institution
     from apps.platforms.models import Platform
     from apps.regions.models import Region
-    from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+    from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 
     call_command("migrate", verbosity=0)
     platform, _ = Platform.objects.get_or_create(code="ingest", defaults={"name": "拉取基准平台"})
@@ -92,7 +92,7 @@ def main() -> int:
     rows = len(items)
 
     def reset():
-        for model in (DailyUpload, DailyTotal, MonthlyTableTotal, PulledDay):
+        for model in (DailyUpload, DailyTotal, MonthlyTableTotal, MonthlyTotal, PulledDay):
             model.objects.filter(platform=platform).delete()
 
     sim = Simulator(SimulatorData(days={DAY: items}), Faults(page_size=PAGE), token="bench")

@@ -209,9 +209,11 @@ def build() -> None:
 
 
 def rollups_from_daily(cursor) -> None:
-    """The two roll-ups (per institution and day; per institution, table and month)
-    built in SQL from the daily rows, as the storage service would have built them."""
+    """The roll-ups (per institution and day; per institution, table and month; per
+    institution and month) built in SQL from the daily rows, as the storage service
+    would have built them."""
     from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+    from apps.uploads.rollups import monthly_totals_rebuild
 
     table = DailyUpload._meta.db_table
     cursor.execute(
@@ -229,6 +231,7 @@ def rollups_from_daily(cursor) -> None:
         f"FROM {table} GROUP BY platform_id, institution_id, table_code, "
         "date_trunc('month', day)"
     )
+    monthly_totals_rebuild(cursor)
     cursor.execute("ANALYZE")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from apps.ingestion.simulator import Faults, Simulator, SimulatorData
-from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 
 DAY = dt.date(2023, 6, 30)
 
@@ -96,3 +96,28 @@ def assert_rollups_match(platform):
             day__month=month.month.month,
         )
         assert month.records == sum(r.records for r in rows)
+    # The per-institution month: its sums, days with records, last such day, tables
+    # with records and tables with rows only, as the daily rows say; no other row.
+    expected_months = {}
+    for u in DailyUpload.objects.filter(platform=platform):
+        m = expected_months.setdefault(
+            (u.institution_id, u.day.replace(day=1)),
+            {"records": 0, "rejected": 0, "days": set(), "codes": {}},
+        )
+        m["records"] += u.records
+        m["rejected"] += u.rejected
+        if u.records:
+            m["days"].add(u.day)
+        m["codes"][u.table_code] = m["codes"].get(u.table_code, 0) + u.records
+    stored_months = {
+        (m.institution_id, m.month): m for m in MonthlyTotal.objects.filter(platform=platform)
+    }
+    assert stored_months.keys() == expected_months.keys()
+    for key, m in expected_months.items():
+        row = stored_months[key]
+        assert (row.records, row.rejected) == (m["records"], m["rejected"]), key
+        assert row.days() == sorted(d.day for d in m["days"]), key
+        assert row.last_upload == max(m["days"], default=None), key
+        tables = {c for c, r in m["codes"].items() if r > 0}
+        assert set(filter(None, row.tables.split(","))) == tables, key
+        assert set(filter(None, row.silent_tables.split(","))) == m["codes"].keys() - tables, key

@@ -8,6 +8,7 @@ bulletins all read its result objects and compute nothing themselves.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.calendar import full_months, month_end
+from apps.core.calendar import full_months, month_end, month_start
 from apps.core.versioning import data_version
 from apps.institutions.models import Institution
 from apps.onboarding.models import PhaseTarget
@@ -40,9 +41,10 @@ from apps.platforms.models import (
     status_since,
 )
 from apps.regions.models import Region
-from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal
+from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTotal
 
 from .definitions import DEFAULT, Definitions
+from .rollups import period_sums
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -265,67 +267,133 @@ def platform_editions(platform: Platform) -> list[TableEdition]:
     return editions
 
 
-def _runs_without_records(
-    first: dt.date, last: dt.date, upload_days: set[dt.date]
-) -> tuple[int, int]:
-    """(days without records, longest run of them) over first..last inclusive.
-    Walks the upload days, not every day: the gaps lie between them."""
-    if last < first:
+def _runs_without_records(bits: int, length: int) -> tuple[int, int]:
+    """(days without records, longest run of them) over a window of `length` days
+    whose days with records are the set bits of `bits` (bit i: the window's day i)."""
+    if length <= 0:
         return 0, 0
-    missing = longest = 0
-    previous = first.toordinal() - 1  # the day before the window counts as an upload
-    for ordinal in sorted(d.toordinal() for d in upload_days if first <= d <= last):
-        gap = ordinal - previous - 1
-        missing += gap
-        longest = max(longest, gap)
-        previous = ordinal
-    gap = last.toordinal() - previous
-    return missing + gap, max(longest, gap)
+    missing = length - bits.bit_count()
+    if not missing:
+        return 0, 0
+    return missing, max(map(len, format(bits, f"0{length}b").split("1")))
 
 
-def _table_sums(
+@dataclass
+class _Uploads:
+    """What one institution sent in a period: per-table sums reduced to what the
+    figures use (codes with records, codes with rows only, totals) and the days
+    with records as a bitmap (bit i: the period's day i)."""
+
+    records: int = 0
+    rejected: int = 0
+    days: int = 0
+    tables: set[str] = field(default_factory=set)
+    silent: set[str] = field(default_factory=set)
+
+    def day_count(self) -> int:
+        return self.days.bit_count()
+
+    def last_day(self, start: dt.date) -> dt.date | None:
+        return start + dt.timedelta(days=self.days.bit_length() - 1) if self.days else None
+
+
+def _fetch(query: QuerySet) -> list[tuple]:
+    """The rows of a values_list query straight from the cursor: a province's
+    period is tens of thousands of rows of plain integers and codes, which need none
+    of the ORM's per-row converters."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _period_uploads(
     platform: Platform, ids: QuerySet, start: dt.date, end: dt.date
-) -> dict[int, dict[str, tuple[int, int]]]:
-    """(records, rejected) per institution and table over start..end: whole months
-    from the monthly roll-up, the days of partly covered months from DailyUpload.
-    Two queries."""
+) -> tuple[dict[int, _Uploads], dict[int, dt.date]]:
+    """Per institution, what it sent in start..end — whole months from the
+    per-institution monthly roll-up (one row a month), the days of partly covered
+    months from DailyUpload and DailyTotal — and the last day with records before
+    start. Four queries at most, whatever the period's length and number of
+    institutions."""
     months = full_months(start, end)
-    daily = DailyUpload.objects.filter(platform=platform, institution__in=ids)
     if months:
         first, last = months
-        daily = daily.filter(
-            Q(day__gte=start, day__lt=first) | Q(day__gt=month_end(last), day__lte=end)
+        partial = Q(day__gte=start, day__lt=first) | Q(day__gt=month_end(last), day__lte=end)
+        # The days of the partial months, and those before `start` in its month.
+        days = Q(day__gte=month_start(start), day__lt=first) | Q(
+            day__gt=month_end(last), day__lte=end
         )
     else:
-        daily = daily.filter(day__gte=start, day__lte=end)
-    parts = [daily]
+        partial = Q(day__gte=start, day__lte=end)
+        days = Q(day__gte=month_start(start), day__lte=end)
+    uploads: dict[int, _Uploads] = defaultdict(_Uploads)
+    codes_of = functools.cache(lambda text: frozenset(text.split(",")) if text else frozenset())
     if months:
-        parts.append(
-            MonthlyTableTotal.objects.filter(
+        for inst, month, records, rejected, bits, tables, silent in _fetch(
+            MonthlyTotal.objects.filter(
                 platform=platform, institution__in=ids, month__gte=months[0], month__lte=months[1]
+            ).values_list(
+                "institution_id",
+                "month",
+                "records",
+                "rejected",
+                "upload_days",
+                "tables",
+                "silent_tables",
             )
+        ):
+            u = uploads[inst]
+            u.records += records
+            u.rejected += rejected
+            u.days |= bits << (_as_date(month) - start).days
+            u.tables |= codes_of(tables)
+            u.silent |= codes_of(silent)
+    # The last day with records before the period: the whole months before its
+    # first month from the roll-up, the days before `start` in that month below.
+    before = dict(
+        MonthlyTotal.objects.filter(
+            platform=platform,
+            institution__in=ids,
+            month__lt=month_start(start),
+            last_upload__isnull=False,
         )
-    sums: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for part in parts:
-        query = (
-            part.values("institution_id", "table_code")
-            # PostgreSQL sums bigints as numeric: cast back, or every sum becomes a Decimal.
+        .values("institution_id")
+        .annotate(last=Max("last_upload"))
+        .values_list("institution_id", "last")
+    )
+    if not months or start < months[0] or month_end(months[1]) < end:
+        for inst, code, records, rejected in _fetch(
+            DailyUpload.objects.filter(partial, platform=platform, institution__in=ids)
+            .values("institution_id", "table_code")
+            # PostgreSQL sums bigints as numeric: cast back, or every sum is a Decimal.
             .annotate(
                 r=Cast(Sum("records"), BigIntegerField()),
                 x=Cast(Sum("rejected"), BigIntegerField()),
             )
             .values_list("institution_id", "table_code", "r", "x")
-        )
-        # Read straight from the cursor: a province's quarter is 100,000 rows of plain
-        # integers and codes, which need none of the ORM's per-row converters.
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        for inst, code, records, rejected in rows:
-            old_r, old_x = sums[inst].get(code, (0, 0))
-            sums[inst][code] = (old_r + records, old_x + rejected)
-    return sums
+        ):
+            u = uploads[inst]
+            u.records += records
+            u.rejected += rejected
+            (u.tables if records > 0 else u.silent).add(code)
+        for inst, day in _fetch(
+            DailyTotal.objects.filter(
+                days, platform=platform, institution__in=ids, records__gt=0
+            ).values_list("institution_id", "day")
+        ):
+            day = _as_date(day)
+            if day >= start:
+                uploads[inst].days |= 1 << (day - start).days
+            elif inst not in before or before[inst] < day:
+                before[inst] = day
+    for u in uploads.values():
+        u.silent -= u.tables  # silent in one month, uploaded in another: uploaded
+    return dict(uploads), before
+
+
+def _as_date(value) -> dt.date:
+    """A date column read from the cursor: SQLite answers text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def last_complete_day() -> dt.date:
@@ -394,21 +462,8 @@ def _period_figures(
     )
     editions = platform_editions(platform)
 
-    per_table = _table_sums(platform, ids, start, end)
-
-    upload_days: dict[int, set[dt.date]] = defaultdict(set)
-    for inst, day in DailyTotal.objects.filter(
-        platform=platform, institution__in=ids, day__gte=start, day__lte=end, records__gt=0
-    ).values_list("institution_id", "day"):
-        upload_days[inst].add(day)
-    last_upload = dict(
-        DailyTotal.objects.filter(
-            platform=platform, institution__in=ids, day__lte=end, records__gt=0
-        )
-        .values("institution_id")
-        .annotate(last=Max("day"))
-        .values_list("institution_id", "last")
-    )
+    uploads, last_before = _period_uploads(platform, ids, start, end)
+    nothing = _Uploads()
 
     declared = {
         (edition_id, inst): n
@@ -436,20 +491,20 @@ def _period_figures(
         not_yet_due = due_from is not None and due_from > end
         edition = edition_in_force(editions, inst.category, end)
         required = edition.codes if edition else frozenset()
-        tables = per_table.get(inst.pk, {})
-        uploaded = {code for code, (rec, _rej) in tables.items() if rec > 0 and code in required}
+        sent = uploads.get(inst.pk, nothing)
+        uploaded = sent.tables & required
         completeness = percent(len(uploaded), len(required))
-        days = upload_days.get(inst.pk, set())
+        upload_days = sent.day_count()
 
         interruption = gap = None
         if status == ConnectionStatus.CONNECTED and not not_yet_due:
             # From the latest of the period's start, the connection day and the
             # go-live date.
             first = max(d for d in (start, since, due_from) if d is not None)
-            interruption, gap = (
-                _runs_without_records(first, counted_until, days)
-                if first <= counted_until
-                else (0, 0)
+            offset = (first - start).days
+            length = (counted_until - first).days + 1
+            interruption, gap = _runs_without_records(
+                sent.days >> offset & ((1 << max(length, 0)) - 1), length
             )
 
         tier, severe, continuity = None, False, None
@@ -463,7 +518,7 @@ def _period_figures(
             else:
                 tier = Tier.THIRD
                 severe = completeness < definitions.severe_below
-            if days:
+            if upload_days:
                 continuity = (
                     Continuity.GOOD
                     if interruption <= definitions.good_continuity_max_days
@@ -483,16 +538,16 @@ def _period_figures(
                 tables_uploaded=len(uploaded),
                 completeness=completeness,
                 missing_tables=len(required) - len(uploaded),
-                records=sum(rec for rec, _rej in tables.values()),
-                rejected=sum(rej for _rec, rej in tables.values()),
-                upload_days=len(days),
+                records=sent.records,
+                rejected=sent.rejected,
+                upload_days=upload_days,
                 interruption_days=interruption,
                 longest_gap=gap,
-                last_upload_date=last_upload.get(inst.pk),
+                last_upload_date=sent.last_day(start) or last_before.get(inst.pk),
                 tier=tier,
                 severely_missing=severe,
                 continuity=continuity,
-                unknown_tables=sorted(code for code in tables if code not in required),
+                unknown_tables=sorted((sent.tables | sent.silent) - required),
                 missing_codes=sorted(required - uploaded),
                 go_live=due_from,
                 not_yet_due=not_yet_due,
@@ -534,18 +589,18 @@ def _peer_records(
 ) -> list[tuple[str, str, int]]:
     """(region code, category, records) of the peers a score compares with: the
     institutions connected on `end`, due (not 未到期) and with records in the
-    period — the same rows `_period_figures` would give, from four aggregate
-    queries instead of the figures (the records are the per-day roll-up's sums)."""
+    period — the same rows `_period_figures` would give, from five aggregate
+    queries instead of the figures (the records are the roll-ups' sums)."""
     ids = peers.values("pk")
-    records = dict(
-        DailyTotal.objects.filter(
-            platform=platform, institution__in=ids, day__gte=start, day__lte=end
-        )
-        .values("institution_id")
-        .annotate(r=Cast(Sum("records"), BigIntegerField()))
-        .filter(r__gt=0)
-        .values_list("institution_id", "r")
+    sums = period_sums(
+        daily=DailyTotal.objects.filter(platform=platform, institution__in=ids),
+        monthly=MonthlyTotal.objects.filter(platform=platform, institution__in=ids),
+        start=start,
+        end=end,
+        keys=["institution_id"],
+        values=["records"],
     )
+    records = {inst: r for (inst,), (r,) in sums.items() if r > 0}
     changes: dict[int, list[ConnectionChange]] = defaultdict(list)
     for change in (
         ConnectionChange.objects.filter(

@@ -118,3 +118,46 @@ class MonthlyTableTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.institution_id} {self.table_code}: {self.records}"
+
+
+class MonthlyTotal(models.Model):
+    """Roll-up per institution and calendar month, written only by the statistics
+    services from the two roll-ups above: what a period's figures need of a whole
+    month in one row (a province's year is 24,000 rows instead of 730,000 days and
+    1.3 million table-months). Which days had records is a bitmap (bit d − 1 for
+    day d); which tables had records, and which only rows without records, are
+    their codes, sorted and joined by commas (codes hold no commas)."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("month (its first day)"))
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"))
+    upload_days = models.BigIntegerField(_("days with records (bitmap)"))
+    last_upload = models.DateField(_("last day with records"), null=True)
+    tables = models.TextField(_("tables with records"), blank=True, default="")
+    silent_tables = models.TextField(_("tables without records"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("monthly upload total")
+        verbose_name_plural = _("monthly upload totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "institution", "month"], name="monthly_total_unique_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "month"], name="monthly_total_platform_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.institution_id}: {self.records}"
+
+    def days(self) -> list[int]:
+        """The days of the month with records."""
+        return [d + 1 for d in range(31) if self.upload_days >> d & 1]

@@ -21,6 +21,7 @@ from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
 
 from .models import DailyTotal, DailyUpload, MonthlyTableTotal
+from .rollups import monthly_totals_refresh
 
 # progress(stage, done, total): where a long import has got to.
 Progress = Callable[[str, int, int], None]
@@ -209,10 +210,12 @@ def _totals_update(
     deltas: list[tuple[int, str, dt.date, int, int]],
     gone: list[tuple[int, str, dt.date]],
 ) -> None:
-    """Bring both roll-ups up to date after a write whose every change is known:
+    """Bring the roll-ups up to date after a write whose every change is known:
     the days touched are re-added from their own rows (a day is small), and each
     month gets the difference (new − old) per table, so a night late in a month
-    does not re-read the month. A table whose last row of a month went is removed."""
+    does not re-read the month. A table whose last row of a month went is removed.
+    Last, the touched institutions' months are rebuilt from those two (MonthlyTotal:
+    a month of days and a hundred table-months per institution)."""
     if not touched:
         return
     data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
@@ -272,6 +275,13 @@ def _totals_update(
                 )
             )
         ).delete()
+    months: dict[dt.date, set[int]] = defaultdict(set)
+    for inst, day in touched:
+        months[month_start(day)].add(inst)
+    with connection.cursor() as cursor:
+        for month, insts in sorted(months.items()):
+            for ids in _chunks(sorted(insts)):
+                monthly_totals_refresh(cursor, platform.pk, month, ids)
 
 
 def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:

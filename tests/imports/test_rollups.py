@@ -5,8 +5,10 @@ re-read the month)."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 
-from apps.uploads.models import MonthlyTableTotal
+from apps.uploads.models import MonthlyTableTotal, MonthlyTotal
+from apps.uploads.rollups import monthly_totals_rebuild
 from apps.uploads.services import UploadRow, uploads_replace_day
 from tests.conftest import upload
 from tests.simulated import assert_rollups_match
@@ -75,4 +77,50 @@ def test_an_import_that_changes_a_stored_day_adds_the_difference(city):
     upload(city.platform, [(D(2023, 6, 1), "41150000001", "T1", 10)])
     upload(city.platform, [(D(2023, 6, 1), "41150000001", "T1", 12, 3)])  # a later export
     assert month_rows(city.platform) == [("41150000001", "T1", "2023-06-01", 12, 3)]
+    assert_rollups_match(city.platform)
+
+
+def test_the_institution_months_read_as_their_days(city):
+    """MonthlyTotal: a bitmap of the days with records, the last of them, the tables
+    with records and those with rows only; a revision that empties a day clears
+    its bit, one that empties the month removes the row."""
+    upload(
+        city.platform,
+        [
+            (D(2023, 6, 1), "41150000001", "T1", 10, 1),
+            (D(2023, 6, 30), "41150000001", "T2", 5),
+            (D(2023, 6, 15), "41150000001", "T3", 0, 2),
+            (D(2023, 6, 15), "41152600001", "T1", 4),
+        ],
+    )
+    row = MonthlyTotal.objects.get(institution=city.central, month=D(2023, 6, 1))
+    assert row.days() == [1, 30]
+    assert row.upload_days == 1 | 1 << 29
+    assert (row.records, row.rejected, row.last_upload) == (15, 3, D(2023, 6, 30))
+    assert sorted(row.tables.split(",")) == ["T1", "T2"]
+    assert row.silent_tables == "T3"
+    replace(city, D(2023, 6, 30), [("41150000001", "T2", 0, 0)])
+    row = MonthlyTotal.objects.get(institution=city.central, month=D(2023, 6, 1))
+    assert (row.days(), row.last_upload, row.tables) == ([1], D(2023, 6, 1), "T1")
+    assert sorted(row.silent_tables.split(",")) == ["T2", "T3"]
+    replace(city, D(2023, 6, 15), [])
+    assert not MonthlyTotal.objects.filter(institution=city.hc_people).exists()
+    assert_rollups_match(city.platform)
+
+
+def test_the_migration_builds_the_institution_months_from_what_is_stored(city):
+    upload(
+        city.platform,
+        [
+            (D(2023, 5, 31), "41150000001", "T1", 100),
+            (D(2023, 6, 2), "41150000001", "T2", 0, 1),
+            (D(2023, 6, 3), "41152600001", "T1", 7),
+        ],
+    )
+    built = sorted(MonthlyTotal.objects.values_list("institution_id", "month", "upload_days"))
+    MonthlyTotal.objects.all().delete()
+    with connection.cursor() as cursor:
+        monthly_totals_rebuild(cursor)
+    again = sorted(MonthlyTotal.objects.values_list("institution_id", "month", "upload_days"))
+    assert again == built and len(again) == 3
     assert_rollups_match(city.platform)
