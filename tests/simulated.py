@@ -87,15 +87,19 @@ def assert_rollups_match(platform):
             platform=platform, institution=total.institution, day=total.day
         )
         assert total.records == sum(r.records for r in rows)
-    for month in MonthlyTableTotal.objects.filter(platform=platform):
-        rows = DailyUpload.objects.filter(
-            platform=platform,
-            institution=month.institution,
-            table_code=month.table_code,
-            day__year=month.month.year,
-            day__month=month.month.month,
+    # Per table and month: bitmaps of the days reported and of those with records.
+    table_months = {}
+    for u in DailyUpload.objects.filter(platform=platform):
+        bits = table_months.setdefault(
+            (u.institution_id, u.table_code, u.day.replace(day=1)), [0, 0]
         )
-        assert month.records == sum(r.records for r in rows)
+        bits[0] |= 1 << (u.day.day - 1)
+        if u.records > 0:
+            bits[1] |= 1 << (u.day.day - 1)
+    assert {
+        (m.institution_id, m.table_code, m.month): [m.report_days, m.upload_days]
+        for m in MonthlyTableTotal.objects.filter(platform=platform)
+    } == table_months
     # The per-institution month: its sums, days with records, last such day, tables
     # with records and tables with rows only, as the daily rows say; no other row.
     expected_months = {}

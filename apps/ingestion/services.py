@@ -4,6 +4,7 @@ registry and the statistics, with a SyncRun recording what happened."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -49,6 +50,11 @@ from .source import NoStatistics, PlatformSource, SourceError
 logger = logging.getLogger(__name__)
 
 
+# A night's items repeat a few thousand codes a hundred times each: each is checked once.
+_org_ok = functools.lru_cache(maxsize=65_536)(is_valid_org_code)
+_table_ok = functools.lru_cache(maxsize=65_536)(is_valid_table_code)
+
+
 def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
@@ -58,9 +64,9 @@ def check_upload_item(item) -> str | None:
     if not isinstance(item, dict):
         return _("not an object")
     org, table = item.get("org_code"), item.get("table_code")
-    if not isinstance(org, str) or not is_valid_org_code(org):
+    if not isinstance(org, str) or not _org_ok(org):
         return _("bad or missing org_code")
-    if not isinstance(table, str) or not is_valid_table_code(table):
+    if not isinstance(table, str) or not _table_ok(table):
         return _("bad or missing table_code")
     for name in ("records", "rejected"):
         if name not in item:
@@ -77,7 +83,7 @@ def check_indicator_item(item) -> str | None:
     if not isinstance(item, dict):
         return _("not an object")
     org, code = item.get("org_code"), item.get("indicator")
-    if not isinstance(org, str) or not is_valid_org_code(org):
+    if not isinstance(org, str) or not _org_ok(org):
         return _("bad or missing org_code")
     if not isinstance(code, str) or not is_valid_indicator_code(code):
         return _("bad or missing indicator")
@@ -94,7 +100,7 @@ def check_quality_item(item) -> str | None:
     if not isinstance(item, dict):
         return _("not an object")
     org, rule = item.get("org_code"), item.get("rule")
-    if not isinstance(org, str) or not is_valid_org_code(org):
+    if not isinstance(org, str) or not _org_ok(org):
         return _("bad or missing org_code")
     if not isinstance(rule, str) or not is_valid_rule_code(rule):
         return _("bad or missing rule")

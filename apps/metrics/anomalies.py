@@ -23,7 +23,7 @@ from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 from apps.uploads.models import DailyTotal
 
-from .figures import _cache_key
+from .figures import _as_date, _cache_key, _fetch
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 14
@@ -76,20 +76,46 @@ def modified_z(x: int, baseline: list[int]) -> tuple[Decimal, Decimal] | None:
     return median, CONSTANT * (Decimal(x) - median) / mad
 
 
+def _beyond_threshold(x: int, baseline: list[int]) -> bool:
+    """Whether `modified_z` may find |z| > THRESHOLD, in integers. The median is
+    whole or a half, so M = 2·median is whole; the deviations |2v − M| = 2|v − median|
+    are whole, and their median is 2·MAD, a whole or a half, so Q = 4·MAD is whole.
+    Then z = 0.6745 × 2(2x − M) / Q, and |z| ≥ 3.5 reads 6745 × 2|2x − M| ≥ 35000 × Q.
+    A province's dashboard judges 150,000 days; the exact Decimal z is computed for
+    the few this lets through."""
+    if len(baseline) < MIN_BASELINE_DAYS:
+        return False
+    window = baseline[-BASELINE_DAYS:]
+    m = _twice_median(sorted(window))
+    q = _twice_median(sorted([abs(2 * v - m) for v in window]))
+    return bool(q) and 6745 * 2 * abs(2 * x - m) >= 35000 * q
+
+
+def _twice_median(ordered: list[int]) -> int:
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return 2 * ordered[middle]
+    return ordered[middle - 1] + ordered[middle]
+
+
 def volume_anomalies(
     *,
     institutions: QuerySet[Institution],
     platform: Platform,
     start: dt.date,
     end: dt.date,
+    latest: int | None = None,
 ) -> dict[int, list[Anomaly]]:
     """Per institution id (those with any), the anomalous days of start..end, in
     order. Two queries (the period's upload days, and each institution's last 28
-    before it); cached under the data version like the figures."""
+    before it); cached under the data version like the figures. With `latest`,
+    only the days from the last one back to the day on which the count of
+    anomalies found reaches `latest` are judged (every anomaly of those days: what
+    a panel of the latest ones shows, without judging a province's whole quarter)."""
     if end < start:
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
-    key = _cache_key("anomalies", scope, platform, start, end)
+    key = _cache_key("anomalies", scope, platform, start, end, latest)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -107,24 +133,37 @@ def volume_anomalies(
     during = uploaded.filter(day__gte=start, day__lte=end).values_list(
         "institution_id", "day", "records"
     )
-    for inst, day, records in [*before, *during]:
-        series[inst].append((day, records))
-    result: dict[int, list[Anomaly]] = {}
+    # Straight from the cursor: a province's quarter is 180,000 rows of integers.
+    for inst, day, records in [*_fetch(before), *_fetch(during)]:
+        series[inst].append((_as_date(day), records))
+    # Each institution's days, oldest first, and the positions of the period's days
+    # by day (the latest first when only the latest anomalies are asked for).
+    judged: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)
     for inst, days in series.items():
         days.sort()
-        found = []
-        for n, (day, records) in enumerate(days):
-            if day < start:
+        for n, (day, _records) in enumerate(days):
+            if day >= start:
+                judged[day].append((inst, n))
+    found: dict[int, list[Anomaly]] = defaultdict(list)
+    count = 0
+    for day in sorted(judged, reverse=latest is not None):
+        if latest is not None and count >= latest:
+            break
+        for inst, n in judged[day]:
+            days = series[inst]
+            records = days[n][1]
+            baseline = [r for _d, r in days[max(0, n - BASELINE_DAYS) : n]]
+            if not _beyond_threshold(records, baseline):
                 continue
-            scored = modified_z(records, [r for _d, r in days[max(0, n - BASELINE_DAYS) : n]])
+            scored = modified_z(records, baseline)
             if scored is None:
                 continue
             median, z = scored
             if abs(z) > THRESHOLD:
-                found.append(
+                found[inst].append(
                     Anomaly(inst, day, records, median, z.quantize(Decimal("0.01"), ROUND_HALF_UP))
                 )
-        if found:
-            result[inst] = found
+                count += 1
+    result = {inst: sorted(days, key=lambda a: a.day) for inst, days in found.items()}
     cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result

@@ -18,8 +18,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,7 +53,7 @@ from apps.platforms.models import (
     status_since,
 )
 from apps.regions.models import Region
-from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTotal
+from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 
 from .definitions import DEFAULT, Definitions
 from .rollups import period_sums
@@ -312,19 +324,17 @@ def _period_uploads(
 ) -> tuple[dict[int, _Uploads], dict[int, dt.date]]:
     """Per institution, what it sent in start..end — whole months from the
     per-institution monthly roll-up (one row a month), the days of partly covered
-    months from DailyUpload and DailyTotal — and the last day with records before
-    start. Four queries at most, whatever the period's length and number of
-    institutions."""
+    months from the table-months' bitmaps and DailyTotal, never the daily rows —
+    and the last day with records before start. Four queries at most, whatever the
+    period's length and number of institutions."""
     months = full_months(start, end)
+    # The days of the partial months, and those before `start` in its month.
     if months:
         first, last = months
-        partial = Q(day__gte=start, day__lt=first) | Q(day__gt=month_end(last), day__lte=end)
-        # The days of the partial months, and those before `start` in its month.
         days = Q(day__gte=month_start(start), day__lt=first) | Q(
             day__gt=month_end(last), day__lte=end
         )
     else:
-        partial = Q(day__gte=start, day__lte=end)
         days = Q(day__gte=month_start(start), day__lte=end)
     uploads: dict[int, _Uploads] = defaultdict(_Uploads)
     codes_of = functools.cache(lambda text: frozenset(text.split(",")) if text else frozenset())
@@ -361,34 +371,69 @@ def _period_uploads(
         .annotate(last=Max("last_upload"))
         .values_list("institution_id", "last")
     )
-    if not months or start < months[0] or month_end(months[1]) < end:
-        for inst, code, records, rejected in _fetch(
-            DailyUpload.objects.filter(partial, platform=platform, institution__in=ids)
-            .values("institution_id", "table_code")
-            # PostgreSQL sums bigints as numeric: cast back, or every sum is a Decimal.
-            .annotate(
-                r=Cast(Sum("records"), BigIntegerField()),
-                x=Cast(Sum("rejected"), BigIntegerField()),
+    segments = _partial_months(start, end, months)
+    if segments:
+        # Which tables had records (or rows only) on the partial months' days: their
+        # bitmaps masked to those days.
+        def masked(column: str) -> Case:
+            return Case(
+                *(When(month=m, then=F(column).bitand(mask)) for m, mask in segments),
+                default=Value(0),
+                output_field=BigIntegerField(),
             )
-            .values_list("institution_id", "table_code", "r", "x")
+
+        for inst, code, uploaded in _fetch(
+            MonthlyTableTotal.objects.filter(
+                platform=platform, institution__in=ids, month__in=[m for m, _ in segments]
+            )
+            .annotate(reported=masked("report_days"), uploaded=masked("upload_days"))
+            .exclude(reported=0)
+            .values_list("institution_id", "table_code", "uploaded")
         ):
-            u = uploads[inst]
-            u.records += records
-            u.rejected += rejected
-            (u.tables if records > 0 else u.silent).add(code)
-        for inst, day in _fetch(
-            DailyTotal.objects.filter(
-                days, platform=platform, institution__in=ids, records__gt=0
-            ).values_list("institution_id", "day")
+            (uploads[inst].tables if uploaded else uploads[inst].silent).add(code)
+        # Their records, rejected and days with records, and the days before `start`
+        # in its month, from the per-day roll-up.
+        for inst, day, records, rejected in _fetch(
+            DailyTotal.objects.filter(days, platform=platform, institution__in=ids).values_list(
+                "institution_id", "day", "records", "rejected"
+            )
         ):
             day = _as_date(day)
             if day >= start:
-                uploads[inst].days |= 1 << (day - start).days
-            elif inst not in before or before[inst] < day:
+                u = uploads[inst]
+                u.records += records
+                u.rejected += rejected
+                if records > 0:
+                    u.days |= 1 << (day - start).days
+            elif records > 0 and (inst not in before or before[inst] < day):
                 before[inst] = day
     for u in uploads.values():
         u.silent -= u.tables  # silent in one month, uploaded in another: uploaded
     return dict(uploads), before
+
+
+def _partial_months(
+    start: dt.date, end: dt.date, months: tuple[dt.date, dt.date] | None
+) -> list[tuple[dt.date, int]]:
+    """(month, bitmap of its days in start..end) of the months start..end covers
+    only in part."""
+
+    def days(first: int, last: int) -> int:
+        return (1 << last) - (1 << (first - 1))
+
+    if months is None:
+        if month_start(start) == month_start(end):
+            return [(month_start(start), days(start.day, end.day))]
+        return [
+            (month_start(start), days(start.day, month_end(start).day)),
+            (month_start(end), days(1, end.day)),
+        ]
+    parts = []
+    if start < months[0]:
+        parts.append((month_start(start), days(start.day, month_end(start).day)))
+    if month_end(months[1]) < end:
+        parts.append((month_start(end), days(1, end.day)))
+    return parts
 
 
 def _as_date(value) -> dt.date:
@@ -428,23 +473,84 @@ def period_figures(
     return result
 
 
+def periods_figures(
+    *,
+    institutions: QuerySet[Institution],
+    platform: Platform,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    definitions: Definitions = DEFAULT,
+    with_scores: bool = True,
+) -> list[PeriodFigures]:
+    """`period_figures` for each (start, end) of `periods` (a dashboard's months),
+    cached under the same keys; the registry is read once for all those not cached."""
+    scope = institutions.filter(active=True)
+    registry = None
+    result = []
+    for start, end in periods:
+        if end < start:
+            raise ValueError("end before start")
+        key = _cache_key("figures", scope, platform, start, end, definitions, with_scores)
+        figures = cache.get(key)
+        if figures is None:
+            registry = registry or _registry(scope, platform)
+            figures = _period_figures(
+                scope, platform, start, end, definitions, with_scores, registry
+            )
+            cache.set(key, figures, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+        result.append(figures)
+    return result
+
+
+def periods_summaries(
+    *,
+    institutions: QuerySet[Institution],
+    platform: Platform,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    definitions: Definitions = DEFAULT,
+) -> list[Summary]:
+    """The summary of each period's figures (a dashboard's months), without scores:
+    computed like `periods_figures`, the registry read once, but only the small
+    summaries cached (a province's month of figures takes 70 ms to pickle)."""
+    scope = institutions.filter(active=True)
+    registry = None
+    result = []
+    for start, end in periods:
+        if end < start:
+            raise ValueError("end before start")
+        key = _cache_key("summary", scope, platform, start, end, definitions)
+        summary = cache.get(key)
+        if summary is None:
+            registry = registry or _registry(scope, platform)
+            summary = _period_figures(
+                scope, platform, start, end, definitions, False, registry
+            ).summary
+            cache.set(key, summary, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+        result.append(summary)
+    return result
+
+
 def _cache_key(kind: str, scope: QuerySet, *args) -> str:
     sql, params = scope.query.sql_with_params()
     text = repr((kind, data_version(), sql, params, [getattr(a, "pk", a) for a in args]))
     return "hipwatch:" + kind + ":" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _period_figures(
-    scope: QuerySet[Institution],
-    platform: Platform,
-    start: dt.date,
-    end: dt.date,
-    definitions: Definitions,
-    with_scores: bool,
-) -> PeriodFigures:
-    insts = list(scope.select_related("region").order_by("region__sort_key", "org_code"))
-    ids = scope.values("pk")
+@dataclass
+class _Registry:
+    """What the figures read of the registry, whatever the period: read once for
+    all the periods of one call (`periods_figures`)."""
 
+    insts: list[Institution]
+    ids: QuerySet
+    changes: dict[int, list[ConnectionChange]]
+    heartbeats: dict[int, dt.datetime | None]
+    editions: list[TableEdition]
+    declared: dict[tuple[int, int], int]
+    go_live: dict[int, dt.date]
+
+
+def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
+    ids = scope.values("pk")
     changes: dict[int, list[ConnectionChange]] = defaultdict(list)
     for change in (
         ConnectionChange.objects.filter(
@@ -455,31 +561,47 @@ def _period_figures(
         .order_by("effective_date", "id")
     ):
         changes[change.connection.institution_id].append(change)
-    heartbeats = dict(
-        Connection.objects.filter(platform=platform, institution__in=ids).values_list(
-            "institution_id", "front_server_last_seen"
-        )
+    return _Registry(
+        insts=list(scope.select_related("region").order_by("region__sort_key", "org_code")),
+        ids=ids,
+        changes=changes,
+        heartbeats=dict(
+            Connection.objects.filter(platform=platform, institution__in=ids).values_list(
+                "institution_id", "front_server_last_seen"
+            )
+        ),
+        editions=platform_editions(platform),
+        declared={
+            (edition_id, inst): n
+            for edition_id, inst, n in TableDeclaration.objects.filter(
+                edition__platform=platform, institution__in=ids
+            )
+            .values("edition_id", "institution_id")
+            .annotate(n=Count("id"))
+            .values_list("edition_id", "institution_id", "n")
+        },
+        go_live=dict(
+            PhaseTarget.objects.filter(platform=platform, institution__in=ids)
+            .annotate(day=Coalesce("go_live", "plan__deadline"))
+            .values_list("institution_id", "day")
+        ),
     )
-    editions = platform_editions(platform)
 
-    uploads, last_before = _period_uploads(platform, ids, start, end)
+
+def _period_figures(
+    scope: QuerySet[Institution],
+    platform: Platform,
+    start: dt.date,
+    end: dt.date,
+    definitions: Definitions,
+    with_scores: bool,
+    registry: _Registry | None = None,
+) -> PeriodFigures:
+    reg = registry or _registry(scope, platform)
+    insts, changes, heartbeats, editions = reg.insts, reg.changes, reg.heartbeats, reg.editions
+    declared, go_live = reg.declared, reg.go_live
+    uploads, last_before = _period_uploads(platform, reg.ids, start, end)
     nothing = _Uploads()
-
-    declared = {
-        (edition_id, inst): n
-        for edition_id, inst, n in TableDeclaration.objects.filter(
-            edition__platform=platform, institution__in=ids
-        )
-        .values("edition_id", "institution_id")
-        .annotate(n=Count("id"))
-        .values_list("edition_id", "institution_id", "n")
-    }
-
-    go_live = dict(
-        PhaseTarget.objects.filter(platform=platform, institution__in=ids)
-        .annotate(day=Coalesce("go_live", "plan__deadline"))
-        .values_list("institution_id", "day")
-    )
 
     counted_until = min(end, last_complete_day())
     rows = []

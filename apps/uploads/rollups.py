@@ -1,8 +1,10 @@
-"""The per-institution monthly roll-up (MonthlyTotal), built in SQL from the two
-finer ones: its records, rejected, bitmap of days with records and last such day
-from DailyTotal, its table codes from MonthlyTableTotal. Written for the months a
-write touched (`monthly_totals_refresh`) or for all of them at once
-(`monthly_totals_rebuild`, the migration and the benchmarks' bulk builds)."""
+"""The monthly roll-ups built in SQL. MonthlyTotal (per institution and month) from
+the two finer ones: its records, rejected, bitmap of days with records and last
+such day from DailyTotal, its table codes from MonthlyTableTotal; written for the
+months a write touched (`monthly_totals_refresh`) or for all of them at once
+(`monthly_totals_rebuild`). MonthlyTableTotal is kept by the storage service by
+differences; `table_months_rebuild` builds it from the daily rows (migrations and
+the benchmarks' bulk builds)."""
 
 from __future__ import annotations
 
@@ -39,8 +41,8 @@ def _select(vendor: str, where_daily: str, where_tables: str) -> str:
     by `where_daily`, joined to the codes of the table-months `where_tables` selects."""
     d = _dialect(vendor)
     month = d["month"]
-    up = d["concat"].format("CASE WHEN records > 0 THEN table_code END")
-    silent = d["concat"].format("CASE WHEN records = 0 THEN table_code END")
+    up = d["concat"].format("CASE WHEN upload_days <> 0 THEN table_code END")
+    silent = d["concat"].format("CASE WHEN upload_days = 0 THEN table_code END")
     bits = d["sum"].format(f"CASE WHEN records > 0 THEN {d['bit']} ELSE 0 END")
     return (
         f"SELECT d.platform_id, d.institution_id, d.month, d.r, d.x, d.bits, d.last, "
@@ -81,6 +83,22 @@ def monthly_totals_refresh(
     cursor.execute(
         f"INSERT INTO {TOTALS} ({COLUMNS}) {select}",
         [platform_id, month, month_end(month), *ids, platform_id, month, *ids],
+    )
+
+
+def table_months_rebuild(cursor) -> None:
+    """Every row of MonthlyTableTotal, again, from the daily rows (one statement)."""
+    d = _dialect(cursor.db.vendor)
+    reported = d["sum"].format(d["bit"])
+    uploaded = d["sum"].format(f"CASE WHEN records > 0 THEN {d['bit']} ELSE 0 END")
+    cursor.execute(f"DELETE FROM {TABLES}")
+    cursor.execute(
+        f"INSERT INTO {TABLES} "
+        "(platform_id, institution_id, table_code, month, report_days, upload_days) "
+        f"SELECT platform_id, institution_id, table_code, {d['month']}, {reported}, "
+        f"{uploaded} FROM uploads_dailyupload "
+        f"GROUP BY platform_id, institution_id, table_code, {d['month']}",
+        [],
     )
 
 

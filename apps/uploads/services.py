@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_import
-from apps.core.bulk import copy_to_stage
-from apps.core.calendar import month_end, month_start
+from apps.core.bulk import copy_to_stage, rows_upsert
+from apps.core.calendar import month_start
 from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
 from apps.core.versioning import data_changed
@@ -152,8 +151,8 @@ def uploads_store(
     *, platform: Platform, rows: Iterable[UploadRow], institution_ids: dict[str, int]
 ) -> ImportResult:
     """Write checked rows: new keys are added, changed figures replace the stored
-    ones (a later export of a day wins), equal rows are left alone. The daily
-    roll-up is refreshed for every (institution, day) that changed."""
+    ones (a later export of a day wins), equal rows are left alone. The roll-ups
+    are refreshed for every (institution, day) that changed."""
     rows = list(rows)
     result = ImportResult()
     if not rows:
@@ -194,13 +193,32 @@ def uploads_store(
             )
         touched.add((inst, r.day))
         to_write.append((inst, r.table_code, r.day, r.records, r.rejected))
-        was_records, was_rejected = old or (0, 0)
-        deltas.append(
-            (inst, r.table_code, r.day, r.records - was_records, r.rejected - was_rejected)
-        )
+        deltas.append(_table_day_delta(inst, r.table_code, r.day, old, (r.records, r.rejected)))
     _write_daily_rows(platform, to_write)
-    _totals_update(platform=platform, touched=touched, deltas=deltas, gone=[])
+    _totals_update(platform=platform, touched=touched, deltas=deltas)
     return result
+
+
+def _table_day_delta(
+    inst: int, code: str, day: dt.date, old: tuple | None, new: tuple | None
+) -> tuple[int, str, dt.date, int, int]:
+    """What one daily row's change (None: no row) adds to its table-month's bitmaps
+    of the days reported and of the days with records: the day's bit, its
+    negative, or nothing."""
+    bit = 1 << (day.day - 1)
+    was_days, was_up = (0, 0) if old is None else (1, int(old[0] > 0))
+    now_days, now_up = (0, 0) if new is None else (1, int(new[0] > 0))
+    return inst, code, day, (now_days - was_days) * bit, (now_up - was_up) * bit
+
+
+TABLE_MONTH_COLUMNS = (
+    ("platform_id", "bigint"),
+    ("institution_id", "bigint"),
+    ("table_code", "varchar(64)"),
+    ("month", "date"),
+    ("report_days", "bigint"),
+    ("upload_days", "bigint"),
+)
 
 
 def _totals_update(
@@ -208,80 +226,62 @@ def _totals_update(
     platform: Platform,
     touched: set[tuple[int, dt.date]],
     deltas: list[tuple[int, str, dt.date, int, int]],
-    gone: list[tuple[int, str, dt.date]],
 ) -> None:
     """Bring the roll-ups up to date after a write whose every change is known:
-    the days touched are re-added from their own rows (a day is small), and each
-    month gets the difference (new − old) per table, so a night late in a month
-    does not re-read the month. A table whose last row of a month went is removed.
-    Last, the touched institutions' months are rebuilt from those two (MonthlyTotal:
-    a month of days and a hundred table-months per institution)."""
+    the days touched are re-added from their own rows (a day is small); each
+    table-month's bitmaps of the days reported and with records get the day's bit
+    added or taken (most revisions change neither, and write nothing there), and
+    it loses its row when no day is left; last, the touched institutions' months are rebuilt from those two
+    (MonthlyTotal)."""
     if not touched:
         return
     data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
     _daily_totals_refresh(platform, touched)
     by_month: dict[tuple[int, str, dt.date], list[int]] = {}
-    for inst, code, day, records, rejected in deltas:
-        sums = by_month.setdefault((inst, code, month_start(day)), [0, 0])
-        sums[0] += records
-        sums[1] += rejected
-    totals = MonthlyTableTotal._meta.db_table
+    for inst, code, day, days, upload_days in deltas:
+        if days or upload_days:
+            sums = by_month.setdefault((inst, code, month_start(day)), [0, 0])
+            sums[0] += days
+            sums[1] += upload_days
     rows = [
-        (platform.pk, inst, code, month, r, x) for (inst, code, month), (r, x) in by_month.items()
+        (platform.pk, inst, code, month, d, u)
+        for (inst, code, month), (d, u) in by_month.items()
+        if d or u
     ]
-    upsert = (
-        f"INSERT INTO {totals} "
-        "(platform_id, institution_id, table_code, month, records, rejected) {source} "
-        "ON CONFLICT (platform_id, institution_id, table_code, month) DO UPDATE SET "
-        f"records = {totals}.records + excluded.records, "
-        f"rejected = {totals}.rejected + excluded.rejected"
-    )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement from a COPY'd staging table: binding 100,000 rows of
-            # parameters client-side costs more than the upsert itself.
-            copy_to_stage(
-                cursor,
-                "hipwatch_month_stage",
-                "platform_id bigint, institution_id bigint, table_code varchar(64), "
-                "month date, records bigint, rejected bigint",
-                rows,
-            )
-            cursor.execute(upsert.format(source="SELECT * FROM hipwatch_month_stage"))
-            cursor.execute("DELETE FROM hipwatch_month_stage")
-        else:
-            for start in range(0, len(rows), 500):
-                chunk = rows[start : start + 500]
-                values = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-                cursor.execute(upsert.format(source=values), [v for row in chunk for v in row])
-    # A table whose last row of a month went loses its monthly row: one DELETE per
-    # month over the candidates (a monthly row without daily rows is never right).
-    emptied: dict[dt.date, tuple[set[int], set[str]]] = {}
-    for inst, code, day in gone:
-        insts, codes = emptied.setdefault(month_start(day), (set(), set()))
-        insts.add(inst)
-        codes.add(code)
-    for month, (insts, codes) in emptied.items():
-        MonthlyTableTotal.objects.filter(
-            platform=platform, month=month, institution_id__in=insts, table_code__in=codes
-        ).exclude(
-            Exists(
-                DailyUpload.objects.filter(
-                    platform=platform,
-                    institution_id=OuterRef("institution_id"),
-                    table_code=OuterRef("table_code"),
-                    day__gte=month,
-                    day__lte=month_end(month),
-                )
-            )
-        ).delete()
+        rows_upsert(
+            cursor,
+            table=MonthlyTableTotal._meta.db_table,
+            columns=TABLE_MONTH_COLUMNS,
+            key=["platform_id", "institution_id", "table_code", "month"],
+            rows=rows,
+            stage="hipwatch_table_month_stage",
+            accumulate=["report_days", "upload_days"],
+        )
+        # Only a row that went takes a bit from a table-month's days reported.
+        _table_months_drop_empty(
+            cursor, platform, sorted({m for (_i, _c, m), (d, _u) in by_month.items() if d < 0})
+        )
+        _monthly_totals_update(cursor, platform, touched)
+
+
+def _table_months_drop_empty(cursor, platform: Platform, months: Sequence[dt.date]) -> None:
+    """A table-month with no day left has no row."""
+    for month in months:
+        cursor.execute(
+            f"DELETE FROM {MonthlyTableTotal._meta.db_table} "
+            "WHERE platform_id = %s AND month = %s AND report_days = 0",
+            [platform.pk, month],
+        )
+
+
+def _monthly_totals_update(cursor, platform: Platform, touched: Iterable[tuple[int, dt.date]]):
     months: dict[dt.date, set[int]] = defaultdict(set)
     for inst, day in touched:
         months[month_start(day)].add(inst)
-    with connection.cursor() as cursor:
-        for month, insts in sorted(months.items()):
-            for ids in _chunks(sorted(insts)):
-                monthly_totals_refresh(cursor, platform.pk, month, ids)
+    for month, insts in sorted(months.items()):
+        for ids in _chunks(sorted(insts)):
+            monthly_totals_refresh(cursor, platform.pk, month, ids)
 
 
 def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:
@@ -393,6 +393,9 @@ def uploads_replace_day(
     """Replace everything stored for one platform and day by `rows` (a platform's
     complete, newer figures for that day): what the new figures lack is deleted,
     so a revised day never adds up with the old one."""
+    new = {(institution_ids[r.org_code], r.table_code): (r.records, r.rejected) for r in rows}
+    if connection.vendor == "postgresql":
+        return _replace_day_in_sql(platform, day, new)
     result = ImportResult()
     old = {
         (inst, code): (rec, rej)
@@ -400,7 +403,6 @@ def uploads_replace_day(
             platform=platform, day=day
         ).values_list("institution_id", "table_code", "records", "rejected")
     }
-    new = {(institution_ids[r.org_code], r.table_code): (r.records, r.rejected) for r in rows}
     gone = old.keys() - new.keys()
     gone_tables: dict[int, list[str]] = defaultdict(list)
     for inst, code in gone:
@@ -415,18 +417,125 @@ def uploads_replace_day(
     result.unchanged = len(new) - len(changed)
     _write_daily_rows(platform, [(inst, code, day, *new[(inst, code)]) for inst, code in changed])
     result.deleted = len(gone)
-    deltas = []
-    for key in changed:
-        was_records, was_rejected = old.get(key, (0, 0))
-        records, rejected = new[key]
-        deltas.append((*key, day, records - was_records, rejected - was_rejected))
-    deltas += [
-        (inst, code, day, -old[(inst, code)][0], -old[(inst, code)][1]) for inst, code in gone
+    deltas = [
+        _table_day_delta(inst, code, day, old.get((inst, code)), new.get((inst, code)))
+        for inst, code in (*changed, *gone)
     ]
     _totals_update(
         platform=platform,
         touched={(inst, day) for inst, _code in (*gone, *changed)},
         deltas=deltas,
-        gone=[(inst, code, day) for inst, code in gone],
     )
+    return result
+
+
+def _replace_day_in_sql(
+    platform: Platform, day: dt.date, new: dict[tuple[int, str], tuple[int, int]]
+) -> ImportResult:
+    """`uploads_replace_day` on PostgreSQL: the new day COPY'd into a staging table,
+    compared with the stored one in SQL (one FULL JOIN into a table of changes),
+    then one DELETE, one UPDATE and one INSERT of the daily rows and the roll-ups
+    from the changes. Nothing of the stored day travels to Python."""
+    daily, totals = DailyUpload._meta.db_table, DailyTotal._meta.db_table
+    tables = MonthlyTableTotal._meta.db_table
+    month, pk = month_start(day), platform.pk
+    with connection.cursor() as cursor:
+        copy_to_stage(
+            cursor,
+            "hipwatch_day_stage",
+            "institution_id bigint, table_code varchar(64), records bigint, rejected bigint",
+            ((inst, code, r, x) for (inst, code), (r, x) in new.items()),
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hipwatch_day_changes (institution_id bigint, "
+            "table_code varchar(64), old_records bigint, new_records bigint, "
+            "new_rejected bigint) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("DELETE FROM hipwatch_day_changes")  # an earlier day of this transaction
+        cursor.execute(
+            "INSERT INTO hipwatch_day_changes "
+            "SELECT COALESCE(n.institution_id, o.institution_id), "
+            "COALESCE(n.table_code, o.table_code), o.records, n.records, n.rejected "
+            "FROM hipwatch_day_stage n FULL JOIN ("
+            f"SELECT institution_id, table_code, records, rejected FROM {daily} "
+            "WHERE platform_id = %s AND day = %s) o "
+            "ON o.institution_id = n.institution_id AND o.table_code = n.table_code "
+            "WHERE o.records IS DISTINCT FROM n.records "
+            "OR o.rejected IS DISTINCT FROM n.rejected",
+            [pk, day],
+        )
+        cursor.execute("ANALYZE hipwatch_day_changes")
+        cursor.execute(
+            "SELECT COUNT(*) FILTER (WHERE old_records IS NULL), "
+            "COUNT(*) FILTER (WHERE old_records IS NOT NULL AND new_records IS NOT NULL), "
+            "COUNT(*) FILTER (WHERE new_records IS NULL) FROM hipwatch_day_changes"
+        )
+        created, updated, deleted = cursor.fetchone()
+        result = ImportResult()
+        result.created, result.updated, result.deleted = created, updated, deleted
+        result.unchanged = len(new) - created - updated
+        if not created + updated + deleted:
+            cursor.execute("DELETE FROM hipwatch_day_stage")
+            return result
+        data_changed()
+        same_row = (
+            "u.platform_id = %s AND u.day = %s AND u.institution_id = c.institution_id "
+            "AND u.table_code = c.table_code"
+        )
+        cursor.execute(
+            f"DELETE FROM {daily} u USING hipwatch_day_changes c "
+            f"WHERE c.new_records IS NULL AND {same_row}",
+            [pk, day],
+        )
+        cursor.execute(
+            f"UPDATE {daily} u SET records = c.new_records, rejected = c.new_rejected "
+            "FROM hipwatch_day_changes c WHERE c.old_records IS NOT NULL "
+            f"AND c.new_records IS NOT NULL AND {same_row}",
+            [pk, day],
+        )
+        cursor.execute(
+            f"INSERT INTO {daily} (platform_id, institution_id, table_code, day, records, "
+            "rejected) SELECT %s, institution_id, table_code, %s, new_records, new_rejected "
+            "FROM hipwatch_day_changes WHERE old_records IS NULL",
+            [pk, day],
+        )
+        touched = "SELECT DISTINCT institution_id FROM hipwatch_day_changes"
+        cursor.execute(
+            f"DELETE FROM {totals} WHERE platform_id = %s AND day = %s "
+            f"AND institution_id IN ({touched})",
+            [pk, day],
+        )
+        cursor.execute(
+            f"INSERT INTO {totals} (platform_id, institution_id, day, records, rejected, "
+            "tables) SELECT platform_id, institution_id, day, SUM(records), SUM(rejected), "
+            f"SUM(CASE WHEN records > 0 THEN 1 ELSE 0 END) FROM {daily} "
+            f"WHERE platform_id = %s AND day = %s AND institution_id IN ({touched}) "
+            "GROUP BY platform_id, institution_id, day",
+            [pk, day],
+        )
+        # The table-months' bitmaps of the days reported and with records: the
+        # day's bit added or taken; a change of counts alone changes neither.
+        was_days = "(CASE WHEN old_records IS NULL THEN 0 ELSE 1 END)"
+        now_days = "(CASE WHEN new_records IS NULL THEN 0 ELSE 1 END)"
+        was_up = "(CASE WHEN old_records > 0 THEN 1 ELSE 0 END)"
+        now_up = "(CASE WHEN new_records > 0 THEN 1 ELSE 0 END)"
+        cursor.execute(
+            f"INSERT INTO {tables} (platform_id, institution_id, table_code, month, "
+            "report_days, upload_days) SELECT * FROM (SELECT %s::bigint, institution_id, "
+            f"table_code, %s::date, ({now_days} - {was_days}) * %s::bigint AS d, "
+            f"({now_up} - {was_up}) * %s::bigint AS u FROM hipwatch_day_changes) c "
+            "WHERE d <> 0 OR u <> 0 "
+            "ON CONFLICT (platform_id, institution_id, table_code, month) DO UPDATE SET "
+            f"report_days = {tables}.report_days + excluded.report_days, "
+            f"upload_days = {tables}.upload_days + excluded.upload_days",
+            [pk, month, 1 << (day.day - 1), 1 << (day.day - 1)],
+        )
+        if deleted:
+            _table_months_drop_empty(cursor, platform, [month])
+        cursor.execute(touched)
+        ids = sorted(inst for (inst,) in cursor.fetchall())
+        for chunk in _chunks(ids):
+            monthly_totals_refresh(cursor, pk, month, chunk)
+        cursor.execute("DELETE FROM hipwatch_day_stage")
+        cursor.execute("DELETE FROM hipwatch_day_changes")
     return result

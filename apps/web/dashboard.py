@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from apps.core.sheets import Link, Mark, Sheet
 from apps.institutions.models import Institution
 from apps.metrics.anomalies import volume_anomalies
-from apps.metrics.figures import InstitutionFigures, Tier, period_figures
+from apps.metrics.figures import InstitutionFigures, Tier, periods_figures, periods_summaries
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
 from apps.regions.models import Region
@@ -60,11 +60,12 @@ class Dashboard:
         self.query = query  # platform and period, for links to other pages
         # No panel shows a score: none is computed (a county's scores would compute
         # the whole city's figures for their medians).
-        self.figures = period_figures(
+        previous = period.previous()
+        # The period and the one before it (the movers), the registry read once.
+        self.figures, self.previous_figures = periods_figures(
             institutions=institutions,
             platform=platform,
-            start=period.start,
-            end=period.end,
+            periods=[(period.start, period.end), (previous.start, previous.end)],
             with_scores=False,
         )
         self.summary = self.figures.summary
@@ -136,6 +137,7 @@ class Dashboard:
             platform=self.platform,
             start=self.period.start,
             end=self.period.end,
+            latest=ANOMALIES_SHOWN,
         )
         by_pk = {row.institution.pk: row for row in self.figures.rows}
         days = sorted(
@@ -270,14 +272,12 @@ class Dashboard:
     def by_month(self) -> Panel:
         months = self.period.months_to_end(MONTHS_SHOWN)
         rows, completeness, records = [], [], []
-        for month in months:
-            summary = period_figures(
-                institutions=self.institutions,
-                platform=self.platform,
-                start=month.start,
-                end=month.end,
-                with_scores=False,
-            ).summary
+        summaries = periods_summaries(
+            institutions=self.institutions,
+            platform=self.platform,
+            periods=[(month.start, month.end) for month in months],
+        )
+        for month, summary in zip(months, summaries, strict=True):
             rows.append(
                 [
                     month.label,
@@ -407,14 +407,7 @@ class Dashboard:
         return Panel(sheet, chart)
 
     def movers(self) -> Panel:
-        previous = self.period.previous()
-        before = period_figures(
-            institutions=self.institutions,
-            platform=self.platform,
-            start=previous.start,
-            end=previous.end,
-            with_scores=False,
-        ).by_org_code()
+        before = self.previous_figures.by_org_code()
         changes = []
         for row in self.figures.rows:
             old = before.get(row.org_code)
@@ -440,7 +433,7 @@ class Dashboard:
         ]
         sheet = Sheet(
             "movers",
-            _("Biggest movers since %(previous)s") % {"previous": previous.label},
+            _("Biggest movers since %(previous)s") % {"previous": self.period.previous().label},
             [
                 _("Institution"),
                 _("Region"),

@@ -4,13 +4,14 @@ days of baseline, a MAD of zero, a baseline that lies before the period, days wi
 uploads — and where officers and hospitals see them."""
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from apps.institutions.models import Institution
-from apps.metrics.anomalies import modified_z, volume_anomalies
+from apps.metrics.anomalies import THRESHOLD, _beyond_threshold, modified_z, volume_anomalies
 from tests.conftest import connect, upload
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,59 @@ def test_the_dashboard_and_the_hospital_see_the_drop(client, city, users):
     assert [r[0] for r in page.context["anomalies"].rows] == [dt.date(2023, 5, 31)]
     fixes = [f.text for f in page.context["fixes"] if f.kind == "anomaly"]
     assert len(fixes) == 1 and "2023-05-31" in fixes[0] and "9" in fixes[0]
+
+
+def test_the_integer_screen_lets_every_outlier_through():
+    """volume_anomalies screens each day in integers before the exact Decimal
+    z-score: over random baselines (odd and even lengths, halves in the median and
+    the MAD, flat stretches) every day modified_z finds beyond 3.5 passes the screen,
+    and a day at exactly 3.5 passes too (the Decimal decides)."""
+    rng = random.Random(2023)
+    outliers = 0
+    for _ in range(20_000):
+        baseline = [
+            rng.choice([rng.randint(0, 20), rng.randint(90, 110), 100])
+            for _ in range(rng.randint(10, 30))
+        ]
+        x = rng.randint(0, 200)
+        scored = modified_z(x, baseline)
+        if scored is not None and abs(scored[1]) > THRESHOLD:
+            outliers += 1
+            assert _beyond_threshold(x, baseline), (x, baseline)
+    assert outliers > 1000
+    # median 10, MAD 1: z = 0.6745 × (x − 10): beyond 3.5 from x = 16 (z 4.047).
+    flat = [9, 10, 11] * 5
+    assert not _beyond_threshold(15, flat) and _beyond_threshold(16, flat)
+    assert not _beyond_threshold(16, [10] * 15)  # MAD 0: not computed
+    assert not _beyond_threshold(16, flat[:13])  # fewer than 14 days
+
+
+def test_the_latest_anomalies_are_those_of_the_whole_period_from_the_end(city):
+    """latest=N judges the days from the last one back until N are found: every
+    anomaly of those days, the same as the whole period's (the dashboard's panel)."""
+    april = dt.date(2023, 4, 1)
+    usual = [100, 101, 102, 103, 104] * 6
+    upload(city.platform, days(april, usual))
+    upload(city.platform, days(april, usual, org=HC))
+    may = dt.date(2023, 5, 1)
+    upload(city.platform, days(may, [10, 102, 103, 9, 101, 300]))  # 1, 4 and 6 May
+    upload(city.platform, days(may, [101, 102, 5, 103, 104, 400], org=HC))  # 3 and 6 May
+    end = dt.date(2023, 5, 31)
+    whole = found(city, may, end)
+    assert [a.day.day for a in whole[city.central.pk]] == [1, 4, 6]
+    assert [a.day.day for a in whole[city.hc_people.pk]] == [3, 6]
+
+    def latest(n):
+        result = volume_anomalies(
+            institutions=Institution.objects.all(),
+            platform=city.platform,
+            start=may,
+            end=end,
+            latest=n,
+        )
+        return sorted((a.day.day, a.institution_id, a.z) for v in result.values() for a in v)
+
+    everything = sorted((a.day.day, a.institution_id, a.z) for v in whole.values() for a in v)
+    assert latest(1) == latest(2) == [x for x in everything if x[0] == 6]  # the whole day
+    assert latest(3) == [x for x in everything if x[0] >= 4]
+    assert latest(10) == everything

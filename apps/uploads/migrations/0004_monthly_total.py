@@ -1,14 +1,7 @@
-"""The per-institution monthly roll-up, built from the statistics already stored."""
+"""The per-institution monthly roll-up (built from what is stored in 0005)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-from apps.uploads.rollups import monthly_totals_rebuild
-
-
-def build(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        monthly_totals_rebuild(cursor)
 
 
 class Migration(migrations.Migration):
@@ -41,5 +34,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('platform', 'institution', 'month'), name='monthly_total_unique_key')],
             },
         ),
-        migrations.RunPython(build, migrations.RunPython.noop),
     ]
