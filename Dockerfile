@@ -12,4 +12,4 @@ RUN pip install --no-cache-dir .
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

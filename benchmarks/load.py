@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
+THREADS = int(os.environ.get("BENCH_THREADS", 1))
 PASSWORD = "bench-load-2023"
 
 LUA = """
@@ -92,16 +93,19 @@ def main() -> int:
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "config/gunicorn.conf.py",
             "config.wsgi",
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env={
+            **env,
+            "WEB_BIND": f"127.0.0.1:{port}",
+            "WEB_WORKERS": str(WORKERS),
+            "WEB_THREADS": str(THREADS),
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -122,6 +126,11 @@ def main() -> int:
         cookie = f"sessionid={session.cookies['sessionid']}"
         targets = [
             (
+                "floor: a static file from the same server (WhiteNoise, no view)",
+                f"{base}/static/favicon.svg",
+                f"Cookie: {cookie}",
+            ),
+            (
                 f"institution list, {city.name} ({size} institutions), 2023Q2",
                 f"{base}/institutions/?platform=province&period=2023Q2",
                 f"Cookie: {cookie}",
@@ -135,7 +144,8 @@ def main() -> int:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA)
         print(
-            f"gunicorn, {WORKERS} workers, on this machine's {os.cpu_count()} cores; "
+            f"gunicorn, {WORKERS} workers × {THREADS} threads, on this machine's "
+            f"{os.cpu_count()} cores; "
             f"{CLIENTS} concurrent clients, {SECONDS} s per run"
         )
         for label, url, header in targets:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -111,7 +111,8 @@ def volume_anomalies(
     before it); cached under the data version like the figures. With `latest`,
     only the days from the last one back to the day on which the count of
     anomalies found reaches `latest` are judged (every anomaly of those days: what
-    a panel of the latest ones shows, without judging a province's whole quarter)."""
+    a panel of the latest ones shows, without judging a province's whole quarter);
+    the last two weeks are read first, the whole period only when they hold fewer."""
     if end < start:
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
@@ -119,28 +120,76 @@ def volume_anomalies(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    ids = scope.values("pk")
-    uploaded = DailyTotal.objects.filter(platform=platform, institution__in=ids, records__gt=0)
-    series: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    before = (
-        uploaded.filter(day__lt=start)
+    uploaded = DailyTotal.objects.filter(
+        platform=platform, institution__in=scope.values("pk"), records__gt=0
+    )
+    result = None
+    if latest is not None:
+        # The last two weeks first (and the 28 upload days before them): enough for
+        # the latest anomalies of a province; the whole period only when not.
+        recent = max(start, end - dt.timedelta(days=RECENT_DAYS - 1))
+        found, complete = _judge(_series(uploaded, recent, end, bounded=True), recent, latest)
+        if complete or recent == start:
+            result = found
+    if result is None:
+        result, _complete = _judge(_series(uploaded, start, end), start, latest)
+    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+    return result
+
+
+RECENT_DAYS = 14
+
+
+def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
+    """(institution, day, records) of each institution's 28 last upload days
+    before `before`."""
+    return _fetch(
+        uploaded.filter(day__lt=before)
         .annotate(
             back=Window(RowNumber(), partition_by=[F("institution_id")], order_by=F("day").desc())
         )
         .filter(back__lte=BASELINE_DAYS)
         .values_list("institution_id", "day", "records")
     )
+
+
+def _series(
+    uploaded: QuerySet, start: dt.date, end: dt.date, bounded: bool = False
+) -> dict[int, list]:
+    """Per institution, its upload days of start..end and the 28 before start,
+    (day, records), oldest first. Two queries; `bounded`, three: the 28 looked for
+    in the eight weeks before start first (a window over a province's whole history
+    costs more than the rest), then over all of it for those with fewer there."""
+    if bounded:
+        recent = _last_upload_days(
+            uploaded.filter(day__gte=start - dt.timedelta(days=2 * BASELINE_DAYS)), start
+        )
+        counts = Counter(inst for inst, _day, _records in recent)
+        full = {inst for inst, n in counts.items() if n >= BASELINE_DAYS}
+        before = [row for row in recent if row[0] in full] + _last_upload_days(
+            uploaded.exclude(institution__in=full), start
+        )
+    else:
+        before = _last_upload_days(uploaded, start)
     during = uploaded.filter(day__gte=start, day__lte=end).values_list(
         "institution_id", "day", "records"
     )
+    series: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     # Straight from the cursor: a province's quarter is 180,000 rows of integers.
-    for inst, day, records in [*_fetch(before), *_fetch(during)]:
+    for inst, day, records in [*before, *_fetch(during)]:
         series[inst].append((_as_date(day), records))
-    # Each institution's days, oldest first, and the positions of the period's days
-    # by day (the latest first when only the latest anomalies are asked for).
+    for days in series.values():
+        days.sort()
+    return series
+
+
+def _judge(
+    series: dict[int, list], start: dt.date, latest: int | None
+) -> tuple[dict[int, list[Anomaly]], bool]:
+    """The anomalies of the days from `start` on, and whether `latest` of them were
+    found (the days judged from the last back, every anomaly of the last day judged)."""
     judged: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)
     for inst, days in series.items():
-        days.sort()
         for n, (day, _records) in enumerate(days):
             if day >= start:
                 judged[day].append((inst, n))
@@ -164,6 +213,5 @@ def volume_anomalies(
                     Anomaly(inst, day, records, median, z.quantize(Decimal("0.01"), ROUND_HALF_UP))
                 )
                 count += 1
-    result = {inst: sorted(days, key=lambda a: a.day) for inst, days in found.items()}
-    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-    return result
+    complete = latest is not None and count >= latest
+    return {inst: sorted(days, key=lambda a: a.day) for inst, days in found.items()}, complete

@@ -473,60 +473,51 @@ def period_figures(
     return result
 
 
-def periods_figures(
-    *,
-    institutions: QuerySet[Institution],
-    platform: Platform,
-    periods: Sequence[tuple[dt.date, dt.date]],
-    definitions: Definitions = DEFAULT,
-    with_scores: bool = True,
-) -> list[PeriodFigures]:
-    """`period_figures` for each (start, end) of `periods` (a dashboard's months),
-    cached under the same keys; the registry is read once for all those not cached."""
-    scope = institutions.filter(active=True)
-    registry = None
-    result = []
-    for start, end in periods:
+class FiguresReader:
+    """`period_figures` for several periods of the same institutions and platform
+    (a dashboard's period, the one before it and its months): each period cached
+    under the same key as `period_figures`, the registry read once for all those
+    not cached. `summary` caches only the small summary (a province's month of
+    figures takes 70 ms to pickle)."""
+
+    def __init__(
+        self,
+        *,
+        institutions: QuerySet[Institution],
+        platform: Platform,
+        definitions: Definitions = DEFAULT,
+    ):
+        self.scope = institutions.filter(active=True)
+        self.platform = platform
+        self.definitions = definitions
+        self._registry: _Registry | None = None
+
+    def _compute(self, start: dt.date, end: dt.date, with_scores: bool) -> PeriodFigures:
         if end < start:
             raise ValueError("end before start")
-        key = _cache_key("figures", scope, platform, start, end, definitions, with_scores)
+        if self._registry is None:
+            self._registry = _registry(self.scope, self.platform)
+        return _period_figures(
+            self.scope, self.platform, start, end, self.definitions, with_scores, self._registry
+        )
+
+    def figures(self, start: dt.date, end: dt.date, *, with_scores: bool = True) -> PeriodFigures:
+        key = _cache_key(
+            "figures", self.scope, self.platform, start, end, self.definitions, with_scores
+        )
         figures = cache.get(key)
         if figures is None:
-            registry = registry or _registry(scope, platform)
-            figures = _period_figures(
-                scope, platform, start, end, definitions, with_scores, registry
-            )
+            figures = self._compute(start, end, with_scores)
             cache.set(key, figures, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-        result.append(figures)
-    return result
+        return figures
 
-
-def periods_summaries(
-    *,
-    institutions: QuerySet[Institution],
-    platform: Platform,
-    periods: Sequence[tuple[dt.date, dt.date]],
-    definitions: Definitions = DEFAULT,
-) -> list[Summary]:
-    """The summary of each period's figures (a dashboard's months), without scores:
-    computed like `periods_figures`, the registry read once, but only the small
-    summaries cached (a province's month of figures takes 70 ms to pickle)."""
-    scope = institutions.filter(active=True)
-    registry = None
-    result = []
-    for start, end in periods:
-        if end < start:
-            raise ValueError("end before start")
-        key = _cache_key("summary", scope, platform, start, end, definitions)
+    def summary(self, start: dt.date, end: dt.date) -> Summary:
+        key = _cache_key("summary", self.scope, self.platform, start, end, self.definitions)
         summary = cache.get(key)
         if summary is None:
-            registry = registry or _registry(scope, platform)
-            summary = _period_figures(
-                scope, platform, start, end, definitions, False, registry
-            ).summary
+            summary = self._compute(start, end, False).summary
             cache.set(key, summary, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-        result.append(summary)
-    return result
+        return summary
 
 
 def _cache_key(kind: str, scope: QuerySet, *args) -> str:
@@ -538,7 +529,7 @@ def _cache_key(kind: str, scope: QuerySet, *args) -> str:
 @dataclass
 class _Registry:
     """What the figures read of the registry, whatever the period: read once for
-    all the periods of one call (`periods_figures`)."""
+    the periods of one `FiguresReader`."""
 
     insts: list[Institution]
     ids: QuerySet
@@ -604,6 +595,8 @@ def _period_figures(
     nothing = _Uploads()
 
     counted_until = min(end, last_complete_day())
+    # The edition in force depends on the category alone: once per category.
+    edition_of = functools.cache(lambda category: edition_in_force(editions, category, end))
     rows = []
     for inst in insts:
         history = changes.get(inst.pk, [])
@@ -611,7 +604,7 @@ def _period_figures(
         since = connected_since(history, end)
         due_from = go_live.get(inst.pk)
         not_yet_due = due_from is not None and due_from > end
-        edition = edition_in_force(editions, inst.category, end)
+        edition = edition_of(inst.category)
         required = edition.codes if edition else frozenset()
         sent = uploads.get(inst.pk, nothing)
         uploaded = sent.tables & required

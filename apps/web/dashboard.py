@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from apps.core.sheets import Link, Mark, Sheet
 from apps.institutions.models import Institution
 from apps.metrics.anomalies import volume_anomalies
-from apps.metrics.figures import InstitutionFigures, Tier, periods_figures, periods_summaries
+from apps.metrics.figures import FiguresReader, InstitutionFigures, Tier
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
 from apps.regions.models import Region
@@ -60,14 +60,12 @@ class Dashboard:
         self.query = query  # platform and period, for links to other pages
         # No panel shows a score: none is computed (a county's scores would compute
         # the whole city's figures for their medians).
+        # The period, the one before it (the movers) and the months (the trend) from
+        # one reader: the registry read once.
+        self.reader = FiguresReader(institutions=institutions, platform=platform)
         previous = period.previous()
-        # The period and the one before it (the movers), the registry read once.
-        self.figures, self.previous_figures = periods_figures(
-            institutions=institutions,
-            platform=platform,
-            periods=[(period.start, period.end), (previous.start, previous.end)],
-            with_scores=False,
-        )
+        self.figures = self.reader.figures(period.start, period.end, with_scores=False)
+        self.previous_figures = self.reader.figures(previous.start, previous.end, with_scores=False)
         self.summary = self.figures.summary
         self.institutions = institutions
         self.parent = parent
@@ -272,12 +270,8 @@ class Dashboard:
     def by_month(self) -> Panel:
         months = self.period.months_to_end(MONTHS_SHOWN)
         rows, completeness, records = [], [], []
-        summaries = periods_summaries(
-            institutions=self.institutions,
-            platform=self.platform,
-            periods=[(month.start, month.end) for month in months],
-        )
-        for month, summary in zip(months, summaries, strict=True):
+        for month in months:
+            summary = self.reader.summary(month.start, month.end)
             rows.append(
                 [
                     month.label,

@@ -143,4 +143,15 @@ def test_the_latest_anomalies_are_those_of_the_whole_period_from_the_end(city):
     everything = sorted((a.day.day, a.institution_id, a.z) for v in whole.values() for a in v)
     assert latest(1) == latest(2) == [x for x in everything if x[0] == 6]  # the whole day
     assert latest(3) == [x for x in everything if x[0] >= 4]
-    assert latest(10) == everything
+    assert latest(10) == everything  # fewer in the last two weeks: the whole period
+    # A period whose last two weeks hold enough reads only those.
+    early = volume_anomalies(
+        institutions=Institution.objects.all(),
+        platform=city.platform,
+        start=april,
+        end=dt.date(2023, 5, 6),
+        latest=2,
+    )
+    assert sorted((a.day.day, a.institution_id) for v in early.values() for a in v) == sorted(
+        (6, inst) for inst in (city.central.pk, city.hc_people.pk)
+    )

@@ -2,10 +2,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from apps.institutions.models import Institution
 from apps.metrics.figures import (
     Continuity,
+    FiguresReader,
     Tier,
     edition_in_force,
     period_figures,
@@ -307,3 +309,59 @@ def test_rank_by_score_shares_ranks_and_leaves_upstream_unranked(city):
     ]
     assert ranked[-1] == (None, ranked[-1][1]) and ranked[-1][1].org_code == "41152600001"
     assert [rank for rank, _row in ranked[3:5]] == [4, 4]  # the two not connected, score 0
+
+
+def test_a_reader_gives_the_same_figures_reading_the_registry_once(
+    city, django_assert_max_num_queries
+):
+    """FiguresReader (the dashboard's period, the one before and the months): the
+    figures and summaries period_figures gives, with the registry read for the first
+    period computed only."""
+    connect(city.central, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 3, 30), "41150000001", "T1", 4),
+            (D(2023, 4, 3), "41150000001", "T1", 10, 1),
+            (D(2023, 5, 4), "41150000001", "T2", 5, 0),
+            (D(2023, 6, 17), "41152600001", "T1", 3, 0),
+        ],
+    )
+    periods = [Q2, (D(2023, 1, 1), D(2023, 3, 31)), (D(2023, 4, 1), D(2023, 4, 30))]
+    expected = [
+        period_figures(
+            institutions=Institution.objects.all(),
+            platform=city.platform,
+            start=start,
+            end=end,
+            with_scores=False,
+        )
+        for start, end in periods
+    ]
+    cache.clear()
+    reader = FiguresReader(institutions=Institution.objects.all(), platform=city.platform)
+    first = reader.figures(*periods[0], with_scores=False)
+    # Later periods read their uploads (and the cache), not the registry again.
+    with django_assert_max_num_queries(8):
+        later = [reader.figures(*periods[1], with_scores=False), reader.summary(*periods[2])]
+
+    def plain(result):
+        return [
+            (
+                r.org_code,
+                r.connection_status,
+                r.tables_uploaded,
+                r.records,
+                r.rejected,
+                r.upload_days,
+                r.interruption_days,
+                r.last_upload_date,
+                r.tier,
+            )
+            for r in result.rows
+        ]
+
+    assert plain(first) == plain(expected[0])
+    assert plain(later[0]) == plain(expected[1])
+    assert later[1] == expected[2].summary
+    assert first.summary.records == 18 and later[1].records == 10
