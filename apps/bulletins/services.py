@@ -202,16 +202,11 @@ def bulletin_publish(*, bulletin: Bulletin, user) -> Bulletin:
 def bulletin_typeset_send(*, bulletin_id: int) -> None:
     """Hand the typesetting to a worker; with the broker unreachable, typeset here
     (a publication must not wait on Redis, nor lose its PDF)."""
-    from kombu.exceptions import OperationalError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from apps.core.broker import task_send
 
     from .tasks import typeset_bulletin
 
-    try:
-        typeset_bulletin.delay(bulletin_id)
-    except (OperationalError, RedisConnectionError, RedisTimeoutError, OSError):
-        logger.warning("bulletin %s typeset here: the broker is unreachable", bulletin_id)
+    if not task_send(typeset_bulletin, bulletin_id):
         bulletin_typeset(bulletin_id=bulletin_id)
 
 

@@ -629,20 +629,11 @@ def backfill_send(*, backfill: Backfill) -> bool:
     """Hand a queued backfill to a worker. With the broker unreachable the backfill
     stays queued, False is returned, and `backfills_requeue_stalled` sends it later:
     a Redis outage must not break the page that started it."""
-    from kombu.exceptions import OperationalError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from apps.core.broker import task_send
 
     from .tasks import run_backfill
 
-    try:
-        run_backfill.delay(backfill.pk)
-    except (OperationalError, RedisConnectionError, RedisTimeoutError, OSError):
-        logger.warning(
-            "backfill %s not sent: the broker is unreachable", backfill.pk, exc_info=True
-        )
-        return False
-    return True
+    return task_send(run_backfill, backfill.pk)
 
 
 def backfills_requeue_stalled() -> int:
