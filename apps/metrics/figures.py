@@ -463,14 +463,8 @@ def period_figures(
     always the one a fresh computation would give."""
     if end < start:
         raise ValueError("end before start")
-    scope = institutions.filter(active=True)
-    key = _cache_key("figures", scope, platform, start, end, definitions, with_scores)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    result = _period_figures(scope, platform, start, end, definitions, with_scores)
-    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-    return result
+    reader = FiguresReader(institutions=institutions, platform=platform, definitions=definitions)
+    return reader.figures(start, end, with_scores=with_scores)
 
 
 class FiguresReader:
@@ -540,8 +534,8 @@ class _Registry:
     go_live: dict[int, dt.date]
 
 
-def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
-    ids = scope.values("pk")
+def _connection_changes(platform: Platform, ids: QuerySet) -> dict[int, list[ConnectionChange]]:
+    """Each institution's status changes on the platform, in order. One query."""
     changes: dict[int, list[ConnectionChange]] = defaultdict(list)
     for change in (
         ConnectionChange.objects.filter(
@@ -552,10 +546,24 @@ def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
         .order_by("effective_date", "id")
     ):
         changes[change.connection.institution_id].append(change)
+    return changes
+
+
+def _go_live(platform: Platform, ids: QuerySet) -> dict[int, dt.date]:
+    """应接入日期: each build-out target's own go-live date, else its phase's. One query."""
+    return dict(
+        PhaseTarget.objects.filter(platform=platform, institution__in=ids)
+        .annotate(day=Coalesce("go_live", "plan__deadline"))
+        .values_list("institution_id", "day")
+    )
+
+
+def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
+    ids = scope.values("pk")
     return _Registry(
         insts=list(scope.select_related("region").order_by("region__sort_key", "org_code")),
         ids=ids,
-        changes=changes,
+        changes=_connection_changes(platform, ids),
         heartbeats=dict(
             Connection.objects.filter(platform=platform, institution__in=ids).values_list(
                 "institution_id", "front_server_last_seen"
@@ -571,11 +579,7 @@ def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
             .annotate(n=Count("id"))
             .values_list("edition_id", "institution_id", "n")
         },
-        go_live=dict(
-            PhaseTarget.objects.filter(platform=platform, institution__in=ids)
-            .annotate(day=Coalesce("go_live", "plan__deadline"))
-            .values_list("institution_id", "day")
-        ),
+        go_live=_go_live(platform, ids),
     )
 
 
@@ -586,9 +590,8 @@ def _period_figures(
     end: dt.date,
     definitions: Definitions,
     with_scores: bool,
-    registry: _Registry | None = None,
+    reg: _Registry,
 ) -> PeriodFigures:
-    reg = registry or _registry(scope, platform)
     insts, changes, heartbeats, editions = reg.insts, reg.changes, reg.heartbeats, reg.editions
     declared, go_live = reg.declared, reg.go_live
     uploads, last_before = _period_uploads(platform, reg.ids, start, end)
@@ -716,22 +719,8 @@ def _peer_records(
         values=["records"],
     )
     records = {inst: r for (inst,), (r,) in sums.items() if r > 0}
-    changes: dict[int, list[ConnectionChange]] = defaultdict(list)
-    for change in (
-        ConnectionChange.objects.filter(
-            connection__platform=platform, connection__institution__in=ids
-        )
-        .select_related("connection")
-        .only("effective_date", "to_status", "connection__institution_id")
-        .order_by("effective_date", "id")
-    ):
-        changes[change.connection.institution_id].append(change)
-    not_due = set(
-        PhaseTarget.objects.filter(platform=platform, institution__in=ids)
-        .annotate(day=Coalesce("go_live", "plan__deadline"))
-        .filter(day__gt=end)
-        .values_list("institution_id", flat=True)
-    )
+    changes = _connection_changes(platform, ids)
+    not_due = {pk for pk, day in _go_live(platform, ids).items() if day > end}
     # Subqueries, not lists of ids: the same queries whether any peer uploaded or not.
     return [
         (region, category, records[pk])

@@ -231,8 +231,8 @@ def _totals_update(
     the days touched are re-added from their own rows (a day is small); each
     table-month's bitmaps of the days reported and with records get the day's bit
     added or taken (most revisions change neither, and write nothing there), and
-    it loses its row when no day is left; last, the touched institutions' months are rebuilt from those two
-    (MonthlyTotal)."""
+    it loses its row when no day is left; last, the touched institutions' months
+    are rebuilt from those two (MonthlyTotal)."""
     if not touched:
         return
     data_changed()  # bulk writes fire no signals: the figures' cache must hear of them
@@ -436,8 +436,7 @@ def _replace_day_in_sql(
     compared with the stored one in SQL (one FULL JOIN into a table of changes),
     then one DELETE, one UPDATE and one INSERT of the daily rows and the roll-ups
     from the changes. Nothing of the stored day travels to Python."""
-    daily, totals = DailyUpload._meta.db_table, DailyTotal._meta.db_table
-    tables = MonthlyTableTotal._meta.db_table
+    daily, tables = DailyUpload._meta.db_table, MonthlyTableTotal._meta.db_table
     month, pk = month_start(day), platform.pk
     with connection.cursor() as cursor:
         copy_to_stage(
@@ -499,20 +498,9 @@ def _replace_day_in_sql(
             "FROM hipwatch_day_changes WHERE old_records IS NULL",
             [pk, day],
         )
-        touched = "SELECT DISTINCT institution_id FROM hipwatch_day_changes"
-        cursor.execute(
-            f"DELETE FROM {totals} WHERE platform_id = %s AND day = %s "
-            f"AND institution_id IN ({touched})",
-            [pk, day],
-        )
-        cursor.execute(
-            f"INSERT INTO {totals} (platform_id, institution_id, day, records, rejected, "
-            "tables) SELECT platform_id, institution_id, day, SUM(records), SUM(rejected), "
-            f"SUM(CASE WHEN records > 0 THEN 1 ELSE 0 END) FROM {daily} "
-            f"WHERE platform_id = %s AND day = %s AND institution_id IN ({touched}) "
-            "GROUP BY platform_id, institution_id, day",
-            [pk, day],
-        )
+        cursor.execute("SELECT DISTINCT institution_id FROM hipwatch_day_changes")
+        touched = {(inst, day) for (inst,) in cursor.fetchall()}
+        _daily_totals_refresh(platform, touched)
         # The table-months' bitmaps of the days reported and with records: the
         # day's bit added or taken; a change of counts alone changes neither.
         was_days = "(CASE WHEN old_records IS NULL THEN 0 ELSE 1 END)"
@@ -532,10 +520,7 @@ def _replace_day_in_sql(
         )
         if deleted:
             _table_months_drop_empty(cursor, platform, [month])
-        cursor.execute(touched)
-        ids = sorted(inst for (inst,) in cursor.fetchall())
-        for chunk in _chunks(ids):
-            monthly_totals_refresh(cursor, pk, month, chunk)
+        _monthly_totals_update(cursor, platform, touched)
         cursor.execute("DELETE FROM hipwatch_day_stage")
         cursor.execute("DELETE FROM hipwatch_day_changes")
     return result

@@ -63,9 +63,7 @@ class Dashboard:
         # The period, the one before it (the movers) and the months (the trend) from
         # one reader: the registry read once.
         self.reader = FiguresReader(institutions=institutions, platform=platform)
-        previous = period.previous()
         self.figures = self.reader.figures(period.start, period.end, with_scores=False)
-        self.previous_figures = self.reader.figures(previous.start, previous.end, with_scores=False)
         self.summary = self.figures.summary
         self.institutions = institutions
         self.parent = parent
@@ -401,7 +399,8 @@ class Dashboard:
         return Panel(sheet, chart)
 
     def movers(self) -> Panel:
-        before = self.previous_figures.by_org_code()
+        previous = self.period.previous()
+        before = self.reader.figures(previous.start, previous.end, with_scores=False).by_org_code()
         changes = []
         for row in self.figures.rows:
             old = before.get(row.org_code)
@@ -427,7 +426,7 @@ class Dashboard:
         ]
         sheet = Sheet(
             "movers",
-            _("Biggest movers since %(previous)s") % {"previous": self.period.previous().label},
+            _("Biggest movers since %(previous)s") % {"previous": previous.label},
             [
                 _("Institution"),
                 _("Region"),

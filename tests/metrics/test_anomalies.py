@@ -152,6 +152,17 @@ def test_the_latest_anomalies_are_those_of_the_whole_period_from_the_end(city):
         end=dt.date(2023, 5, 6),
         latest=2,
     )
-    assert sorted((a.day.day, a.institution_id) for v in early.values() for a in v) == sorted(
-        (6, inst) for inst in (city.central.pk, city.hc_people.pk)
+    # The same anomalies, scores and medians as the whole period's on those days.
+    whole_early = found(city, april, dt.date(2023, 5, 6))
+    assert sorted(
+        (a.day, a.institution_id, a.z, a.median) for v in early.values() for a in v
+    ) == sorted(
+        (a.day, a.institution_id, a.z, a.median)
+        for v in whole_early.values()
+        for a in v
+        if a.day == dt.date(2023, 5, 6)
     )
+    assert {a.institution_id for v in early.values() for a in v} == {
+        city.central.pk,
+        city.hc_people.pk,
+    }
