@@ -39,15 +39,21 @@ messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=benchmarks
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
+# Each target ends with issue 13's table (benchmarks.goals): every row it measured
+# beside its floor from the same run.
 bench: install
+	$(BIN)/python -m benchmarks.goals --reset
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.ingestion
+	$(BIN)/python -m benchmarks.goals
 
 # A province on the local PostgreSQL (built once, ~15 minutes, ~34 million daily
 # rows), then the figures, the bulletin PDFs and the pages under load (needs wrk).
 bench-province: install
+	$(BIN)/python -m benchmarks.goals --reset
 	$(BIN)/python -m benchmarks.province
 	$(BIN)/python -m benchmarks.load
+	$(BIN)/python -m benchmarks.goals
 
 # How the figures' cost grows with institutions and days (docs/scaling.md): 10,000
 # institutions × 30 days on the local PostgreSQL, built once.

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import goals
+
 URL = os.environ.get("BENCH_PROVINCE_URL", "postgres://postgres@127.0.0.1:5432/hipwatch_province")
 os.environ["DATABASE_URL"] = URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -148,6 +150,7 @@ def main() -> int:
             f"{os.cpu_count()} cores; "
             f"{CLIENTS} concurrent clients, {SECONDS} s per run"
         )
+        measured = {}
         for label, url, header in targets:
             first = requests.get(url, headers=dict([header.split(": ", 1)]), timeout=60)
             assert first.status_code == 200, first.status_code
@@ -174,6 +177,16 @@ def main() -> int:
                 result = re.search(r"RESULT (.*)", out)[1]
                 mode = "back to back" if not think else "1 s between requests"
                 print(f"{label:<58} {mode:<22} {result}")
+                numbers = dict(pair.split("=") for pair in result.split())
+                measured[(url, think)] = float(numbers["p50"]), float(numbers["p95"])
+        floor_p50 = measured[(targets[0][1], 0)][0]
+        goals.record(
+            "list-load",
+            measured[(targets[1][1], 0)],
+            floor_p50,
+            "a static file, p50, back to back",
+            f"{city.name}, {size} institutions; {WORKERS} × {THREADS} gunicorn",
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

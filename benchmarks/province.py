@@ -3,6 +3,7 @@
     make bench-province          # builds once (about 10 minutes), then measures
     BENCH_PROVINCE_URL=postgres://postgres@127.0.0.1:5432/hipwatch_province \\
         python -m benchmarks.province [--rebuild] [--only metrics,indicators,pdf,dashboard,ingest]
+    python -m benchmarks.goals   # issue 13's table of the rows measured (benchmarks.goals)
 
 The generator: 1 province, 17 cities, 160 counties, 2,000 institutions, a 100-table
 edition, 365 days of 2023. Sparsity as commissions see it: about one institution in
@@ -21,6 +22,8 @@ import random
 import sys
 import time
 
+from benchmarks import goals
+
 URL = os.environ.get("BENCH_PROVINCE_URL", "postgres://postgres@127.0.0.1:5432/hipwatch_province")
 os.environ["DATABASE_URL"] = URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -28,6 +31,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 CITIES, COUNTIES, INSTITUTIONS, TABLES = 17, 160, 2000, 100
 YEAR = 2023
 PLATFORM = "province"
+SIZE = f"province, {INSTITUTIONS:,} institutions"
 
 
 def ensure_database() -> bool:
@@ -241,19 +245,6 @@ def best_of(fn, repeat=3):
     return min(times), result
 
 
-# The floor: one hand-written aggregate over the same rows a period's figures read
-# (per institution: catalogue tables with records, records, rejected, upload days).
-FLOOR_SQL = """
-SELECT d.institution_id,
-       count(DISTINCT d.table_code) FILTER (WHERE d.records > 0),
-       sum(d.records), sum(d.rejected),
-       count(DISTINCT d.day) FILTER (WHERE d.records > 0)
-FROM uploads_dailyupload d
-WHERE d.platform_id = %s AND d.day BETWEEN %s AND %s
-GROUP BY d.institution_id
-"""
-
-
 def measure_metrics(platform) -> list[tuple[str, float, str]]:
     from django.core.cache import cache
     from django.db import connection, reset_queries
@@ -282,7 +273,7 @@ def measure_metrics(platform) -> list[tuple[str, float, str]]:
 
         def floor(period=period):
             with connection.cursor() as cursor:
-                cursor.execute(FLOOR_SQL, [platform.pk, period.start, period.end])
+                cursor.execute(goals.FIGURES_FLOOR_SQL, [platform.pk, period.start, period.end])
                 return cursor.fetchall()
 
         floor_time, _floor_rows = best_of(floor)
@@ -294,11 +285,12 @@ def measure_metrics(platform) -> list[tuple[str, float, str]]:
                 end=period.end,
             )
         )
-        GOALS[f"figures of {period.key}, cold"] = (
+        goals.record(
+            "figures-quarter" if period.key.endswith("Q2") else "figures-year",
             elapsed,
             floor_time,
-            0.3 if period.key.endswith("Q2") else 0.6,
             "one SQL aggregate over the daily rows",
+            SIZE,
         )
         results.append(
             (
@@ -349,11 +341,12 @@ def measure_indicators(platform) -> list[tuple[str, float, str]]:
 
         alone_time, _ = best_of(alone)
         both_time, values = best_of(both)
-        GOALS[f"figures + six indicators of {period.key}"] = (
+        goals.record(
+            "indicators-quarter" if period.key.endswith("Q2") else "indicators-year",
             both_time,
             alone_time,
-            "1.3×",
             "the figures alone",
+            SIZE,
         )
         results.append(
             (
@@ -438,7 +431,9 @@ def measure_ingestion(platform) -> list[tuple[str, float, str]]:
                 )
         copied = time.perf_counter() - t0
         cursor.execute("DROP TABLE bench_copy")
-    GOALS["revised day (store)"] = (stored, copied, 3.0, "COPY of the same rows")
+    goals.record(
+        "revised-day", stored, copied, "COPY of the same rows", SIZE, f"{len(items):,} rows"
+    )
     return [
         (
             f"nightly pull of {day}, {len(items):,} rows (all revised)",
@@ -495,11 +490,13 @@ def measure_pdf(platform) -> list[tuple[str, float, str]]:
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         if region.level != "city":
-            GOALS["province bulletin PDF"] = (
+            goals.record(
+                "pdf",
                 built + rendered,
                 built,
-                8.0,
-                f"its content alone; {pages} pages, peak RSS {peak} MB (goal 300 MB)",
+                "its content alone",
+                SIZE,
+                f"{pages} pages, peak RSS {peak} MB (goal < 300 MB)",
             )
         results.append(
             (
@@ -552,7 +549,7 @@ def measure_dashboard(platform) -> list[tuple[str, float, str]]:
 
     elapsed, _ = best_of(page)
     floor, _ = best_of(figures)
-    GOALS["province dashboard, cold"] = (elapsed, floor, 1.5, "the province's figures alone")
+    goals.record("dashboard", elapsed, floor, "the province's figures alone", SIZE)
     return [
         (
             f"dashboard of the province, {YEAR} Q2, cold",
@@ -560,29 +557,6 @@ def measure_dashboard(platform) -> list[tuple[str, float, str]]:
             f"its figures alone {floor:.2f} s → {elapsed / floor:.1f}×",
         )
     ]
-
-
-# Each row of issue 13's table: (now, floor, goal, what the floor is). The goal is
-# seconds, or a ratio to the floor written "1.3×".
-GOALS: dict[str, tuple[float, float, float | str, str]] = {}
-
-
-def print_goals() -> None:
-    print("\nissue 13's table (each row beside its floor, measured in this run):")
-    for label, (now, floor, goal, what) in GOALS.items():
-        if isinstance(goal, str):
-            met = now / floor <= float(goal.rstrip("×"))
-            target = f"≤ {goal} the floor"
-        elif label.startswith("revised day"):
-            met = now / floor <= goal
-            target = f"≤ {goal:g}× the floor"
-        else:
-            met = now <= goal
-            target = f"≤ {goal:g} s"
-        print(
-            f"  {label:<36} {now:7.2f} s  floor {floor:6.2f} s ({what}) → "
-            f"{now / floor:5.2f}×  goal {target}: {'met' if met else 'NOT met'}"
-        )
 
 
 def main() -> int:
@@ -623,7 +597,6 @@ def main() -> int:
         results += measure_ingestion(platform)
     for label, seconds, note in results:
         print(f"{label:<52} {seconds:7.2f} s  {note}")
-    print_goals()
     return 0
 
 

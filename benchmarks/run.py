@@ -34,6 +34,7 @@ from apps.platforms.services import connection_set_status  # noqa: E402
 from apps.regions.models import Region  # noqa: E402
 from apps.uploads.models import DailyUpload  # noqa: E402
 from apps.uploads.services import UploadRow, uploads_store  # noqa: E402
+from benchmarks import goals  # noqa: E402
 from benchmarks.indicators import INDICATORS, build_indicators  # noqa: E402
 
 N = int(os.environ.get("BENCH_INSTITUTIONS", 200))
@@ -121,7 +122,65 @@ def timed(label, fn, repeat=3):
         elapsed = time.perf_counter() - t0
         best = elapsed if best is None else min(best, elapsed)
     print(f"{label:<40} {best * 1000:8.1f} ms   ({len(connection.queries)} queries)", flush=True)
-    return result
+    return result, best
+
+
+def best_of(fn, repeat=3) -> float:
+    from django.core.cache import cache
+
+    times = []
+    for _ in range(repeat):
+        cache.clear()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def size() -> str:
+    return f"city size, {N} × {T} tables × {(END - START).days + 1} days, {connection.vendor}"
+
+
+def figures_floor(platform: Platform) -> float:
+    """One hand-written aggregate over the quarter's daily rows (benchmarks.goals)."""
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute(goals.FIGURES_FLOOR_SQL, [platform.pk, START, END])
+            return cursor.fetchall()
+
+    return best_of(floor)
+
+
+def bench_dashboard(platform: Platform) -> None:
+    """The province officer's dashboard of the quarter, cold, beside the province's
+    figures alone."""
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts.models import User
+
+    province = Region.objects.get(code="410000")
+    user, _ = User.objects.get_or_create(
+        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
+    )
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    url = f"/dashboard/?platform={platform.code}&period=2023Q2"
+    assert client.get(url).status_code == 200  # the first request imports the views
+    page = best_of(lambda: client.get(url))
+    floor = best_of(
+        lambda: period_figures(
+            institutions=Institution.objects.all(),
+            platform=platform,
+            start=START,
+            end=END,
+            with_scores=False,
+        )
+    )
+    print(f"{'dashboard of the province, cold':<40} {page * 1000:8.1f} ms", flush=True)
+    goals.record("dashboard", page, floor, "the province's figures alone", size())
 
 
 def bench_bulletin(platform: Platform) -> None:
@@ -165,6 +224,14 @@ def bench_bulletin(platform: Platform) -> None:
         f"{'bulletin PDF':<40} {(t2 - t1) * 1000:8.1f} ms   ({pages} pages, {len(pdf) / 1024:.0f} KB)"
     )
     print(f"{'process peak RSS':<40} {rss:8.0f} MB   (before the bulletin {rss_before:.0f} MB)")
+    goals.record(
+        "pdf",
+        t2 - t0,
+        t1 - t0,
+        "its content alone",
+        size(),
+        f"{pages} pages, peak RSS {rss:.0f} MB (goal < 300 MB)",
+    )
 
 
 def bench_font_subsetting() -> None:
@@ -226,6 +293,7 @@ def bench_indicators(platform: Platform, everyone) -> None:
     timed("figures + six indicators, quarter", both)
     together = time.perf_counter() - t0
     print(f"{'ratio with six indicators (3 runs each)':<40} {together / alone:8.2f}×", flush=True)
+    goals.record("indicators-quarter", together, alone, "the figures alone", size())
 
 
 def main() -> int:
@@ -235,10 +303,13 @@ def main() -> int:
     platform = build()
     print(f"{connection.vendor}: {DailyUpload.objects.count():,} daily rows, {N} institutions")
     everyone = Institution.objects.all()
-    timed(
+    _, quarter = timed(
         "period_figures, quarter, all",
         lambda: period_figures(institutions=everyone, platform=platform, start=START, end=END),
     )
+    floor = figures_floor(platform)
+    print(f"{'floor: one SQL aggregate, quarter':<40} {floor * 1000:8.1f} ms")
+    goals.record("figures-quarter", quarter, floor, "one SQL aggregate over the daily rows", size())
     timed(
         "period_figures, month, all",
         lambda: period_figures(
@@ -254,6 +325,7 @@ def main() -> int:
         "period_figures, quarter, one institution",
         lambda: period_figures(institutions=one, platform=platform, start=START, end=END),
     )
+    bench_dashboard(platform)
     bench_font_subsetting()
     bench_bulletin(platform)
     return 0

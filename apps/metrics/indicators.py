@@ -125,21 +125,23 @@ def _flow_sums(platform, ids, indicator_ids, start, end) -> dict[tuple[int, int]
 
 def _stock_latest(platform, ids, indicator_ids, end) -> dict[tuple[int, int], int]:
     """The latest value on or before `end`, in the period or before it: the days of
-    end's month up to end, else the latest earlier month's last value. Two queries.
+    end's month up to end, else the latest earlier month's last value. At most two
+    queries.
     When `end` closes its month, its month's roll-up row holds that value already
     (its latest day): no daily row is read, which at a province's size is the
     difference between 180,000 rows and none."""
     first = month_start(end) if end != month_end(end) else end + dt.timedelta(days=1)
     latest: dict[tuple[int, int], tuple[dt.date, int]] = {}
-    for inst, ind, day, value in DailyIndicator.objects.filter(
-        platform=platform,
-        institution__in=ids,
-        indicator_id__in=indicator_ids,
-        day__gte=first,
-        day__lte=end,
-    ).values_list("institution_id", "indicator_id", "day", "value"):
-        if (inst, ind) not in latest or day > latest[(inst, ind)][0]:
-            latest[(inst, ind)] = (day, value)
+    if first <= end:  # end inside its month: that month's days up to end
+        for inst, ind, day, value in DailyIndicator.objects.filter(
+            platform=platform,
+            institution__in=ids,
+            indicator_id__in=indicator_ids,
+            day__gte=first,
+            day__lte=end,
+        ).values_list("institution_id", "indicator_id", "day", "value"):
+            if (inst, ind) not in latest or day > latest[(inst, ind)][0]:
+                latest[(inst, ind)] = (day, value)
     earlier = (
         MonthlyIndicator.objects.filter(
             platform=platform, institution__in=ids, indicator_id__in=indicator_ids, month__lt=first

@@ -1,6 +1,7 @@
 """Sums over any period from a daily table and its monthly roll-up: the whole
 calendar months from the roll-up, only the days of the partial months at either
-end from the daily rows. Two queries whatever the period's length."""
+end from the daily rows. At most two queries whatever the period's length (one
+for whole months)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,21 @@ def period_sums(
     month's first day) are already filtered to the scope; `monthly_values` names
     the roll-up's columns when they differ from the daily ones."""
     months = full_months(start, end)
-    if months:
-        daily = daily.filter(
-            Q(day__gte=start, day__lt=months[0]) | Q(day__gt=month_end(months[1]), day__lte=end)
+    parts = []
+    if not months:
+        parts.append((daily.filter(day__gte=start, day__lte=end), values))
+    elif start < months[0] or end > month_end(months[1]):
+        parts.append(
+            (
+                daily.filter(
+                    Q(day__gte=start, day__lt=months[0])
+                    | Q(day__gt=month_end(months[1]), day__lte=end)
+                ),
+                values,
+            )
         )
-    else:
-        daily = daily.filter(day__gte=start, day__lte=end)
+    # else whole months: no daily row is read.
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(values))
-    parts = [(daily, values)]
     if months:
         parts.append(
             (

@@ -1,0 +1,116 @@
+"""Issue 13's table, row by row, each beside its floor measured in the same run.
+
+Every benchmark that measures a row of the table records it here (`record`); the
+rows are kept in a file so that the benchmarks of one `make` target, each its own
+process, fill one table, which the target's last step prints:
+
+    python -m benchmarks.goals            # the table of the rows recorded so far
+    python -m benchmarks.goals --reset    # forget them (each target starts with it)
+
+A row not measured by the target that ran says so (city size has one quarter, no
+year; pages under load need the province: `make bench-province`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+FILE = Path(
+    os.environ.get(
+        "BENCH_GOALS_FILE",
+        Path(__file__).resolve().parents[1] / ".artifacts" / "benchmark-goals.json",
+    )
+)
+
+# (key, the issue's row, goal, unit of the goal): "s" — now ≤ goal seconds;
+# "×" — now ≤ goal times the floor; "ms" — p50 ≤ goal and p95 ≤ second goal.
+ROWS: tuple[tuple[str, str, float | tuple[float, float], str], ...] = (
+    ("figures-quarter", "figures for all, a quarter, cold", 0.3, "s"),
+    ("figures-year", "figures for all, a year, cold", 0.6, "s"),
+    ("indicators-quarter", "the same with six indicators, a quarter", 1.3, "×"),
+    ("indicators-year", "the same with six indicators, a year", 1.3, "×"),
+    ("revised-day", "one night's revised day, the store", 3.0, "×"),
+    ("list-load", "institution list, 20 clients back to back", (100.0, 200.0), "ms"),
+    ("dashboard", "dashboard of the province, cold", 1.5, "s"),
+    ("pdf", "province bulletin PDF", 8.0, "s"),
+)
+
+
+# The floor: one hand-written aggregate over the same rows a period's figures read
+# (per institution: catalogue tables with records, records, rejected, upload days).
+FIGURES_FLOOR_SQL = """
+SELECT d.institution_id,
+       count(DISTINCT d.table_code) FILTER (WHERE d.records > 0),
+       sum(d.records), sum(d.rejected),
+       count(DISTINCT d.day) FILTER (WHERE d.records > 0)
+FROM uploads_dailyupload d
+WHERE d.platform_id = %s AND d.day BETWEEN %s AND %s
+GROUP BY d.institution_id
+"""
+
+
+def _load() -> dict:
+    try:
+        return json.loads(FILE.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def record(key: str, now, floor: float, floor_what: str, size: str, note: str = "") -> None:
+    """One row measured: `now` in seconds (for "list-load": (p50, p95) in ms), its
+    floor in the same unit as now's first value, what the floor is, the size it
+    was measured at (e.g. "province, 2,000 institutions")."""
+    if key not in {k for k, *_ in ROWS}:
+        raise KeyError(key)
+    rows = _load()
+    rows[key] = {"now": now, "floor": floor, "floor_what": floor_what, "size": size, "note": note}
+    FILE.parent.mkdir(parents=True, exist_ok=True)
+    FILE.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+def reset() -> None:
+    FILE.unlink(missing_ok=True)
+
+
+def _line(label: str, goal, unit: str, row: dict) -> str:
+    now, floor = row["now"], row["floor"]
+    if unit == "ms":
+        p50, p95 = now
+        met = p50 < goal[0] and p95 < goal[1]
+        measured = f"p50 {p50:.0f} / p95 {p95:.0f} ms"
+        ratio = f"{p50 / floor:.0f}× (p50)"
+        target = f"p50 < {goal[0]:g} / p95 < {goal[1]:g} ms"
+    else:
+        measured = f"{now:.2f} s"
+        ratio = f"{now / floor:.2f}×"
+        met = now / floor <= goal if unit == "×" else now <= goal
+        target = f"≤ {goal:g}× the floor" if unit == "×" else f"≤ {goal:g} s"
+    floor_text = f"{floor:.2f} s" if unit != "ms" else f"{floor:.1f} ms"
+    verdict = "met" if met else "NOT met"
+    if unit != "×" and not row["size"].startswith("province"):
+        verdict = "a goal for the province's size (make bench-province)"
+    note = f"; {row['note']}" if row.get("note") else ""
+    return (
+        f"  {label:<44} {measured:>22}  floor {floor_text} ({row['floor_what']}) → {ratio}"
+        f"  goal {target}: {verdict}  [{row['size']}{note}]"
+    )
+
+
+def report() -> None:
+    rows = _load()
+    print("\nissue 13's table (each row beside its floor, measured in this run):")
+    for key, label, goal, unit in ROWS:
+        if key in rows:
+            print(_line(label, goal, unit, rows[key]))
+        else:
+            print(f"  {label:<44} {'not measured':>22}  (make bench-province measures every row)")
+
+
+if __name__ == "__main__":
+    if "--reset" in sys.argv:
+        reset()
+    else:
+        report()
