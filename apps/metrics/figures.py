@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -527,25 +528,32 @@ class _Registry:
 
     insts: list[Institution]
     ids: QuerySet
-    changes: dict[int, list[ConnectionChange]]
+    changes: dict[int, list[StatusChange]]
     heartbeats: dict[int, dt.datetime | None]
     editions: list[TableEdition]
     declared: dict[tuple[int, int], int]
     go_live: dict[int, dt.date]
 
 
-def _connection_changes(platform: Platform, ids: QuerySet) -> dict[int, list[ConnectionChange]]:
+class StatusChange(NamedTuple):
+    """A status change as the figures read it: ConnectionChange's two fields, as a
+    tuple (2,000 model instances with their connections cost 40 ms a read)."""
+
+    effective_date: dt.date
+    to_status: str
+
+
+def _connection_changes(platform: Platform, ids: QuerySet) -> dict[int, list[StatusChange]]:
     """Each institution's status changes on the platform, in order. One query."""
-    changes: dict[int, list[ConnectionChange]] = defaultdict(list)
-    for change in (
+    changes: dict[int, list[StatusChange]] = defaultdict(list)
+    for inst, day, status in (
         ConnectionChange.objects.filter(
             connection__platform=platform, connection__institution__in=ids
         )
-        .select_related("connection")
-        .only("effective_date", "to_status", "connection__institution_id")
         .order_by("effective_date", "id")
+        .values_list("connection__institution_id", "effective_date", "to_status")
     ):
-        changes[change.connection.institution_id].append(change)
+        changes[inst].append(StatusChange(day, status))
     return changes
 
 
@@ -558,10 +566,21 @@ def _go_live(platform: Platform, ids: QuerySet) -> dict[int, dt.date]:
     )
 
 
+def _institutions(scope: QuerySet[Institution]) -> list[Institution]:
+    """The scope's institutions in the bulletin's order, each with its region: one
+    instance per region, shared (2,000 institutions are in 177 regions, and the
+    figures cache pickles each instance once)."""
+    insts = list(scope.order_by("region__sort_key", "org_code"))
+    regions = Region.objects.in_bulk({inst.region_id for inst in insts})
+    for inst in insts:
+        inst.region = regions[inst.region_id]
+    return insts
+
+
 def _registry(scope: QuerySet[Institution], platform: Platform) -> _Registry:
     ids = scope.values("pk")
     return _Registry(
-        insts=list(scope.select_related("region").order_by("region__sort_key", "org_code")),
+        insts=_institutions(scope),
         ids=ids,
         changes=_connection_changes(platform, ids),
         heartbeats=dict(
