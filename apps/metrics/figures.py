@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -320,14 +320,38 @@ def _fetch(query: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _month_rows(platform: Platform, ids: QuerySet, first: dt.date, last: dt.date) -> list[tuple]:
+    """The per-institution monthly roll-up's rows of the months first..last (the
+    first days of the months): (institution, month, records, rejected, days with
+    records, tables with records, tables reported without). One query."""
+    return _fetch(
+        MonthlyTotal.objects.filter(
+            platform=platform, institution__in=ids, month__gte=first, month__lte=last
+        ).values_list(
+            "institution_id",
+            "month",
+            "records",
+            "rejected",
+            "upload_days",
+            "tables",
+            "silent_tables",
+        )
+    )
+
+
 def _period_uploads(
-    platform: Platform, ids: QuerySet, start: dt.date, end: dt.date
+    platform: Platform,
+    ids: QuerySet,
+    start: dt.date,
+    end: dt.date,
+    month_rows: Callable[[Platform, QuerySet, dt.date, dt.date], list[tuple]] | None = None,
 ) -> tuple[dict[int, _Uploads], dict[int, dt.date]]:
     """Per institution, what it sent in start..end — whole months from the
     per-institution monthly roll-up (one row a month), the days of partly covered
     months from the table-months' bitmaps and DailyTotal, never the daily rows —
     and the last day with records before start. Four queries at most, whatever the
-    period's length and number of institutions."""
+    period's length and number of institutions; `month_rows` (as `_month_rows`)
+    may answer the whole months from rows read before."""
     months = full_months(start, end)
     # The days of the partial months, and those before `start` in its month.
     if months:
@@ -340,19 +364,8 @@ def _period_uploads(
     uploads: dict[int, _Uploads] = defaultdict(_Uploads)
     codes_of = functools.cache(lambda text: frozenset(text.split(",")) if text else frozenset())
     if months:
-        for inst, month, records, rejected, bits, tables, silent in _fetch(
-            MonthlyTotal.objects.filter(
-                platform=platform, institution__in=ids, month__gte=months[0], month__lte=months[1]
-            ).values_list(
-                "institution_id",
-                "month",
-                "records",
-                "rejected",
-                "upload_days",
-                "tables",
-                "silent_tables",
-            )
-        ):
+        rows = (month_rows or _month_rows)(platform, ids, *months)
+        for inst, month, records, rejected, bits, tables, silent in rows:
             u = uploads[inst]
             u.records += records
             u.rejected += rejected
@@ -486,6 +499,26 @@ class FiguresReader:
         self.platform = platform
         self.definitions = definitions
         self._registry: _Registry | None = None
+        self._span: tuple[dt.date, dt.date] | None = None
+        self._months: dict[dt.date, list[tuple]] | None = None
+
+    def prefetch(self, start: dt.date, end: dt.date) -> None:
+        """The whole months of start..end, which several of the periods to be read
+        share (a dashboard's quarter, the one before and their months), read in one
+        query when the first of them is computed rather than once per period."""
+        self._span = full_months(start, end)
+
+    def _month_rows(self, platform, ids, first: dt.date, last: dt.date) -> list[tuple]:
+        span = self._span
+        if span is None or first < span[0] or last > span[1]:
+            return _month_rows(platform, ids, first, last)
+        if self._months is None:
+            self._months = defaultdict(list)
+            for row in _month_rows(platform, ids, *span):
+                self._months[_as_date(row[1])].append(row)
+        return [
+            row for month, rows in self._months.items() if first <= month <= last for row in rows
+        ]
 
     def _compute(self, start: dt.date, end: dt.date, with_scores: bool) -> PeriodFigures:
         if end < start:
@@ -493,7 +526,14 @@ class FiguresReader:
         if self._registry is None:
             self._registry = _registry(self.scope, self.platform)
         return _period_figures(
-            self.scope, self.platform, start, end, self.definitions, with_scores, self._registry
+            self.scope,
+            self.platform,
+            start,
+            end,
+            self.definitions,
+            with_scores,
+            self._registry,
+            self._month_rows,
         )
 
     def figures(self, start: dt.date, end: dt.date, *, with_scores: bool = True) -> PeriodFigures:
@@ -610,10 +650,11 @@ def _period_figures(
     definitions: Definitions,
     with_scores: bool,
     reg: _Registry,
+    month_rows=None,
 ) -> PeriodFigures:
     insts, changes, heartbeats, editions = reg.insts, reg.changes, reg.heartbeats, reg.editions
     declared, go_live = reg.declared, reg.go_live
-    uploads, last_before = _period_uploads(platform, reg.ids, start, end)
+    uploads, last_before = _period_uploads(platform, reg.ids, start, end, month_rows)
     nothing = _Uploads()
 
     counted_until = min(end, last_complete_day())

@@ -63,6 +63,9 @@ class Dashboard:
         # The period, the one before it (the movers) and the months (the trend) from
         # one reader: the registry read once.
         self.reader = FiguresReader(institutions=institutions, platform=platform)
+        self.reader.prefetch(
+            min(period.months_to_end(MONTHS_SHOWN)[0].start, period.previous().start), period.end
+        )
         self.figures = self.reader.figures(period.start, period.end, with_scores=False)
         self.summary = self.figures.summary
         self.institutions = institutions

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.institutions.models import Institution
 from apps.metrics.figures import (
@@ -365,3 +367,59 @@ def test_a_reader_gives_the_same_figures_reading_the_registry_once(
     assert plain(later[0]) == plain(expected[1])
     assert later[1] == expected[2].summary
     assert first.summary.records == 18 and later[1].records == 10
+
+
+def test_a_reader_prefetching_months_gives_the_same_figures_reading_them_once(city):
+    """FiguresReader.prefetch (a dashboard's span): the periods inside it take their
+    whole months from one read of the monthly roll-up, with the figures
+    period_figures gives; a period reaching outside it reads its own."""
+    connect(city.central, city.platform)
+    upload(
+        city.platform,
+        [
+            (D(2023, 1, 9), "41150000001", "T1", 7),
+            (D(2023, 3, 30), "41150000001", "T1", 4),
+            (D(2023, 4, 3), "41150000001", "T1", 10, 1),
+            (D(2023, 5, 4), "41150000001", "T2", 5, 0),
+            (D(2023, 6, 17), "41152600001", "T1", 3, 0),
+            (D(2023, 7, 2), "41152600001", "T2", 8, 0),
+        ],
+    )
+    periods = [
+        Q2,
+        (D(2023, 1, 1), D(2023, 3, 31)),
+        (D(2023, 5, 1), D(2023, 5, 31)),
+        (D(2023, 4, 15), D(2023, 6, 20)),
+        (D(2023, 6, 1), D(2023, 7, 31)),
+    ]
+    expected = [
+        period_figures(
+            institutions=Institution.objects.all(),
+            platform=city.platform,
+            start=start,
+            end=end,
+            with_scores=False,
+        )
+        for start, end in periods
+    ]
+    cache.clear()
+    reader = FiguresReader(institutions=Institution.objects.all(), platform=city.platform)
+    reader.prefetch(D(2023, 1, 1), D(2023, 6, 30))
+    first = reader.figures(*periods[0], with_scores=False)
+    with CaptureQueriesContext(connection) as queries:
+        inside = [reader.figures(*p, with_scores=False) for p in periods[1:4]]
+    month_reads = [q for q in queries if '"uploads_monthlytotal"."upload_days"' in q["sql"]]
+    assert month_reads == []
+    outside = reader.figures(*periods[4], with_scores=False)
+
+    def plain(result):
+        return [
+            (r.org_code, r.tables_uploaded, r.records, r.rejected, r.upload_days)
+            + (r.interruption_days, r.longest_gap, r.last_upload_date, r.tier)
+            for r in result.rows
+        ]
+
+    for got, want in zip([first, *inside, outside], expected, strict=True):
+        assert plain(got) == plain(want)
+    assert [r.records for r in first.rows if r.records] == [15, 3]
+    assert sum(r.records for r in outside.rows) == 11
