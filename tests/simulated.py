@@ -87,6 +87,8 @@ def assert_rollups_match(platform):
             platform=platform, institution=total.institution, day=total.day
         )
         assert total.records == sum(r.records for r in rows)
+        assert total.rejected == sum(r.rejected for r in rows)
+        assert total.tables == sum(1 for r in rows if r.records > 0)
     # Per table and month: bitmaps of the days reported and of those with records.
     table_months = {}
     for u in DailyUpload.objects.filter(platform=platform):

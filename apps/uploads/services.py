@@ -19,7 +19,7 @@ from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
 
-from .models import DailyTotal, DailyUpload, MonthlyTableTotal
+from .models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 from .rollups import monthly_totals_refresh
 
 # progress(stage, done, total): where a long import has got to.
@@ -284,6 +284,28 @@ def _monthly_totals_update(cursor, platform: Platform, touched: Iterable[tuple[i
             monthly_totals_refresh(cursor, platform.pk, month, ids)
 
 
+def _totals_shift(cursor, platform: Platform, day: dt.date, deltas: list[tuple]) -> None:
+    """The day's and the month's totals of these institutions moved by (institution,
+    records, rejected) differences: one UPDATE each, from a staging table."""
+    copy_to_stage(
+        cursor,
+        "hipwatch_total_shift",
+        "institution_id bigint, records bigint, rejected bigint",
+        deltas,
+    )
+    for table, column, value in (
+        (DailyTotal._meta.db_table, "day", day),
+        (MonthlyTotal._meta.db_table, "month", month_start(day)),
+    ):
+        cursor.execute(
+            f"UPDATE {table} t SET records = t.records + s.records, "
+            "rejected = t.rejected + s.rejected FROM hipwatch_total_shift s "
+            f"WHERE t.platform_id = %s AND t.{column} = %s AND t.institution_id = s.institution_id",
+            [platform.pk, value],
+        )
+    cursor.execute("DELETE FROM hipwatch_total_shift")
+
+
 def _by_date(keys: set[tuple[int, dt.date]]) -> dict[dt.date, list[int]]:
     grouped: dict[dt.date, list[int]] = defaultdict(list)
     for inst, date in keys:
@@ -446,16 +468,16 @@ def _replace_day_in_sql(
             ((inst, code, r, x) for (inst, code), (r, x) in new.items()),
         )
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS hipwatch_day_changes (institution_id bigint, "
-            "table_code varchar(64), old_records bigint, new_records bigint, "
-            "new_rejected bigint) ON COMMIT DELETE ROWS"
+            "CREATE TEMP TABLE IF NOT EXISTS hipwatch_day_diff (institution_id bigint, "
+            "table_code varchar(64), old_records bigint, old_rejected bigint, "
+            "new_records bigint, new_rejected bigint) ON COMMIT DELETE ROWS"
         )
-        cursor.execute("DELETE FROM hipwatch_day_changes")  # an earlier day of this transaction
+        cursor.execute("DELETE FROM hipwatch_day_diff")  # an earlier day of this transaction
         cursor.execute(
-            "INSERT INTO hipwatch_day_changes "
+            "INSERT INTO hipwatch_day_diff "
             "SELECT COALESCE(n.institution_id, o.institution_id), "
-            "COALESCE(n.table_code, o.table_code), o.records, n.records, n.rejected "
-            "FROM hipwatch_day_stage n FULL JOIN ("
+            "COALESCE(n.table_code, o.table_code), o.records, o.rejected, n.records, "
+            "n.rejected FROM hipwatch_day_stage n FULL JOIN ("
             f"SELECT institution_id, table_code, records, rejected FROM {daily} "
             "WHERE platform_id = %s AND day = %s) o "
             "ON o.institution_id = n.institution_id AND o.table_code = n.table_code "
@@ -463,11 +485,11 @@ def _replace_day_in_sql(
             "OR o.rejected IS DISTINCT FROM n.rejected",
             [pk, day],
         )
-        cursor.execute("ANALYZE hipwatch_day_changes")
+        cursor.execute("ANALYZE hipwatch_day_diff")
         cursor.execute(
             "SELECT COUNT(*) FILTER (WHERE old_records IS NULL), "
             "COUNT(*) FILTER (WHERE old_records IS NOT NULL AND new_records IS NOT NULL), "
-            "COUNT(*) FILTER (WHERE new_records IS NULL) FROM hipwatch_day_changes"
+            "COUNT(*) FILTER (WHERE new_records IS NULL) FROM hipwatch_day_diff"
         )
         created, updated, deleted = cursor.fetchone()
         result = ImportResult()
@@ -482,24 +504,43 @@ def _replace_day_in_sql(
             "AND u.table_code = c.table_code"
         )
         cursor.execute(
-            f"DELETE FROM {daily} u USING hipwatch_day_changes c "
+            f"DELETE FROM {daily} u USING hipwatch_day_diff c "
             f"WHERE c.new_records IS NULL AND {same_row}",
             [pk, day],
         )
         cursor.execute(
             f"UPDATE {daily} u SET records = c.new_records, rejected = c.new_rejected "
-            "FROM hipwatch_day_changes c WHERE c.old_records IS NOT NULL "
+            "FROM hipwatch_day_diff c WHERE c.old_records IS NOT NULL "
             f"AND c.new_records IS NOT NULL AND {same_row}",
             [pk, day],
         )
         cursor.execute(
             f"INSERT INTO {daily} (platform_id, institution_id, table_code, day, records, "
             "rejected) SELECT %s, institution_id, table_code, %s, new_records, new_rejected "
-            "FROM hipwatch_day_changes WHERE old_records IS NULL",
+            "FROM hipwatch_day_diff WHERE old_records IS NULL",
             [pk, day],
         )
-        cursor.execute("SELECT DISTINCT institution_id FROM hipwatch_day_changes")
-        touched = {(inst, day) for (inst,) in cursor.fetchall()}
+        # An institution whose changes are all of counts (each row there before and
+        # after, with records before as after or none before as after) keeps its
+        # days, tables and last day in every roll-up: its day's and month's totals
+        # move by the difference. The others' totals are rebuilt.
+        counts_only = (
+            "bool_and(old_records IS NOT NULL AND new_records IS NOT NULL "
+            "AND (old_records > 0) = (new_records > 0))"
+        )
+        cursor.execute(
+            "SELECT institution_id, SUM(new_records - old_records), "
+            f"SUM(new_rejected - old_rejected), {counts_only} "
+            "FROM hipwatch_day_diff GROUP BY institution_id"
+        )
+        deltas, touched = [], set()
+        for inst, records, rejected, only_counts in cursor.fetchall():
+            if only_counts:
+                deltas.append((inst, records, rejected))
+            else:
+                touched.add((inst, day))
+        if deltas:
+            _totals_shift(cursor, platform, day, deltas)
         _daily_totals_refresh(platform, touched)
         # The table-months' bitmaps of the days reported and with records: the
         # day's bit added or taken; a change of counts alone changes neither.
@@ -511,7 +552,7 @@ def _replace_day_in_sql(
             f"INSERT INTO {tables} (platform_id, institution_id, table_code, month, "
             "report_days, upload_days) SELECT * FROM (SELECT %s::bigint, institution_id, "
             f"table_code, %s::date, ({now_days} - {was_days}) * %s::bigint AS d, "
-            f"({now_up} - {was_up}) * %s::bigint AS u FROM hipwatch_day_changes) c "
+            f"({now_up} - {was_up}) * %s::bigint AS u FROM hipwatch_day_diff) c "
             "WHERE d <> 0 OR u <> 0 "
             "ON CONFLICT (platform_id, institution_id, table_code, month) DO UPDATE SET "
             f"report_days = {tables}.report_days + excluded.report_days, "
@@ -522,5 +563,5 @@ def _replace_day_in_sql(
             _table_months_drop_empty(cursor, platform, [month])
         _monthly_totals_update(cursor, platform, touched)
         cursor.execute("DELETE FROM hipwatch_day_stage")
-        cursor.execute("DELETE FROM hipwatch_day_changes")
+        cursor.execute("DELETE FROM hipwatch_day_diff")
     return result

@@ -168,6 +168,41 @@ def test_a_replaced_day_counts_what_it_changed(city):
     assert_rollups_match(city.platform)
 
 
+def test_a_revision_of_counts_alone_moves_the_totals_by_the_difference(city):
+    """An institution whose revised rows only change counts (with records before and
+    after, or none before and after) has its day's and month's totals moved by the
+    difference; one beside it whose table loses its records is rebuilt. Both as the
+    daily rows say, rejected records too, the month's other days kept."""
+    upload(
+        city.platform,
+        [
+            (D(2023, 6, 1), "41150000001", "T1", 50, 5),
+            (D(2023, 6, 2), "41150000001", "T1", 10, 1),
+            (D(2023, 6, 2), "41150000001", "T2", 0, 0),
+            (D(2023, 6, 2), "41150000001", "T3", 7, 0),
+            (D(2023, 6, 2), "41152600001", "T1", 4, 0),
+            (D(2023, 6, 2), "41152600001", "T2", 6, 0),
+        ],
+    )
+    result = replace(
+        city,
+        D(2023, 6, 2),
+        [
+            ("41150000001", "T1", 12, 3),  # more records, more rejected
+            ("41150000001", "T2", 0, 0),  # unchanged, still none
+            ("41150000001", "T3", 2, 0),  # fewer
+            ("41152600001", "T1", 0, 0),  # its records gone: the table silent
+            ("41152600001", "T2", 9, 0),
+        ],
+    )
+    assert (result.updated, result.unchanged) == (4, 1)
+    central = MonthlyTotal.objects.get(institution=city.central, month=D(2023, 6, 1))
+    assert (central.records, central.rejected) == (50 + 12 + 2, 5 + 3)
+    people = MonthlyTotal.objects.get(institution=city.hc_people, month=D(2023, 6, 1))
+    assert (people.records, people.tables, people.silent_tables) == (9, "T2", "T1")
+    assert_rollups_match(city.platform)
+
+
 def test_two_days_replaced_in_one_transaction_keep_apart(city):
     """A backfill stores day after day: what one day changed must not leak into the
     next (the SQL path's tables of changes live for the transaction)."""
