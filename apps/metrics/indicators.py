@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,15 +21,15 @@ from apps.indicators.models import DailyIndicator, Indicator, MonthlyIndicator, 
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 
-from .figures import _cache_key
+from .figures import _cache_key, _fetch
 from .rollups import period_sums
 
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class IndicatorValue:
-    """One indicator of one institution for a period."""
+class IndicatorValue(NamedTuple):
+    """One indicator of one institution for a period (a tuple: a province's
+    report builds 12,000 of them, and the cache pickles them)."""
 
     value: int | None
     reference: int | None
@@ -84,23 +84,23 @@ def indicator_values(
 
 def _indicator_values(scope, platform, start, end, indicators) -> dict:
     ids = scope.values("pk")
+    insts = list(scope.values_list("pk", flat=True))
     flows = [i for i in indicators if not i.is_stock]
     stocks = [i for i in indicators if i.is_stock]
     values: dict[tuple[int, int], int] = {}
     if flows:
         values.update(_flow_sums(platform, ids, [i.pk for i in flows], start, end))
     if stocks:
-        values.update(_stock_latest(platform, ids, [i.pk for i in stocks], end))
-    references = _references(platform, ids, indicators, start, end)
+        values.update(_stock_latest(platform, ids, insts, [i.pk for i in stocks], end))
+    references = _references(platform, ids, insts, indicators, start, end)
+    columns = [(i.code, i.pk, None if i.is_stock else 0) for i in indicators]
     result: dict[int, dict[str, IndicatorValue]] = {}
-    for inst in scope.values_list("pk", flat=True):
-        row = {}
-        for indicator in indicators:
-            key = (inst, indicator.pk)
-            value = values.get(key, None if indicator.is_stock else 0)
-            reference = references.get(key)
-            row[indicator.code] = IndicatorValue(value, reference, upload_rate(value, reference))
-        result[inst] = row
+    for inst in insts:
+        row = result[inst] = {}
+        for code, pk, empty in columns:
+            value = values.get((inst, pk), empty)
+            reference = references.get((inst, pk))
+            row[code] = IndicatorValue(value, reference, upload_rate(value, reference))
     return result
 
 
@@ -123,9 +123,10 @@ def _flow_sums(platform, ids, indicator_ids, start, end) -> dict[tuple[int, int]
     return {key: total for key, (total,) in sums.items()}
 
 
-def _stock_latest(platform, ids, indicator_ids, end) -> dict[tuple[int, int], int]:
+def _stock_latest(platform, ids, insts, indicator_ids, end) -> dict[tuple[int, int], int]:
     """The latest value on or before `end`, in the period or before it: the days of
-    end's month up to end, else the latest earlier month's last value. At most two
+    end's month up to end, else the latest earlier month's last value: the month
+    before first, then further back for the pairs without one. At most three
     queries.
     When `end` closes its month, its month's roll-up row holds that value already
     (its latest day): no daily row is read, which at a province's size is the
@@ -142,24 +143,41 @@ def _stock_latest(platform, ids, indicator_ids, end) -> dict[tuple[int, int], in
         ).values_list("institution_id", "indicator_id", "day", "value"):
             if (inst, ind) not in latest or day > latest[(inst, ind)][0]:
                 latest[(inst, ind)] = (day, value)
-    earlier = (
-        MonthlyIndicator.objects.filter(
-            platform=platform, institution__in=ids, indicator_id__in=indicator_ids, month__lt=first
-        )
-        .annotate(
-            newest=Window(
-                RowNumber(),
-                partition_by=[F("institution_id"), F("indicator_id")],
-                order_by=F("month").desc(),
-            )
-        )
-        .filter(newest=1)
-        .values_list("institution_id", "indicator_id", "last_value")
-    )
     result = {key: value for key, (_day, value) in latest.items()}
-    for inst, ind, value in earlier:
+    # The month before `first` first: where every institution reporting daily has
+    # its latest value. Only the pairs not found there look further back.
+    months = MonthlyIndicator.objects.filter(
+        platform=platform, institution__in=ids, indicator_id__in=indicator_ids
+    )
+    before = month_start(first - dt.timedelta(days=1))
+    for inst, ind, value in _fetch(
+        months.filter(month=before).values_list("institution_id", "indicator_id", "last_value")
+    ):
         result.setdefault((inst, ind), value)
+    wanted = {(inst, ind) for inst in insts for ind in indicator_ids}
+    missing = {inst for inst, _ind in wanted - result.keys()}
+    if missing:
+        earlier = (
+            months.filter(month__lt=before, **_among(missing))
+            .annotate(
+                newest=Window(
+                    RowNumber(),
+                    partition_by=[F("institution_id"), F("indicator_id")],
+                    order_by=F("month").desc(),
+                )
+            )
+            .filter(newest=1)
+            .values_list("institution_id", "indicator_id", "last_value")
+        )
+        for inst, ind, value in _fetch(earlier):
+            result.setdefault((inst, ind), value)
     return result
+
+
+def _among(missing: set[int]) -> dict:
+    """A filter to the institutions still without an answer, when they are few
+    enough to name (the query's scope filter does the rest)."""
+    return {"institution__in": sorted(missing)} if len(missing) <= 1000 else {}
 
 
 def _months_of(start: dt.date, end: dt.date) -> list[dt.date] | None:
@@ -173,7 +191,7 @@ def _months_of(start: dt.date, end: dt.date) -> list[dt.date] | None:
     return months
 
 
-def _references(platform, ids, indicators, start, end) -> dict[tuple[int, int], int]:
+def _references(platform, ids, insts, indicators, start, end) -> dict[tuple[int, int], int]:
     """The reference of the period per (institution, indicator), as metrics.md says:
     a flow's is the sum of its months' references (whole months, each referenced),
     or for exactly one year its yearly reference when the months are not all there;
@@ -208,18 +226,31 @@ def _references(platform, ids, indicators, start, end) -> dict[tuple[int, int], 
             if count == len(months):
                 result[(inst, ind)] = total
     if stock_ids:
-        # Latest start first; at the same start "month" sorts before "year".
-        for inst, ind, value in (
-            base.filter(indicator_id__in=stock_ids, start__lte=end)
-            .annotate(
-                newest=Window(
-                    RowNumber(),
-                    partition_by=[F("institution_id"), F("indicator_id")],
-                    order_by=[F("start").desc(), F("span").asc()],
-                )
+        # A reference starts on a month's or a year's first day: one of the month
+        # of `end` is the latest there can be (and outranks a year's of the same
+        # start). Only the pairs without one look further back.
+        stock = base.filter(indicator_id__in=stock_ids)
+        for inst, ind, value in _fetch(
+            stock.filter(span=Reference.Span.MONTH, start=month_start(end)).values_list(
+                "institution_id", "indicator_id", "value"
             )
-            .filter(newest=1)
-            .values_list("institution_id", "indicator_id", "value")
         ):
             result[(inst, ind)] = value
+        wanted = {(inst, ind) for inst in insts for ind in stock_ids}
+        missing = {inst for inst, _ind in wanted - result.keys()}
+        if missing:
+            # Latest start first; at the same start "month" sorts before "year".
+            for inst, ind, value in _fetch(
+                stock.filter(start__lte=end, **_among(missing))
+                .annotate(
+                    newest=Window(
+                        RowNumber(),
+                        partition_by=[F("institution_id"), F("indicator_id")],
+                        order_by=[F("start").desc(), F("span").asc()],
+                    )
+                )
+                .filter(newest=1)
+                .values_list("institution_id", "indicator_id", "value")
+            ):
+                result.setdefault((inst, ind), value)
     return result
