@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -128,7 +129,8 @@ def volume_anomalies(
         # The last two weeks first (and the 28 upload days before them): enough for
         # the latest anomalies of a province; the whole period only when not.
         recent = max(start, end - dt.timedelta(days=RECENT_DAYS - 1))
-        found, complete = _judge(_series(uploaded, recent, end, bounded=True), recent, latest)
+        ids = list(scope.values_list("pk", flat=True))
+        found, complete = _judge(_series(uploaded, recent, end, ids), recent, latest)
         if complete or recent == start:
             result = found
     if result is None:
@@ -154,21 +156,29 @@ def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
 
 
 def _series(
-    uploaded: QuerySet, start: dt.date, end: dt.date, bounded: bool = False
+    uploaded: QuerySet, start: dt.date, end: dt.date, institutions: Sequence[int] = ()
 ) -> dict[int, list]:
     """Per institution, its upload days of start..end and the 28 before start,
-    (day, records), oldest first. Two queries; `bounded`, three: the 28 looked for
-    in the eight weeks before start first (a window over a province's whole history
-    costs more than the rest), then over all of it for those with fewer there."""
-    if bounded:
+    (day, records), oldest first. Two queries; given the `institutions` of the
+    scope, three: the 28 looked for in the eight weeks before start first (a window
+    over a province's whole history costs more than the rest), then over all of it
+    for those with fewer there."""
+    if institutions:
         recent = _last_upload_days(
             uploaded.filter(day__gte=start - dt.timedelta(days=2 * BASELINE_DAYS)), start
         )
         counts = Counter(inst for inst, _day, _records in recent)
         full = {inst for inst, n in counts.items() if n >= BASELINE_DAYS}
-        before = [row for row in recent if row[0] in full] + _last_upload_days(
-            uploaded.exclude(institution__in=full), start
+        # The others named when they are few (an index walk each), else excluded.
+        rest = [pk for pk in institutions if pk not in full]
+        others = (
+            uploaded.filter(institution__in=rest)
+            if len(rest) <= 1000
+            else uploaded.exclude(institution__in=full)
         )
+        before = [row for row in recent if row[0] in full]
+        if rest:
+            before += _last_upload_days(others, start)
     else:
         before = _last_upload_days(uploaded, start)
     during = uploaded.filter(day__gte=start, day__lte=end).values_list(

@@ -320,6 +320,13 @@ def _fetch(query: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+@functools.lru_cache(maxsize=65536)
+def _codes(text: str) -> frozenset[str]:
+    """A roll-up's comma-joined table codes as a set; an institution's month after
+    month are mostly the same text, and a dashboard reads seven periods of them."""
+    return frozenset(text.split(",")) if text else frozenset()
+
+
 def _month_rows(platform: Platform, ids: QuerySet, first: dt.date, last: dt.date) -> list[tuple]:
     """The per-institution monthly roll-up's rows of the months first..last (the
     first days of the months): (institution, month, records, rejected, days with
@@ -362,7 +369,6 @@ def _period_uploads(
     else:
         days = Q(day__gte=month_start(start), day__lte=end)
     uploads: dict[int, _Uploads] = defaultdict(_Uploads)
-    codes_of = functools.cache(lambda text: frozenset(text.split(",")) if text else frozenset())
     if months:
         rows = (month_rows or _month_rows)(platform, ids, *months)
         for inst, month, records, rejected, bits, tables, silent in rows:
@@ -370,8 +376,8 @@ def _period_uploads(
             u.records += records
             u.rejected += rejected
             u.days |= bits << (_as_date(month) - start).days
-            u.tables |= codes_of(tables)
-            u.silent |= codes_of(silent)
+            u.tables |= _codes(tables)
+            u.silent |= _codes(silent)
     # The last day with records before the period: the whole months before its
     # first month from the roll-up, the days before `start` in that month below.
     before = dict(
@@ -662,14 +668,15 @@ def _period_figures(
     edition_of = functools.cache(lambda category: edition_in_force(editions, category, end))
     rows = []
     for inst in insts:
-        history = changes.get(inst.pk, [])
+        pk = inst.pk
+        history = changes.get(pk, [])
         status = status_on(history, end)
         since = connected_since(history, end)
-        due_from = go_live.get(inst.pk)
+        due_from = go_live.get(pk)
         not_yet_due = due_from is not None and due_from > end
         edition = edition_of(inst.category)
         required = edition.codes if edition else frozenset()
-        sent = uploads.get(inst.pk, nothing)
+        sent = uploads.get(pk, nothing)
         uploaded = sent.tables & required
         completeness = percent(len(uploaded), len(required))
         upload_days = sent.day_count()
@@ -709,8 +716,8 @@ def _period_figures(
                 connection_status=status,
                 connected_since=since,
                 status_since=status_since(history, end),
-                declared_tables=declared.get((edition.pk, inst.pk)) if edition else None,
-                front_server_last_seen=heartbeats.get(inst.pk),
+                declared_tables=declared.get((edition.pk, pk)) if edition else None,
+                front_server_last_seen=heartbeats.get(pk),
                 edition=edition,
                 required_tables=len(required),
                 tables_uploaded=len(uploaded),
@@ -721,7 +728,7 @@ def _period_figures(
                 upload_days=upload_days,
                 interruption_days=interruption,
                 longest_gap=gap,
-                last_upload_date=sent.last_day(start) or last_before.get(inst.pk),
+                last_upload_date=sent.last_day(start) or last_before.get(pk),
                 tier=tier,
                 severely_missing=severe,
                 continuity=continuity,
