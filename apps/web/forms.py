@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import PortalForm
+from apps.core.forms import PortalForm, Select
 from apps.institutions.models import Institution
 from apps.metrics.figures import InstitutionFigures, Tier
 from apps.platforms.models import ConnectionStatus
@@ -25,15 +25,18 @@ class InstitutionFilterForm(PortalForm):
         to_field_name="code",
         required=False,
         empty_label=_("All regions"),
+        widget=Select,
     )
     status = forms.ChoiceField(
         label=_("Connection status"),
         choices=[("", _("All statuses")), *ConnectionStatus.choices],
+        widget=Select,
         required=False,
     )
     category = forms.ChoiceField(
         label=_("Institution category"),
         choices=[("", _("All categories")), *Institution.Category.choices],
+        widget=Select,
         required=False,
     )
     tier = forms.ChoiceField(
@@ -45,6 +48,7 @@ class InstitutionFilterForm(PortalForm):
             (TIER_UPSTREAM, _("Connected to the provincial platform")),
         ],
         required=False,
+        widget=Select,
     )
     q = forms.CharField(
         label=_("Institution name"),
