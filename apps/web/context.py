@@ -23,9 +23,14 @@ from apps.metrics.periods import (
 from apps.platforms.models import Platform
 
 
-def _ordered_platforms(user) -> list[Platform]:
-    """City platforms first (the one a commission supervises), then by code."""
-    return sorted(platforms_for(user), key=lambda p: (p.level != Platform.Level.CITY, p.code))
+def _ordered_platforms(request: HttpRequest) -> list[Platform]:
+    """City platforms first (the one a commission supervises), then by code; read
+    once per request (the platform's choice and the navigation both need them)."""
+    if not hasattr(request, "_hipwatch_platforms"):
+        request._hipwatch_platforms = sorted(
+            platforms_for(request.user), key=lambda p: (p.level != Platform.Level.CITY, p.code)
+        )
+    return request._hipwatch_platforms
 
 
 def platform_span(request: HttpRequest, platform: Platform):
@@ -54,7 +59,7 @@ def resolve_request(request: HttpRequest) -> tuple[Platform | None, Period | Non
     or a year outside 2000–2099 answers 400 with the reason. (None, None) when no
     platform exists yet.
     """
-    platforms = _ordered_platforms(request.user)
+    platforms = _ordered_platforms(request)
     if not platforms:
         return None, None
     code = request.GET.get("platform")
@@ -96,9 +101,7 @@ def navigation(request: HttpRequest, platform: Platform, period: Period) -> Navi
     """Every quarter, half-year, year and month with data on the platform (a
     county's or a hospital's missing months are what its users need to see)."""
     first, last = platform_span(request, platform)
-    return Navigation(
-        platform, period, _ordered_platforms(request.user), period_groups(first, last)
-    )
+    return Navigation(platform, period, _ordered_platforms(request), period_groups(first, last))
 
 
 def period_has_data(request: HttpRequest, platform: Platform, period: Period) -> bool:

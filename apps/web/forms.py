@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import PortalForm, Select
+from apps.core.forms import ListedModelChoiceField, PortalForm, Select
 from apps.institutions.models import Institution
 from apps.metrics.figures import InstitutionFigures, Tier
 from apps.platforms.models import ConnectionStatus
@@ -19,7 +19,7 @@ TIER_UPSTREAM = "upstream"
 
 
 class InstitutionFilterForm(PortalForm):
-    region = forms.ModelChoiceField(
+    region = ListedModelChoiceField(
         label=_("Region"),
         queryset=Region.objects.none(),
         to_field_name="code",

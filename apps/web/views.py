@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
@@ -168,14 +169,23 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid() if form.is_bound else True
     if form.is_bound and valid:
         institutions = form.filter_institutions(institutions)
-    figures = period_figures(
-        institutions=institutions, platform=platform, start=period.start, end=period.end
-    )
-    rows = form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
-    table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
     # ?print=1: every row on one page, for printing the whole list.
     printing = request.GET.get("print") == "1"
-    RequestConfig(request, paginate=False if printing else {"per_page": 50}).configure(table)
+
+    def listed():
+        figures = period_figures(
+            institutions=institutions, platform=platform, start=period.start, end=period.end
+        )
+        return form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
+
+    def configured():
+        table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
+        RequestConfig(request, paginate=False if printing else {"per_page": 50}).configure(table)
+        return table
+
+    # Read only when the page's cached fragments (the count, the table) are not.
+    rows = SimpleLazyObject(listed)
+    table = SimpleLazyObject(configured)
     if request.GET.get("export") == "xlsx":
         return xlsx_response(
             [sheet_from_table(table, "institutions", _("Institution list"))],
@@ -190,7 +200,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
             "nav": navigation(request, platform, period),
             "form": form,
             "table": table,
-            "count": len(rows),
+            "count": lambda: len(rows),
             "printing": printing,
         },
     )

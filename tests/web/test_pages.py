@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.platforms.models import Platform
+from apps.web import views as web_views
 from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -323,3 +324,35 @@ def test_the_print_view_of_the_list_holds_every_row(login, quarter, users):
     printed = client.get(LIST, {"period": "2023Q2", "print": "1"})
     assert len(list(printed.context["table"].rows)) == 64
     assert "js/print.js" in printed.content.decode()
+
+
+def test_a_cached_list_reads_no_figures_and_shows_the_same(
+    login, quarter, users, django_assert_max_num_queries, monkeypatch
+):
+    """A list already rendered for this data version, query and user: its count
+    and table come from the cached fragments, and no figure is read (the session,
+    the user, the platforms, the data version, the region, the bell, the region
+    choices)."""
+    client = login(users.alice)
+    first = client.get(LIST)
+
+    def heading(response):
+        html = response.content.decode()
+        start = html.index('<span class="text-body-secondary">')
+        return html[start : html.index("</span>", start)]
+
+    def table(response):
+        html = response.content.decode()
+        return html[html.index('<div class="card print-wide">') : html.index("</table>")]
+
+    names = table_names(first)
+
+    def unread(**kwargs):
+        raise AssertionError("the figures were read for a cached list")
+
+    monkeypatch.setattr(web_views, "period_figures", unread)
+    with django_assert_max_num_queries(7):
+        second = client.get(LIST)
+    assert table(second) == table(first) and len(names) == 4
+    assert all(name in table(second) for name in names)
+    assert heading(second) == heading(first) and "4" in heading(first)
