@@ -202,6 +202,18 @@ class Summary:
         return self.integrating + self.not_connected
 
 
+class _SummaryRow(NamedTuple):
+    """What `PeriodFigures.summary` reads of a row: a summary-only period's rows."""
+
+    connection_status: str
+    not_yet_due: bool
+    tier: int | None
+    severely_missing: bool
+    continuity: str | None
+    records: int
+    completeness: Decimal | None
+
+
 @dataclass
 class PeriodFigures:
     platform: Platform
@@ -352,13 +364,15 @@ def _period_uploads(
     start: dt.date,
     end: dt.date,
     month_rows: Callable[[Platform, QuerySet, dt.date, dt.date], list[tuple]] | None = None,
+    last_before: bool = True,
 ) -> tuple[dict[int, _Uploads], dict[int, dt.date]]:
     """Per institution, what it sent in start..end — whole months from the
     per-institution monthly roll-up (one row a month), the days of partly covered
     months from the table-months' bitmaps and DailyTotal, never the daily rows —
     and the last day with records before start. Four queries at most, whatever the
     period's length and number of institutions; `month_rows` (as `_month_rows`)
-    may answer the whole months from rows read before."""
+    may answer the whole months from rows read before; without `last_before`, the
+    day before the period is not looked for (a summary does not show it)."""
     months = full_months(start, end)
     # The days of the partial months, and those before `start` in its month.
     if months:
@@ -380,16 +394,20 @@ def _period_uploads(
             u.silent |= _codes(silent)
     # The last day with records before the period: the whole months before its
     # first month from the roll-up, the days before `start` in that month below.
-    before = dict(
-        MonthlyTotal.objects.filter(
-            platform=platform,
-            institution__in=ids,
-            month__lt=month_start(start),
-            last_upload__isnull=False,
+    before = (
+        {}
+        if not last_before
+        else dict(
+            MonthlyTotal.objects.filter(
+                platform=platform,
+                institution__in=ids,
+                month__lt=month_start(start),
+                last_upload__isnull=False,
+            )
+            .values("institution_id")
+            .annotate(last=Max("last_upload"))
+            .values_list("institution_id", "last")
         )
-        .values("institution_id")
-        .annotate(last=Max("last_upload"))
-        .values_list("institution_id", "last")
     )
     segments = _partial_months(start, end, months)
     if segments:
@@ -526,7 +544,9 @@ class FiguresReader:
             row for month, rows in self._months.items() if first <= month <= last for row in rows
         ]
 
-    def _compute(self, start: dt.date, end: dt.date, with_scores: bool) -> PeriodFigures:
+    def _compute(
+        self, start: dt.date, end: dt.date, with_scores: bool, summary_only: bool = False
+    ) -> PeriodFigures:
         if end < start:
             raise ValueError("end before start")
         if self._registry is None:
@@ -540,6 +560,7 @@ class FiguresReader:
             with_scores,
             self._registry,
             self._month_rows,
+            summary_only,
         )
 
     def figures(self, start: dt.date, end: dt.date, *, with_scores: bool = True) -> PeriodFigures:
@@ -556,7 +577,7 @@ class FiguresReader:
         key = _cache_key("summary", self.scope, self.platform, start, end, self.definitions)
         summary = cache.get(key)
         if summary is None:
-            summary = self._compute(start, end, False).summary
+            summary = self._compute(start, end, False, summary_only=True).summary
             cache.set(key, summary, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
         return summary
 
@@ -657,10 +678,16 @@ def _period_figures(
     with_scores: bool,
     reg: _Registry,
     month_rows=None,
+    summary_only: bool = False,
 ) -> PeriodFigures:
+    """The figures of each institution of the registry; `summary_only`, rows with
+    only what `PeriodFigures.summary` counts (no last upload day, no table lists):
+    for a dashboard's months, whose summaries alone are shown."""
     insts, changes, heartbeats, editions = reg.insts, reg.changes, reg.heartbeats, reg.editions
     declared, go_live = reg.declared, reg.go_live
-    uploads, last_before = _period_uploads(platform, reg.ids, start, end, month_rows)
+    uploads, last_before = _period_uploads(
+        platform, reg.ids, start, end, month_rows, last_before=not summary_only
+    )
     nothing = _Uploads()
 
     counted_until = min(end, last_complete_day())
@@ -710,6 +737,13 @@ def _period_figures(
                     else Continuity.INTERRUPTED
                 )
 
+        if summary_only:
+            rows.append(
+                _SummaryRow(
+                    status, not_yet_due, tier, severe, continuity, sent.records, completeness
+                )
+            )
+            continue
         rows.append(
             InstitutionFigures(
                 institution=inst,
