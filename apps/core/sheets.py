@@ -84,10 +84,17 @@ class Sheet:
     empty_text: str = ""  # what the page says when there is no row
     page_only: frozenset[int] = frozenset()  # columns drawn on the page, not exported
     row_classes: list[str] = field(default_factory=list)  # a CSS class per row, or ""
+    # At most this many rows on the page (a dashboard's panel), all in the export.
+    shown: int | None = None
+
+    @property
+    def hidden(self) -> int:
+        """Rows left off the page (and in the export)."""
+        return max(0, len(self.rows) - self.shown) if self.shown is not None else 0
 
     def cells(self):
         """Rows for the template: (row class, a `SheetCell` per cell)."""
-        for number, row in enumerate(self.rows):
+        for number, row in enumerate(self.rows[: self.shown]):
             css = self.row_classes[number] if number < len(self.row_classes) else ""
             yield (
                 css,

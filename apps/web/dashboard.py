@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -27,6 +28,9 @@ MONTHS_SHOWN = 6
 LONGEST_INTERRUPTIONS = 15
 MOVERS_EACH_WAY = 10
 ANOMALIES_SHOWN = 30
+# Rows of a panel's table on the page (its export holds every row).
+PANEL_ROWS = 50
+ORG_PLACEHOLDER = "ORGCODE"
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Dashboard:
     ):
         self.platform = platform
         self.period = period
+        self._detail_url: str | None = None
         self.query = query  # platform and period, for links to other pages
         # No panel shows a score: none is computed (a county's scores would compute
         # the whole city's figures for their medians).
@@ -77,7 +82,11 @@ class Dashboard:
 
     # Links ----------------------------------------------------------------------
     def _institution_url(self, row: InstitutionFigures) -> str:
-        url = reverse("institution-detail", args=[row.org_code])
+        # reverse() once, the code put in its place (a province's panels link
+        # thousands of institutions; an organisation code needs no quoting).
+        if self._detail_url is None:
+            self._detail_url = reverse("institution-detail", args=[ORG_PLACEHOLDER])
+        url = self._detail_url.replace(ORG_PLACEHOLDER, quote(row.org_code, safe=""))
         return f"{url}?{self.query}" if self.query else url
 
     def _list_url(self, **filters) -> str:
@@ -102,6 +111,8 @@ class Dashboard:
         if self.show_regions:
             panels.append(self.regions())
         panels.append(self.movers())
+        for panel in panels:  # a province's panel would list 2,000 rows: the export has them
+            panel.sheet.shown = PANEL_ROWS
         return panels
 
     def silent_now(self) -> Panel:

@@ -127,6 +127,23 @@ def test_each_table_exports_the_figures_it_shows(login, quarter, users, key):
     assert [[same(c) for c in row] for row in exported] == [[same(c) for c in r] for r in page]
 
 
+def test_a_panel_shows_its_first_rows_and_exports_them_all(login, quarter, users, monkeypatch):
+    """A province's panel would list 2,000 institutions: the page shows the first
+    PANEL_ROWS of each table and says so; the export holds every row."""
+    from apps.web import dashboard
+
+    monkeypatch.setattr(dashboard, "PANEL_ROWS", 1)
+    client = login(users.alice)
+    response = client.get(DASHBOARD, Q2)
+    page = sheet_rows(response, "movers")
+    assert [r[0] for r in page] == ["信阳市中心医院"]
+    assert "仅列出 2 行中的前 1 行；导出文件包含全部。" in response.content.decode()
+    [rows] = workbook_rows(client.get(DASHBOARD, {**Q2, "export": "movers"})).values()
+    assert [r[0] for r in rows[2:]] == ["信阳市中心医院", "潢川县人民医院"]
+    # Links to the institutions as reverse() writes them, the period kept.
+    assert 'href="/institutions/41150000001/?' in response.content.decode()
+
+
 def test_export_all_gives_one_sheet_per_table(login, quarter, users):
     response = login(users.alice).get(DASHBOARD, {**Q2, "export": "all"})
     assert len(workbook_rows(response)) == 9
