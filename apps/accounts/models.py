@@ -66,6 +66,12 @@ class User(AbstractUser):
             )
 
     @property
+    def scope_key(self) -> str:
+        """What decides which rows the user may see, for keys of cached pages: a
+        user moved to another region must not be served the old region's page."""
+        return f"{self.role}:{self.region_id}:{self.institution_id}:{self.is_superuser:d}"
+
+    @property
     def is_officer(self) -> bool:
         """A commission's officer (province, city or county) with a region."""
         return self.role in OFFICER_ROLES and self.region_id is not None

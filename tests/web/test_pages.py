@@ -356,3 +356,15 @@ def test_a_cached_list_reads_no_figures_and_shows_the_same(
     assert table(second) == table(first) and len(names) == 4
     assert all(name in table(second) for name in names)
     assert heading(second) == heading(first) and "4" in heading(first)
+
+
+def test_a_user_moved_to_another_county_is_not_served_the_old_cached_list(login, quarter, users):
+    """The cached count, filters and table are keyed on the user's scope, not only
+    on who they are: moved from 潢川县 to 光山县, bob sees 光山县's institutions at once."""
+    client = login(users.bob)
+    before = client.get(LIST).content.decode()
+    assert "潢川县人民医院" in before and "光山县人民医院" not in before
+    users.bob.region = users.charlie.region
+    users.bob.save()
+    after = client.get(LIST).content.decode()
+    assert "光山县人民医院" in after and "潢川县人民医院" not in after
