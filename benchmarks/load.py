@@ -185,7 +185,8 @@ def main() -> int:
             measured[(targets[1][1], 0)],
             floor_p50,
             "a static file, p50, back to back",
-            f"{city.name}, {size} institutions; {WORKERS} × {THREADS} gunicorn",
+            f"province, its largest city {city.name} ({size} institutions); "
+            f"gunicorn {WORKERS} × {THREADS}",
         )
     finally:
         server.send_signal(signal.SIGTERM)
