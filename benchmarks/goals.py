@@ -52,6 +52,60 @@ GROUP BY d.institution_id
 """
 
 
+def best_cold(fn, repeat: int = 3) -> float:
+    """The best of `repeat` runs of `fn`, each after the caches are cleared: seconds."""
+    import time
+
+    from django.core.cache import cache
+
+    times = []
+    for _ in range(repeat):
+        cache.clear()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float]:
+    """(the province officer's dashboard of `period`, its figures alone): each the
+    best of `repeat` runs, cold (the caches cleared before each), seconds. Through
+    Django's test client logged in as a province officer of region 410000."""
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts.models import User
+    from apps.institutions.models import Institution
+    from apps.metrics.figures import period_figures
+    from apps.metrics.periods import Period
+    from apps.regions.models import Region
+
+    province = Region.objects.get(code="410000")
+    user, _ = User.objects.get_or_create(
+        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
+    )
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    url = f"/dashboard/?platform={platform.code}&period={period}"
+    assert client.get(url).status_code == 200  # the first request imports the views
+    span = Period.parse(period)
+
+    def page():
+        assert client.get(url).status_code == 200
+
+    def figures():
+        period_figures(
+            institutions=Institution.objects.all(),
+            platform=platform,
+            start=span.start,
+            end=span.end,
+            with_scores=False,
+        )
+
+    return best_cold(page, repeat), best_cold(figures, repeat)
+
+
 def _load() -> dict:
     try:
         return json.loads(FILE.read_text())

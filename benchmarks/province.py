@@ -512,43 +512,7 @@ def measure_pdf(platform) -> list[tuple[str, float, str]]:
 def measure_dashboard(platform) -> list[tuple[str, float, str]]:
     """The province officer's dashboard of 2023 Q2, cold (the caches cleared before
     each request), beside its floor: the figures of the province alone, cold."""
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.test import Client
-
-    from apps.accounts.models import User
-    from apps.institutions.models import Institution
-    from apps.metrics.figures import period_figures
-    from apps.regions.models import Region
-
-    province = Region.objects.get(code="410000")
-    user, _ = User.objects.get_or_create(
-        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
-    )
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(user)
-    url = f"/dashboard/?platform={platform.code}&period={YEAR}Q2"
-    assert client.get(url).status_code == 200  # the first request imports the views
-
-    def page():
-        cache.clear()
-        response = client.get(url)
-        assert response.status_code == 200
-        return response
-
-    def figures():
-        cache.clear()
-        return period_figures(
-            institutions=Institution.objects.all(),
-            platform=platform,
-            start=dt.date(YEAR, 4, 1),
-            end=dt.date(YEAR, 6, 30),
-            with_scores=False,
-        )
-
-    elapsed, _ = best_of(page)
-    floor, _ = best_of(figures)
+    elapsed, floor = goals.dashboard_cold(platform, f"{YEAR}Q2")
     goals.record("dashboard", elapsed, floor, "the province's figures alone", SIZE)
     return [
         (

@@ -125,18 +125,6 @@ def timed(label, fn, repeat=3):
     return result, best
 
 
-def best_of(fn, repeat=3) -> float:
-    from django.core.cache import cache
-
-    times = []
-    for _ in range(repeat):
-        cache.clear()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def size() -> str:
     return f"city size, {N} × {T} tables × {(END - START).days + 1} days, {connection.vendor}"
 
@@ -149,36 +137,13 @@ def figures_floor(platform: Platform) -> float:
             cursor.execute(goals.FIGURES_FLOOR_SQL, [platform.pk, START, END])
             return cursor.fetchall()
 
-    return best_of(floor)
+    return goals.best_cold(floor)
 
 
 def bench_dashboard(platform: Platform) -> None:
     """The province officer's dashboard of the quarter, cold, beside the province's
     figures alone."""
-    from django.conf import settings
-    from django.test import Client
-
-    from apps.accounts.models import User
-
-    province = Region.objects.get(code="410000")
-    user, _ = User.objects.get_or_create(
-        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
-    )
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(user)
-    url = f"/dashboard/?platform={platform.code}&period=2023Q2"
-    assert client.get(url).status_code == 200  # the first request imports the views
-    page = best_of(lambda: client.get(url))
-    floor = best_of(
-        lambda: period_figures(
-            institutions=Institution.objects.all(),
-            platform=platform,
-            start=START,
-            end=END,
-            with_scores=False,
-        )
-    )
+    page, floor = goals.dashboard_cold(platform, "2023Q2")
     print(f"{'dashboard of the province, cold':<40} {page * 1000:8.1f} ms", flush=True)
     goals.record("dashboard", page, floor, "the province's figures alone", size())
 

@@ -313,6 +313,20 @@ def test_rank_by_score_shares_ranks_and_leaves_upstream_unranked(city):
     assert [rank for rank, _row in ranked[3:5]] == [4, 4]  # the two not connected, score 0
 
 
+def one_by_one(city, periods):
+    """Each period's figures from period_figures, as a page alone would read them."""
+    return [
+        period_figures(
+            institutions=Institution.objects.all(),
+            platform=city.platform,
+            start=start,
+            end=end,
+            with_scores=False,
+        )
+        for start, end in periods
+    ]
+
+
 def test_a_reader_gives_the_same_figures_reading_the_registry_once(
     city, django_assert_max_num_queries
 ):
@@ -330,16 +344,7 @@ def test_a_reader_gives_the_same_figures_reading_the_registry_once(
         ],
     )
     periods = [Q2, (D(2023, 1, 1), D(2023, 3, 31)), (D(2023, 4, 1), D(2023, 4, 30))]
-    expected = [
-        period_figures(
-            institutions=Institution.objects.all(),
-            platform=city.platform,
-            start=start,
-            end=end,
-            with_scores=False,
-        )
-        for start, end in periods
-    ]
+    expected = one_by_one(city, periods)
     cache.clear()
     reader = FiguresReader(institutions=Institution.objects.all(), platform=city.platform)
     first = reader.figures(*periods[0], with_scores=False)
@@ -392,16 +397,7 @@ def test_a_reader_prefetching_months_gives_the_same_figures_reading_them_once(ci
         (D(2023, 4, 15), D(2023, 6, 20)),
         (D(2023, 6, 1), D(2023, 7, 31)),
     ]
-    expected = [
-        period_figures(
-            institutions=Institution.objects.all(),
-            platform=city.platform,
-            start=start,
-            end=end,
-            with_scores=False,
-        )
-        for start, end in periods
-    ]
+    expected = one_by_one(city, periods)
     cache.clear()
     reader = FiguresReader(institutions=Institution.objects.all(), platform=city.platform)
     reader.prefetch(D(2023, 1, 1), D(2023, 6, 30))
