@@ -165,6 +165,31 @@ def waiting_rules(unknown_results) -> list[WaitingRule]:
     return [WaitingRule(**line) for line in lines]
 
 
+def _ready_and_clashes(waiting, institution_ids, known, field, stored, code_path):
+    """The waiting rows whose institution and `field` (an indicator's or a rule's
+    code, among `known`) are now known, and those of them that would meet a row of
+    `stored` (the platform's daily rows; their code at `code_path`) for the same
+    institution, code and day."""
+    ready = [w for w in waiting if w.org_code in institution_ids and getattr(w, field) in known]
+    if not ready:
+        return [], []
+    have = set(
+        stored.filter(
+            institution_id__in=set(institution_ids.values()), day__in={w.day for w in ready}
+        ).values_list("institution_id", code_path, "day")
+    )
+    clashes = [w for w in ready if (institution_ids[w.org_code], getattr(w, field), w.day) in have]
+    return ready, clashes
+
+
+def _refusal(clashes, describe) -> ResolveRefused:
+    """The clashes named, ten at most, and how many more."""
+    problems = [describe(w) for w in clashes[:10]]
+    if len(clashes) > 10:
+        problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
+    return ResolveRefused(problems)
+
+
 def _store_waiting_values(
     *, platform: Platform, waiting: list[UnknownIndicatorValue], institution_ids: dict[str, int]
 ) -> int:
@@ -172,26 +197,24 @@ def _store_waiting_values(
     refused (ResolveRefused) if one would meet a value already stored for the same
     institution, indicator and day. Returns how many were stored."""
     catalogue = dict(Indicator.objects.values_list("code", "pk"))
-    ready = [w for w in waiting if w.org_code in institution_ids and w.indicator in catalogue]
+    ready, clashes = _ready_and_clashes(
+        waiting,
+        institution_ids,
+        catalogue,
+        "indicator",
+        DailyIndicator.objects.filter(platform=platform),
+        "indicator__code",
+    )
     if not ready:
         return 0
-    stored = set(
-        DailyIndicator.objects.filter(
-            platform=platform,
-            institution_id__in=set(institution_ids.values()),
-            day__in={w.day for w in ready},
-        ).values_list("institution_id", "indicator__code", "day")
-    )
-    clashes = [w for w in ready if (institution_ids[w.org_code], w.indicator, w.day) in stored]
     if clashes:
-        problems = [
-            _("Code %(code)s already has a value of %(indicator)s on %(day)s.")
-            % {"code": w.org_code, "indicator": w.indicator, "day": w.day.isoformat()}
-            for w in clashes[:10]
-        ]
-        if len(clashes) > 10:
-            problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
-        raise ResolveRefused(problems)
+        raise _refusal(
+            clashes,
+            lambda w: (
+                _("Code %(code)s already has a value of %(indicator)s on %(day)s.")
+                % {"code": w.org_code, "indicator": w.indicator, "day": w.day.isoformat()}
+            ),
+        )
     indicators_store(
         platform=platform,
         rows=[IndicatorRow(w.day, w.org_code, w.indicator, w.value) for w in ready],
@@ -214,26 +237,24 @@ def _store_waiting_quality(
     refuses the whole (ResolveRefused), or with `refuse_clashes` False keeps
     waiting. Returns how many were stored."""
     rules = dict(QualityRule.objects.filter(platform=platform).values_list("code", "pk"))
-    ready = [w for w in waiting if w.org_code in institution_ids and w.rule in rules]
+    ready, clashes = _ready_and_clashes(
+        waiting,
+        institution_ids,
+        rules,
+        "rule",
+        DailyQuality.objects.filter(platform=platform),
+        "rule__code",
+    )
     if not ready:
         return 0
-    stored = set(
-        DailyQuality.objects.filter(
-            platform=platform,
-            institution_id__in=set(institution_ids.values()),
-            day__in={w.day for w in ready},
-        ).values_list("institution_id", "rule__code", "day")
-    )
-    clashes = [w for w in ready if (institution_ids[w.org_code], w.rule, w.day) in stored]
     if clashes and refuse_clashes:
-        problems = [
-            _("Code %(code)s already has a result of rule %(rule)s on %(day)s.")
-            % {"code": w.org_code, "rule": w.rule, "day": w.day.isoformat()}
-            for w in clashes[:10]
-        ]
-        if len(clashes) > 10:
-            problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
-        raise ResolveRefused(problems)
+        raise _refusal(
+            clashes,
+            lambda w: (
+                _("Code %(code)s already has a result of rule %(rule)s on %(day)s.")
+                % {"code": w.org_code, "rule": w.rule, "day": w.day.isoformat()}
+            ),
+        )
     ready = [w for w in ready if w not in clashes]
     quality_store(
         platform=platform,

@@ -6,7 +6,7 @@ unknown institutions or of rules not listed wait for review until they can count
 import datetime as dt
 
 from apps.ingestion.models import PulledDay, SyncRun, UnknownQualityValue
-from apps.ingestion.review import unknown_code_map, waiting_quality_store
+from apps.ingestion.review import ResolveRefused, unknown_code_map, waiting_quality_store
 from apps.ingestion.services import (
     backfill_run,
     backfill_start,
@@ -160,3 +160,25 @@ def test_a_backfill_pulls_the_rules_once_and_every_days_results(platform_sim):
     assert kinds.count(SyncRun.Kind.QUALITY_RULES) == 1
     assert kinds.count(SyncRun.Kind.QUALITY) == 2
     assert stored(platform, next_day) == [("41150000001", "SEX", 10, 1)]
+
+
+def test_mapping_a_code_whose_results_would_meet_stored_ones_is_refused(platform_sim, city):
+    """The platform sent 潢川's MZ_ID result under a second code too: mapping that
+    code onto 潢川 would meet the stored result, so nothing changes and the result
+    keeps waiting, its code unmapped."""
+    platform, _sim = platform_sim(
+        data=with_quality({"org_code": "41152600099", "rule": "MZ_ID", "checked": 9, "failed": 1})
+    )
+    platform_pull_quality_rules(platform=platform)
+    platform_pull_quality(platform=platform, day=DAY)
+    before = stored(platform)
+    try:
+        unknown_code_map(platform=platform, org_code="41152600099", institution=city.hc_people)
+    except ResolveRefused as refused:
+        assert "41152600099" in refused.problems[0] and "MZ_ID" in refused.problems[0]
+        assert DAY.isoformat() in refused.problems[0]
+    else:
+        raise AssertionError("the mapping was not refused")
+    assert stored(platform) == before
+    assert UnknownQualityValue.objects.filter(org_code="41152600099").count() == 1
+    assert waiting_quality_store(platform=platform) == 0
