@@ -14,6 +14,14 @@ from config.celery_app import app
 pytestmark = pytest.mark.django_db
 
 
+def _connections_closed() -> None:
+    """Celery's connection pool closed, and the producer pool made from it dropped
+    (`app.close()` keeps the latter: a test that published before would have this
+    one publish into its broker)."""
+    app.close()
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker_down():
     """Celery sending for real (not eagerly) to a Redis port nothing listens on."""
@@ -23,11 +31,11 @@ def broker_down():
     # The app reads Django's settings under the CELERY_ namespace: its keys are those.
     keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")
     saved = {key: app.conf[key] for key in keys}
-    app.close()  # no pooled connection to the real broker is reused
+    _connections_closed()  # no pooled connection to the real broker is reused
     app.conf.update(CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0", CELERY_TASK_ALWAYS_EAGER=False)
     assert not app.conf.task_always_eager
     yield
-    app.close()  # nor one to the dead port afterwards
+    _connections_closed()  # nor one to the dead port afterwards
     app.conf.update(saved)
 
 
