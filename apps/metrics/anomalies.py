@@ -109,8 +109,10 @@ def volume_anomalies(
 ) -> dict[int, list[Anomaly]]:
     """Per institution id (those with any), the anomalous days of start..end, in
     order. Two queries (the period's upload days, and each institution's last 28
-    before it; with `latest`, three for the last two weeks first); cached under the data version like the figures. With `latest`,
-    only the days from the last one back to the day on which the count of
+    before it; with `latest`, four for the last two weeks first: the scope's ids,
+    their days, the baselines of the last eight weeks and those beyond); cached
+    under the data version like the figures. With `latest`, only the days from the
+    last one back to the day on which the count of
     anomalies found reaches `latest` are judged (every anomaly of those days: what
     a panel of the latest ones shows, without judging a province's whole quarter);
     the last two weeks are read first, the whole period only when they hold fewer."""
