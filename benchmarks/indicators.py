@@ -31,7 +31,12 @@ def build_indicators(platform, start: dt.date, end: dt.date, batch_size: int = 2
     """Values for every day of start..end and a reference per month. Built once:
     nothing is written when the platform has indicator values already."""
     from apps.indicators.models import DailyIndicator, Indicator, Reference
-    from apps.indicators.services import IndicatorRow, indicator_defaults_ensure, indicators_store
+    from apps.indicators.services import (
+        IndicatorRow,
+        indicator_defaults_ensure,
+        indicator_years_refresh,
+        indicators_store,
+    )
     from apps.institutions.models import Institution
 
     if DailyIndicator.objects.filter(platform=platform).exists():
@@ -74,7 +79,12 @@ def build_indicators(platform, start: dt.date, end: dt.date, batch_size: int = 2
             institution_ids={inst.org_code: inst.pk for inst in batch},
             indicator_ids=ids,
         )
+        # Written in bulk, not through references_import (one row at a time, audited):
+        # the year cubes are brought along as that service would.
         Reference.objects.bulk_create(references)
+        indicator_years_refresh(
+            platform, {(inst.pk, month.year) for inst in batch for month in _months(start, end)}
+        )
     print(
         f"  {len(institutions) * days * 6:,} values in {time.perf_counter() - t0:.1f} s",
         flush=True,

@@ -168,3 +168,54 @@ class Reference(models.Model):
     @property
     def period_key(self) -> str:
         return f"{self.start:%Y-%m}" if self.span == self.Span.MONTH else f"{self.start:%Y}"
+
+
+MONTHS = range(1, 13)
+
+
+def _month_columns(prefix: str, label: str) -> dict[str, models.BigIntegerField]:
+    """Twelve nullable columns, `prefix`1 … `prefix`12: one per calendar month."""
+    return {f"{prefix}{m}": models.BigIntegerField(label % m, null=True) for m in MONTHS}
+
+
+class IndicatorYear(models.Model):
+    """One indicator of one institution on one platform for one calendar year, in one
+    row: each month's sum and latest value (the monthly roll-up, `t1`…`t12`,
+    `v1`…`v12`), each month's reference (`r1`…`r12`) and the year's (`y`), NULL
+    where there is none. A period's values and references are then one expression
+    over the columns of its months (metrics.indicators): a province's quarter reads
+    one row per institution and indicator with the few numbers the period needs,
+    instead of its months' rows of the roll-up and of the references. Written only by
+    the storage services, in the transaction that changes what it holds
+    (`indicator_years_refresh`)."""
+
+    platform = models.ForeignKey(
+        "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    locals().update(_month_columns("t", "sum of month %d"))
+    locals().update(_month_columns("v", "latest value of month %d"))
+    locals().update(_month_columns("r", "reference of month %d"))
+    y = models.BigIntegerField(_("reference of the year"), null=True)
+
+    class Meta:
+        verbose_name = _("indicator of a year")
+        verbose_name_plural = _("indicators of years")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "year", "institution", "indicator"],
+                name="indicator_year_unique_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.institution_id} {self.indicator_id}"

@@ -27,7 +27,8 @@ from apps.institutions.services import institution_ids_of_rows, is_valid_org_cod
 from apps.platforms.models import Platform
 from apps.regions.models import Region
 
-from .models import DailyIndicator, Indicator, MonthlyIndicator, Reference
+from .cubes import years_rebuild
+from .models import DailyIndicator, Indicator, IndicatorYear, MonthlyIndicator, Reference
 
 INDICATOR_COLUMNS = {
     "date": ["日期"],
@@ -270,6 +271,24 @@ def _write(
     rebuild = {(inst, ind, month_start(day)) for inst, ind, day, _value in gone}
     for inst, ind, month in rebuild:
         _month_rebuild(platform, inst, ind, month)
+    indicator_years_refresh(
+        platform,
+        {(inst, day.year) for inst, _ind, day, *_rest in written}
+        | {(inst, day.year) for inst, _ind, day, _value in gone},
+    )
+
+
+def indicator_years_refresh(platform: Platform, keys: Iterable[tuple[int, int]]) -> None:
+    """Bring the year rows (IndicatorYear) of (institution id, year) `keys` up to
+    date with the monthly roll-up and the references: every write of either calls
+    it, in its transaction (and so may a bulk load that wrote them directly)."""
+    years_rebuild(
+        year_model=IndicatorYear,
+        monthly_model=MonthlyIndicator,
+        reference_model=Reference,
+        platform_id=platform.pk,
+        keys=keys,
+    )
 
 
 def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
@@ -402,6 +421,7 @@ def references_import(
         Institution.objects.filter(pk__in=institution_ids.values()).values_list("pk", "region")
     )
     result = ImportResult()
+    touched: set[tuple[int, int]] = set()
     value_label = REFERENCE_COLUMNS["value"][0]
     source_label = REFERENCE_COLUMNS["source"][0]
     for number, (span, start), org_code, indicator, value, origin in parsed:
@@ -420,6 +440,7 @@ def references_import(
                 source=origin,
                 updated_by=user,
             )
+            touched.add((inst, start.year))
             result.add(number, label)
             continue
         if (reference.value, reference.source) == (value, origin):
@@ -447,9 +468,11 @@ def references_import(
         )
         reference.value, reference.source, reference.updated_by = value, origin, user
         reference.save()
+        touched.add((inst, start.year))
         result.change(number, label, changes)
     if result.created or result.updated:
         data_changed()
+        indicator_years_refresh(platform, touched)
     audit_import(what=f"references {platform.code}", source=source, result=result)
     return result
 

@@ -7,33 +7,45 @@ decimals, half up, empty without a reference (or with a zero one), flagged above
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Count, F, QuerySet, Sum, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import BigIntegerField, Case, F, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
-from apps.core.calendar import month_end, month_start
-from apps.indicators.models import DailyIndicator, Indicator, MonthlyIndicator, Reference
+from apps.core.calendar import full_months, month_end, month_start
+from apps.indicators.models import (
+    DailyIndicator,
+    Indicator,
+    IndicatorYear,
+    MonthlyIndicator,
+    Reference,
+)
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 
 from .figures import _cache_key, _fetch
-from .rollups import period_sums
+from .rollups import daily_edges
 
 CENT = Decimal("0.01")
 
 
 class IndicatorValue(NamedTuple):
-    """One indicator of one institution for a period (a tuple: a province's
-    report builds 12,000 of them, and the cache pickles them)."""
+    """One indicator of one institution for a period (a tuple of two integers: a
+    province's report builds 12,000 of them, and the cache pickles them; the rate,
+    a Decimal, is worked out where it is read)."""
 
     value: int | None
     reference: int | None
-    rate: Decimal | None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return upload_rate(self.value, self.reference)
 
     @property
     def over_reference(self) -> bool:
@@ -85,14 +97,21 @@ def indicator_values(
 def _indicator_values(scope, platform, start, end, indicators) -> dict:
     ids = scope.values("pk")
     insts = list(scope.values_list("pk", flat=True))
-    flows = [i for i in indicators if not i.is_stock]
-    stocks = [i for i in indicators if i.is_stock]
+    flows = [i.pk for i in indicators if not i.is_stock]
+    stocks = [i.pk for i in indicators if i.is_stock]
     values: dict[tuple[int, int], int] = {}
+    references: dict[tuple[int, int], int] = {}
+    # A stock's value is read from the days of end's month up to end when end lies
+    # inside it; before `first`, from the year rows (and further back, the roll-up).
+    first = month_start(end) if end != month_end(end) else end + dt.timedelta(days=1)
+    since = min(start.year, (first - dt.timedelta(days=1)).year)
     if flows:
-        values.update(_flow_sums(platform, ids, [i.pk for i in flows], start, end))
+        values.update(_flow_edges(platform, ids, flows, start, end))
+    days = _stock_days(platform, ids, stocks, first, end) if stocks and first <= end else {}
+    values.update(days)
+    _from_years(platform, ids, flows, stocks, start, end, first, since, days, values, references)
     if stocks:
-        values.update(_stock_latest(platform, ids, insts, [i.pk for i in stocks], end))
-    references = _references(platform, ids, insts, indicators, start, end)
+        _stocks_further_back(platform, ids, insts, stocks, since, values, references)
     columns = [(i.code, i.pk, None if i.is_stock else 0) for i in indicators]
     result: dict[int, dict[str, IndicatorValue]] = {}
     for inst in insts:
@@ -100,78 +119,181 @@ def _indicator_values(scope, platform, start, end, indicators) -> dict:
         for code, pk, empty in columns:
             value = values.get((inst, pk), empty)
             reference = references.get((inst, pk))
-            row[code] = IndicatorValue(value, reference, upload_rate(value, reference))
+            row[code] = IndicatorValue(value, reference)
     return result
 
 
-def _flow_sums(platform, ids, indicator_ids, start, end) -> dict[tuple[int, int], int]:
-    """Sums over start..end (metrics.rollups: whole months from the roll-up). Two
-    queries."""
-    sums = period_sums(
-        daily=DailyIndicator.objects.filter(
-            platform=platform, institution__in=ids, indicator_id__in=indicator_ids
-        ),
-        monthly=MonthlyIndicator.objects.filter(
-            platform=platform, institution__in=ids, indicator_id__in=indicator_ids
-        ),
-        start=start,
-        end=end,
-        keys=("institution_id", "indicator_id"),
-        values=("value",),
-        monthly_values=("total",),
-    )
-    return {key: total for key, (total,) in sums.items()}
+def _flow_edges(platform, ids, indicator_ids, start, end) -> dict[tuple[int, int], int]:
+    """The flows' sums over the days of start..end outside its whole months (the
+    partial months at either end): one query, none when it is whole months."""
+    edges = daily_edges(start, end)
+    if edges is None:
+        return {}
+    return {
+        (inst, ind): total or 0
+        for inst, ind, total in DailyIndicator.objects.filter(
+            edges, platform=platform, institution__in=ids, indicator_id__in=indicator_ids
+        )
+        .values("institution_id", "indicator_id")
+        .annotate(total=Cast(Sum("value"), BigIntegerField()))
+        .values_list("institution_id", "indicator_id", "total")
+    }
 
 
-def _stock_latest(platform, ids, insts, indicator_ids, end) -> dict[tuple[int, int], int]:
-    """The latest value on or before `end`, in the period or before it: the days of
-    end's month up to end, else the latest earlier month's last value: the month
-    before first, then further back for the pairs without one. At most three
-    queries.
-    When `end` closes its month, its month's roll-up row holds that value already
-    (its latest day): no daily row is read, which at a province's size is the
-    difference between 180,000 rows and none."""
-    first = month_start(end) if end != month_end(end) else end + dt.timedelta(days=1)
+def _stock_days(platform, ids, indicator_ids, first, end) -> dict[tuple[int, int], int]:
+    """The stocks' latest value among the days first..end (end's month up to end)."""
     latest: dict[tuple[int, int], tuple[dt.date, int]] = {}
-    if first <= end:  # end inside its month: that month's days up to end
-        for inst, ind, day, value in DailyIndicator.objects.filter(
+    for inst, ind, day, value in DailyIndicator.objects.filter(
+        platform=platform,
+        institution__in=ids,
+        indicator_id__in=indicator_ids,
+        day__gte=first,
+        day__lte=end,
+    ).values_list("institution_id", "indicator_id", "day", "value"):
+        if (inst, ind) not in latest or day > latest[(inst, ind)][0]:
+            latest[(inst, ind)] = (day, value)
+    return {key: value for key, (_day, value) in latest.items()}
+
+
+def _by_year(first: dt.date, last: dt.date, column) -> Case | None:
+    """An expression over a year row giving, in each year of first..last (first
+    days of months), `column(first month, last month)` of the months it holds of
+    them; NULL in other years."""
+    whens = [
+        When(
+            year=year,
+            then=column(
+                first.month if year == first.year else 1, last.month if year == last.year else 12
+            ),
+        )
+        for year in range(first.year, last.year + 1)
+    ]
+    return Case(*whens, default=None, output_field=BigIntegerField()) if whens else None
+
+
+def _added(lo: int, hi: int, prefix: str, empty_as_zero: bool):
+    """t_lo + … + t_hi: NULL as soon as one is NULL, unless they count as 0."""
+    columns = [F(f"{prefix}{m}") for m in range(lo, hi + 1)]
+    if empty_as_zero:
+        columns = [Coalesce(c, Value(0)) for c in columns]
+    return reduce(operator.add, columns)
+
+
+def _latest(lo: int, hi: int, prefix: str, then_year: bool = False):
+    """The latest month's non-NULL column among lo..hi (then the year's reference)."""
+    columns = [F(f"{prefix}{m}") for m in range(hi, lo - 1, -1)]
+    if then_year:
+        columns.append(F("y"))
+    return Coalesce(*columns) if len(columns) > 1 else columns[0]
+
+
+def _from_years(platform, ids, flows, stocks, start, end, first, since, days, values, references):
+    """Everything the year rows (IndicatorYear) answer, in one query of one row per
+    institution, indicator and year, each holding only the few numbers the period
+    needs, computed from its months' columns:
+    - a flow's sum over the period's whole months (its partial months' days are
+      read from the daily values) and the sum of those months' references — NULL
+      unless every one is there; for exactly one calendar year, the year's;
+    - a stock's latest month value before `first` and its reference in force on
+      `end` (the latest month's up to end's, then the year's)."""
+    if not flows and not stocks:
+        return
+    months = full_months(start, end)
+    whole = _months_of(start, end)
+    whole_year = whole is not None and len(whole) == 12 and start.month == 1
+    before = month_start(first - dt.timedelta(days=1))
+    nothing = Value(None, output_field=BigIntegerField())
+    annotations = {"flow": nothing, "flow_ref": nothing, "stock": nothing, "stock_ref": nothing}
+    if flows and months:
+        annotations["flow"] = _by_year(*months, lambda lo, hi: _added(lo, hi, "t", True))
+    if flows and whole:
+        annotations["flow_ref"] = _by_year(
+            whole[0], whole[-1], lambda lo, hi: _added(lo, hi, "r", False)
+        )
+    if stocks:
+        annotations["stock"] = _by_year(
+            dt.date(since, 1, 1), before, lambda lo, hi: _latest(lo, hi, "v")
+        )
+        annotations["stock_ref"] = _by_year(
+            dt.date(since, 1, 1), month_start(end), lambda lo, hi: _latest(lo, hi, "r", True)
+        )
+    if not (months or whole or stocks):
+        return
+    rows = (
+        IndicatorYear.objects.filter(
             platform=platform,
             institution__in=ids,
-            indicator_id__in=indicator_ids,
-            day__gte=first,
-            day__lte=end,
-        ).values_list("institution_id", "indicator_id", "day", "value"):
-            if (inst, ind) not in latest or day > latest[(inst, ind)][0]:
-                latest[(inst, ind)] = (day, value)
-    result = {key: value for key, (_day, value) in latest.items()}
-    # The month before `first` first: where every institution reporting daily has
-    # its latest value. Only the pairs not found there look further back.
-    months = MonthlyIndicator.objects.filter(
-        platform=platform, institution__in=ids, indicator_id__in=indicator_ids
-    )
-    before = month_start(first - dt.timedelta(days=1))
-    for inst, ind, value in _fetch(
-        months.filter(month=before).values_list("institution_id", "indicator_id", "last_value")
-    ):
-        result.setdefault((inst, ind), value)
-    wanted = {(inst, ind) for inst in insts for ind in indicator_ids}
-    missing = {inst for inst, _ind in wanted - result.keys()}
-    if missing:
-        earlier = (
-            months.filter(month__lt=before, **_among(missing))
-            .annotate(
-                newest=Window(
-                    RowNumber(),
-                    partition_by=[F("institution_id"), F("indicator_id")],
-                    order_by=F("month").desc(),
-                )
-            )
-            .filter(newest=1)
-            .values_list("institution_id", "indicator_id", "last_value")
+            indicator_id__in=flows + stocks,
+            year__gte=since,
+            year__lte=end.year,
         )
-        for inst, ind, value in _fetch(earlier):
-            result.setdefault((inst, ind), value)
-    return result
+        .annotate(**annotations)
+        .values_list("institution_id", "indicator_id", "year", "y", *annotations)
+    )
+    flow_ids, years_of_whole = set(flows), (whole[-1].year - whole[0].year + 1) if whole else 0
+    # Rows in year order: a later year's stock value or reference replaces an
+    # earlier one's; a flow's references are summed over the years and kept when
+    # every year had all its months referenced.
+    referenced: dict[tuple[int, int], int] = {}
+    counted: dict[tuple[int, int], int] = {}
+    for inst, ind, year, year_ref, flow, flow_ref, stock, stock_ref in _fetch(
+        rows.order_by("year")
+    ):
+        key = (inst, ind)
+        if ind in flow_ids:
+            if flow:
+                values[key] = values.get(key, 0) + flow
+            if flow_ref is not None:
+                referenced[key] = referenced.get(key, 0) + flow_ref
+                counted[key] = counted.get(key, 0) + 1
+            elif whole_year and year == start.year and year_ref is not None:
+                references[key] = year_ref
+        else:
+            if stock is not None and key not in days:
+                values[key] = stock
+            if stock_ref is not None:
+                references[key] = stock_ref
+    for key, total in referenced.items():
+        if counted[key] == years_of_whole:  # every month referenced: outranks the year's
+            references[key] = total
+
+
+def _stocks_further_back(platform, ids, insts, stock_ids, since, values, references):
+    """For the stocks' pairs the years since..end have no value or reference for:
+    the latest month's value and the latest reference before `since` (one query
+    each, only when there are such pairs)."""
+    wanted = [(inst, ind) for inst in insts for ind in stock_ids]
+    january = dt.date(since, 1, 1)
+    scope = {"platform": platform, "institution__in": ids, "indicator_id__in": stock_ids}
+    missing = {inst for inst, ind in wanted if (inst, ind) not in values}
+    if missing:
+        months = MonthlyIndicator.objects.filter(month__lt=january, **scope)
+        for key, value in _newest(months, missing, [F("month").desc()], "last_value"):
+            values.setdefault(key, value)
+    missing = {inst for inst, ind in wanted if (inst, ind) not in references}
+    if missing:
+        # Latest start first; at the same start "month" sorts before "year".
+        earlier = Reference.objects.filter(start__lt=january, **scope)
+        for key, value in _newest(earlier, missing, [F("start").desc(), F("span").asc()], "value"):
+            references.setdefault(key, value)
+
+
+def _newest(queryset, missing: set[int], order_by: list, column: str):
+    """((institution, indicator), `column`) of the first row of each pair in
+    `order_by`'s order, among the `missing` institutions."""
+    for inst, ind, value in _fetch(
+        queryset.filter(**_among(missing))
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("institution_id"), F("indicator_id")],
+                order_by=order_by,
+            )
+        )
+        .filter(newest=1)
+        .values_list("institution_id", "indicator_id", column)
+    ):
+        yield (inst, ind), value
 
 
 def _among(missing: set[int]) -> dict:
@@ -189,68 +311,3 @@ def _months_of(start: dt.date, end: dt.date) -> list[dt.date] | None:
         months.append(month)
         month = month_end(month) + dt.timedelta(days=1)
     return months
-
-
-def _references(platform, ids, insts, indicators, start, end) -> dict[tuple[int, int], int]:
-    """The reference of the period per (institution, indicator), as metrics.md says:
-    a flow's is the sum of its months' references (whole months, each referenced),
-    or for exactly one year its yearly reference when the months are not all there;
-    a stock's is the one in force on `end` (the latest to start on or before it, a
-    month over the year it lies in). At most three queries, each returning one row
-    per institution and indicator (the months are summed and counted in SQL)."""
-    months = _months_of(start, end)
-    whole_year = months is not None and len(months) == 12 and start.month == 1
-    flow_ids = [i.pk for i in indicators if not i.is_stock]
-    stock_ids = [i.pk for i in indicators if i.is_stock]
-    base = Reference.objects.filter(platform=platform, institution__in=ids)
-    result: dict[tuple[int, int], int] = {}
-    if flow_ids and whole_year:
-        for inst, ind, value in base.filter(
-            indicator_id__in=flow_ids, span=Reference.Span.YEAR, start=start
-        ).values_list("institution_id", "indicator_id", "value"):
-            result[(inst, ind)] = value
-    if flow_ids and months:
-        # Every month referenced (one row per month: the key is unique) → their sum,
-        # which outranks the year's.
-        for inst, ind, total, count in (
-            base.filter(
-                indicator_id__in=flow_ids,
-                span=Reference.Span.MONTH,
-                start__gte=months[0],
-                start__lte=months[-1],
-            )
-            .values("institution_id", "indicator_id")
-            .annotate(total=Cast(Sum("value"), BigIntegerField()), n=Count("pk"))
-            .values_list("institution_id", "indicator_id", "total", "n")
-        ):
-            if count == len(months):
-                result[(inst, ind)] = total
-    if stock_ids:
-        # A reference starts on a month's or a year's first day: one of the month
-        # of `end` is the latest there can be (and outranks a year's of the same
-        # start). Only the pairs without one look further back.
-        stock = base.filter(indicator_id__in=stock_ids)
-        for inst, ind, value in _fetch(
-            stock.filter(span=Reference.Span.MONTH, start=month_start(end)).values_list(
-                "institution_id", "indicator_id", "value"
-            )
-        ):
-            result[(inst, ind)] = value
-        wanted = {(inst, ind) for inst in insts for ind in stock_ids}
-        missing = {inst for inst, _ind in wanted - result.keys()}
-        if missing:
-            # Latest start first; at the same start "month" sorts before "year".
-            for inst, ind, value in _fetch(
-                stock.filter(start__lte=end, **_among(missing))
-                .annotate(
-                    newest=Window(
-                        RowNumber(),
-                        partition_by=[F("institution_id"), F("indicator_id")],
-                        order_by=[F("start").desc(), F("span").asc()],
-                    )
-                )
-                .filter(newest=1)
-                .values_list("institution_id", "indicator_id", "value")
-            ):
-                result.setdefault((inst, ind), value)
-    return result

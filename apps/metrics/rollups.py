@@ -15,6 +15,18 @@ from django.db.models.functions import Cast
 from apps.core.calendar import full_months, month_end
 
 
+def daily_edges(start: dt.date, end: dt.date) -> Q | None:
+    """The days of start..end outside its whole calendar months (the partial months
+    at either end, or every day when there is no whole month), as a filter on
+    `day`; None when start..end is whole months, which need no daily row."""
+    months = full_months(start, end)
+    if not months:
+        return Q(day__gte=start, day__lte=end)
+    if start < months[0] or end > month_end(months[1]):
+        return Q(day__gte=start, day__lt=months[0]) | Q(day__gt=month_end(months[1]), day__lte=end)
+    return None
+
+
 def period_sums(
     *,
     daily: QuerySet,
@@ -31,19 +43,9 @@ def period_sums(
     the roll-up's columns when they differ from the daily ones."""
     months = full_months(start, end)
     parts = []
-    if not months:
-        parts.append((daily.filter(day__gte=start, day__lte=end), values))
-    elif start < months[0] or end > month_end(months[1]):
-        parts.append(
-            (
-                daily.filter(
-                    Q(day__gte=start, day__lt=months[0])
-                    | Q(day__gt=month_end(months[1]), day__lte=end)
-                ),
-                values,
-            )
-        )
-    # else whole months: no daily row is read.
+    edges = daily_edges(start, end)
+    if edges is not None:
+        parts.append((daily.filter(edges), values))
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(values))
     if months:
         parts.append(

@@ -233,3 +233,27 @@ def test_the_last_page_of_the_attachment_is_never_a_lone_row(draft):
     last = document.pages[-1]._page_box
     assert len(body_rows(last)) >= 4
     assert "注：" in "".join(text_of(line) for line in line_boxes(last))
+
+
+def test_the_user_agent_sheet_gives_no_element_pseudo_elements_it_does_not_use():
+    """The trimmed sheet (apps.bulletins.pdf): WeasyPrint's own, less the universal
+    footnote and note rules, its marker rule kept for list items — exactly, so a new
+    WeasyPrint whose sheet moved is noticed here."""
+    from weasyprint import html as weasyprint_html
+
+    from apps.bulletins.pdf import _trimmed_ua
+
+    ours, theirs = _trimmed_ua().splitlines(), weasyprint_html.UA.splitlines()
+    dropped = [line for line in theirs if line not in ours]
+    assert [line.split("{")[0].strip() for line in dropped] == [
+        "::marker",
+        "::footnote-call",
+        "::footnote-marker",
+        "::note-call",
+        "::note-marker",
+        "::note-callback",
+    ]
+    assert [line for line in ours if line not in theirs] == ["li" + dropped[0]]
+    document = html_render("<ol><li>一</li><li>二</li></ol><p>三</p>")
+    tags = [box.element_tag for box in document.pages[0]._page_box.descendants()]
+    assert [tag for tag in tags if tag and "::" in tag] == ["li::marker", "li::marker"]
