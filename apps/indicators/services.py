@@ -27,7 +27,7 @@ from apps.institutions.services import institution_ids_of_rows, is_valid_org_cod
 from apps.platforms.models import Platform
 from apps.regions.models import Region
 
-from .cubes import years_rebuild
+from .cubes import months_refresh, years_rebuild
 from .models import DailyIndicator, Indicator, IndicatorYear, MonthlyIndicator, Reference
 
 INDICATOR_COLUMNS = {
@@ -271,17 +271,20 @@ def _write(
     rebuild = {(inst, ind, month_start(day)) for inst, ind, day, _value in gone}
     for inst, ind, month in rebuild:
         _month_rebuild(platform, inst, ind, month)
-    indicator_years_refresh(
-        platform,
-        {(inst, day.year) for inst, _ind, day, *_rest in written}
-        | {(inst, day.year) for inst, _ind, day, _value in gone},
+    months_refresh(
+        year_model=IndicatorYear,
+        monthly_model=MonthlyIndicator,
+        platform_id=platform.pk,
+        keys={(inst, month) for inst, _ind, month in months}
+        | {(inst, month) for inst, _ind, month in rebuild},
     )
 
 
 def indicator_years_refresh(platform: Platform, keys: Iterable[tuple[int, int]]) -> None:
-    """Bring the year rows (IndicatorYear) of (institution id, year) `keys` up to
-    date with the monthly roll-up and the references: every write of either calls
-    it, in its transaction (and so may a bulk load that wrote them directly)."""
+    """Rebuild the year rows (IndicatorYear) of (institution id, year) `keys` from
+    the monthly roll-up and the references: what a write of references calls in its
+    transaction (and a bulk load that wrote them directly); a write of daily values
+    brings only its months along (`months_refresh`)."""
     years_rebuild(
         year_model=IndicatorYear,
         monthly_model=MonthlyIndicator,

@@ -232,3 +232,27 @@ def test_no_indicator_asked_gives_every_institution_an_empty_row(city):
         indicators=[],
     )
     assert values == {inst.pk: {} for inst in Institution.objects.all()}
+
+
+def test_values_alone_keep_the_year_rows_as_a_rebuild_would(city):
+    org = city.central.org_code
+    indicators_import(
+        source=(
+            "date,org_code,indicator,value\n"
+            f"2023-05-31,{org},ehr_basic,50\n2023-05-02,{org},outpatient_visits,10\n"
+            f"2024-01-05,{org},outpatient_visits,3\n"
+        ).encode(),
+        platform=city.platform,
+    )
+    assert_rows_are_rebuilt_ones(city.platform)
+    assert IndicatorYear.objects.filter(year=2024).count() == 1
+    # The year's only value re-published away: its row goes with it.
+    indicators_replace_day(
+        platform=city.platform,
+        day=D(2024, 1, 5),
+        rows=[],
+        institution_ids={org: city.central.pk},
+        indicator_ids=dict(Indicator.objects.values_list("code", "pk")),
+    )
+    assert_rows_are_rebuilt_ones(city.platform)
+    assert not IndicatorYear.objects.filter(year=2024).exists()
