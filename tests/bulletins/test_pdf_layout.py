@@ -257,3 +257,69 @@ def test_the_user_agent_sheet_gives_no_element_pseudo_elements_it_does_not_use()
     document = html_render("<ol><li>一</li><li>二</li></ol><p>三</p>")
     tags = [box.element_tag for box in document.pages[0]._page_box.descendants()]
     assert [tag for tag in tags if tag and "::" in tag] == ["li::marker", "li::marker"]
+
+
+def long_attachment(draft, count=170):
+    """The draft's attachment made `count` rows long: its own rows over again, one
+    in seven with a name of two lines."""
+    content = bulletin_build(draft)
+    rows = content["attachment"]
+    content["attachment"] = [
+        dict(rows[i % len(rows)], seq=i + 1)
+        | ({"name": "信阳市第一人民医院东院区分院门诊部" + str(i)} if i % 7 == 3 else {})
+        for i in range(count)
+    ]
+    return content
+
+
+def layout_of(pdf: bytes) -> list:
+    """Every page's text runs with their faces and positions, and the document's
+    title and outline."""
+    reader = PdfReader(io.BytesIO(pdf))
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    return [reader.metadata.title, outline, [runs(page) for page in reader.pages]]
+
+
+def test_a_long_attachment_laid_out_in_two_processes_is_the_same_pdf(draft):
+    from apps.bulletins.pdf import html_to_pdf, split_pdf
+
+    content = long_attachment(draft)
+    heard = []
+    split = split_pdf(content, heard.append)
+    assert split is not None, "the split failed and would have fallen back"
+    whole = html_to_pdf(bulletin_html(content))
+    assert layout_of(split) == layout_of(whole)
+    pages = len(PdfReader(io.BytesIO(whole)).pages)
+    # Numbered to the last page, the number placed as on the pages before the split.
+    assert runs(PdfReader(io.BytesIO(split)).pages[-1])[-1][0] == f"— {pages} —"
+    assert heard == [20, 60, 90, 100]
+
+
+def test_a_split_that_does_not_fall_on_a_page_break_is_not_used(draft, monkeypatch):
+    """A row predicted to start a page that does not (here one too far) gives no
+    split PDF (its child stopped), and bulletin_pdf lays out the whole instead."""
+    from apps.bulletins import pdf
+
+    content = long_attachment(draft)
+    predicted = pdf._plan
+    monkeypatch.setattr(pdf, "_plan", lambda c, target: (predicted(c, target)[0] + 1, 9))
+    assert pdf.split_pdf(content, lambda percent: None) is None
+    monkeypatch.setattr(pdf, "SPLIT_ROWS", 100)
+    assert layout_of(pdf.bulletin_pdf(content)) == layout_of(
+        pdf.html_to_pdf(bulletin_html(content))
+    )
+
+
+def test_a_child_that_fails_gives_no_split_pdf(draft, monkeypatch):
+    from apps.bulletins import pdf
+
+    content = long_attachment(draft)
+    laid_out = pdf.html_to_pdf
+
+    def failing_for_the_rest(html):
+        if "content: none" in html:  # the rest's unnumbered pages: the child's part
+            raise RuntimeError("the child's layout failed")
+        return laid_out(html)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", failing_for_the_rest)
+    assert pdf.split_pdf(content, lambda percent: None) is None
