@@ -19,6 +19,7 @@ from django.db.models import BigIntegerField, Case, F, QuerySet, Sum, Value, Whe
 from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from apps.core.calendar import full_months, month_end, month_start
+from apps.core.collector import collector_paused
 from apps.indicators.models import (
     DailyIndicator,
     Indicator,
@@ -89,7 +90,8 @@ def indicator_values(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = _indicator_values(scope, platform, start, end, list(indicators))
+    with collector_paused():
+        result = _indicator_values(scope, platform, start, end, list(indicators))
     cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
 
