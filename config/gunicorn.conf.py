@@ -28,6 +28,13 @@ def on_starting(server):
     before the arbiter watches its children: importing WeasyPrint runs short-lived
     subprocesses (ctypes looking for libraries), which the arbiter would otherwise
     log as workers that died."""
+    import gc
+
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018
+    # Everything imported so far (Django, the URLconf, WeasyPrint: most of a worker's
+    # objects) to the collector's permanent generation before the workers fork: a
+    # worker's full collections no longer walk it, nor copy its pages by touching
+    # them (the gc module's advice for a server that forks).
+    gc.freeze()
