@@ -1,10 +1,11 @@
 """Python's cyclic garbage collector, held off while a computation builds tens of
-thousands of small acyclic objects (a province's rows as tuples, its 12,000
+thousands of small objects (a province's rows as tuples, its figures, its 12,000
 indicator values): each few hundred of them would otherwise start a collection,
 and every so often one of the whole heap (a worker's imported Django, its caches),
 which doubled the time of `indicator_values` in a busy process (docs/benchmarks.md).
-The objects built hold no cycles, so there is nothing the pause leaves behind; the
-collector runs again as soon as the block ends."""
+Nothing is lost: the collector runs again as soon as the block ends, and whatever
+cycles the block left are collected then. Reference counting, which frees almost
+everything, never stops."""
 
 from __future__ import annotations
 

@@ -90,9 +90,9 @@ def indicator_values(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    with collector_paused():
+    with collector_paused():  # building them and pickling them into the cache
         result = _indicator_values(scope, platform, start, end, list(indicators))
-    cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+        cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
 
 
