@@ -80,7 +80,7 @@ def build_indicators(platform, start: dt.date, end: dt.date, batch_size: int = 2
             indicator_ids=ids,
         )
         # Written in bulk, not through references_import (one row at a time, audited):
-        # the year cubes are brought along as that service would.
+        # the year rows are brought along as that service would.
         Reference.objects.bulk_create(references)
         indicator_years_refresh(
             platform, {(inst.pk, month.year) for inst in batch for month in _months(start, end)}

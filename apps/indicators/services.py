@@ -27,8 +27,8 @@ from apps.institutions.services import institution_ids_of_rows, is_valid_org_cod
 from apps.platforms.models import Platform
 from apps.regions.models import Region
 
-from .cubes import months_refresh, years_rebuild
 from .models import DailyIndicator, Indicator, IndicatorYear, MonthlyIndicator, Reference
+from .years import months_refresh, years_rebuild
 
 INDICATOR_COLUMNS = {
     "date": ["日期"],

@@ -10,7 +10,6 @@ import random
 
 from django.forms.models import model_to_dict
 
-from apps.indicators.cubes import years_rebuild
 from apps.indicators.models import (
     DailyIndicator,
     Indicator,
@@ -24,6 +23,7 @@ from apps.indicators.services import (
     indicators_replace_day,
     references_import,
 )
+from apps.indicators.years import years_rebuild
 from apps.institutions.models import Institution
 from apps.metrics.indicators import indicator_values, upload_rate
 

@@ -1,7 +1,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from apps.indicators.cubes import years_rebuild
+from apps.indicators.years import years_rebuild
 
 
 def build_years(apps, schema_editor):
