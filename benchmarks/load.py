@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
+WORKERS = int(os.environ.get("BENCH_WORKERS", (os.cpu_count() or 1) + 1))  # the conf's default
 THREADS = int(os.environ.get("BENCH_THREADS", 1))
 PASSWORD = "bench-load-2023"
 

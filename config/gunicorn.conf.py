@@ -1,9 +1,10 @@
 """gunicorn for hipwatch: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
 
 Workers and threads default to what measured best on a 2-core machine under 20
-clients (docs/benchmarks.md, "Pages under load": 2 × cores sync workers; 2 workers
-of 4 threads were slower and dropped requests); set WEB_WORKERS and WEB_THREADS for
-other machines. The application, its URLconf and views (WeasyPrint among them)
+clients (docs/benchmarks.md: cores + 1 sync workers once the master freezes its
+heap before the fork — 2, 3, 4 and 6 workers gave 184, 173–191, 162 and 146
+requests/s; 2 workers of 4 threads were slower and dropped requests); set
+WEB_WORKERS and WEB_THREADS for other machines. The application, its URLconf and views (WeasyPrint among them)
 are imported once in the master before the workers fork, so no officer's first
 request pays for the imports."""
 
@@ -11,7 +12,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 preload_app = True

@@ -223,7 +223,7 @@ def split_pdf(content: dict, report) -> bytes | None:
     k, rest_pages = plan
     report(20)
     child = _forked(lambda: html_to_pdf(bulletin_html(content, part="rest", start=k)))
-    numbers = head = None
+    numbers = head = rest = None
     try:
         document = html_render(bulletin_html(content, part="head", end=k + 1))
         report(60)
@@ -234,9 +234,9 @@ def split_pdf(content: dict, report) -> bytes | None:
             # While the child lays out the rest: the numbers of as many pages as it
             # should have, and two more.
             numbers = _numbers(content, page + 1, rest_pages + 2)
-        rest = child.result()
+            rest = child.result()
     finally:
-        child.close()
+        child.close()  # stopped, when its pages are not wanted
     if head is None or rest is None:
         logger.warning("bulletin PDF laid out in one process: the split at row %d failed", k)
         return None
