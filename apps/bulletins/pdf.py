@@ -19,7 +19,6 @@ second's pages numbered afterwards and joined to the first's with pypdf
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
 import os
@@ -355,13 +354,7 @@ class _Child:
 
 def _forked(compute) -> _Child:
     read, write = os.pipe()
-    # What the parent holds moves to the collector's permanent generation for the
-    # fork: the child's collections then leave it alone instead of writing to (and
-    # so copying) every page of the parent's heap (the gc module's advice for fork).
-    gc.freeze()
     pid = os.fork()
-    if pid:
-        gc.unfreeze()
     if pid == 0:  # the child: compute, write, and leave without running anything else
         code = 1
         try:

@@ -187,7 +187,8 @@ class IndicatorYear(models.Model):
     one row per institution and indicator with the few numbers the period needs,
     instead of its months' rows of the roll-up and of the references. Written only by
     the storage services, in the transaction that changes what it holds
-    (`indicator_years_refresh`)."""
+    (apps.indicators.years: `months_refresh` for daily values, `years_rebuild` for
+    references)."""
 
     platform = models.ForeignKey(
         "platforms.Platform", verbose_name=_("platform"), on_delete=models.CASCADE, related_name="+"

@@ -157,7 +157,7 @@ def _stock_days(platform, ids, indicator_ids, first, end) -> dict[tuple[int, int
     return {key: value for key, (_day, value) in latest.items()}
 
 
-def _by_year(first: dt.date, last: dt.date, column) -> Case | None:
+def _by_year(first: dt.date, last: dt.date, column) -> Case:
     """An expression over a year row giving, in each year of first..last (first
     days of months), `column(first month, last month)` of the months it holds of
     them; NULL in other years."""
@@ -170,7 +170,7 @@ def _by_year(first: dt.date, last: dt.date, column) -> Case | None:
         )
         for year in range(first.year, last.year + 1)
     ]
-    return Case(*whens, default=None, output_field=BigIntegerField()) if whens else None
+    return Case(*whens, default=None, output_field=BigIntegerField())
 
 
 def _added(lo: int, hi: int, prefix: str, empty_as_zero: bool):
@@ -219,7 +219,7 @@ def _from_years(platform, ids, flows, stocks, start, end, first, since, days, va
         annotations["stock_ref"] = _by_year(
             dt.date(since, 1, 1), month_start(end), lambda lo, hi: _latest(lo, hi, "r", True)
         )
-    if not (months or whole or stocks):
+    if not (months or stocks):  # whole months are among the full months
         return
     rows = (
         IndicatorYear.objects.filter(
