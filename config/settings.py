@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "apps.alerts.context_processors.unread_notifications",
+                "apps.core.context_processors.data_version",
             ],
         },
     },
@@ -135,7 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # that pair for 30 minutes; a successful sign-in resets the count.
 AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.ThrottledSignInBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "apps.accounts.backends.PortalBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
@@ -233,6 +234,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's own: the page shell's fragments (the menu), keyed on the data
+# version like everything cached, and too cheap to render to be worth a trip to Redis.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "hipwatch-local",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 HIPWATCH_FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=900)
 
 # Pulling the platforms' statistics interface (apps/ingestion).

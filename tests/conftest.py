@@ -39,12 +39,15 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache: a rolled-back test leaves the data
-    version where it found it, and must not meet the figures it cached."""
-    from django.core.cache import cache
+    version where it found it, and must not meet the figures it cached (nor a
+    fragment this process keeps, the menu's)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -1,6 +1,11 @@
-"""Sign-in throttling: django-axes' check, before the password is looked at."""
+"""Sign-in throttling: django-axes' check, before the password is looked at; and
+the model backend that signs users in."""
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+UserModel = get_user_model()
 
 
 class ThrottledSignInBackend(AxesStandaloneBackend):
@@ -13,3 +18,16 @@ class ThrottledSignInBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class PortalBackend(ModelBackend):
+    """Django's model backend, the signed-in user read with the region and the
+    institution every page shows beside the name (one query instead of two)."""
+
+    def get_user(self, user_id):
+        user = (
+            UserModel._default_manager.select_related("region", "institution")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None

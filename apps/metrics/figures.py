@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -995,11 +995,21 @@ def data_span(
     platform: Platform, institutions: QuerySet[Institution] | None = None
 ) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day with statistics stored for these institutions
-    (cached like the figures: every page's period menu asks)."""
-    scope = institutions if institutions is not None else Institution.objects.all()
-    key = _cache_key("span", scope, platform)
+    (cached like the figures: every page's period menu asks; the whole platform's,
+    which every page asks for, in this process too)."""
+    local = None
+    if institutions is None:  # a key without compiling a query
+        key = f"hipwatch:span:{data_version()}:{platform.pk}"
+        local = caches["local"]
+        cached = local.get(key)
+        if cached is not None:
+            return cached
+    else:
+        key = _cache_key("span", institutions, platform)
     cached = cache.get(key)
     if cached is not None:
+        if local is not None:
+            local.set(key, cached, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
         return cached
     qs = DailyTotal.objects.filter(platform=platform)
     if institutions is not None:
@@ -1007,6 +1017,8 @@ def data_span(
     span = qs.aggregate(first=Min("day"), last=Max("day"))
     result = (span["first"], span["last"])
     cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+    if local is not None:
+        local.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
 
 

@@ -164,26 +164,29 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         return _empty(request)
     if missing := no_data_page(request, platform, period):
         return missing
-    form = InstitutionFilterForm(request.GET or None, regions=regions_for(request.user))
-    institutions = institutions_for(request.user)
-    valid = form.is_valid() if form.is_bound else True
-    if form.is_bound and valid:
-        institutions = form.filter_institutions(institutions)
     # ?print=1: every row on one page, for printing the whole list.
     printing = request.GET.get("print") == "1"
 
+    def filters():
+        return InstitutionFilterForm(request.GET or None, regions=regions_for(request.user))
+
     def listed():
+        institutions = institutions_for(request.user)
+        filtering = form.is_bound and form.is_valid()
+        if filtering:
+            institutions = form.filter_institutions(institutions)
         figures = period_figures(
             institutions=institutions, platform=platform, start=period.start, end=period.end
         )
-        return form.filter_rows(figures.rows) if form.is_bound and valid else figures.rows
+        return form.filter_rows(figures.rows) if filtering else figures.rows
 
     def configured():
         table = InstitutionTable([FigureRow(r) for r in rows], query_string=_nav_query(request))
         RequestConfig(request, paginate=False if printing else {"per_page": 50}).configure(table)
         return table
 
-    # Read only when the page's cached fragments (the count, the table) are not.
+    # Built only when the page's cached body is not.
+    form = SimpleLazyObject(filters)
     rows = SimpleLazyObject(listed)
     table = SimpleLazyObject(configured)
     if request.GET.get("export") == "xlsx":

@@ -329,10 +329,10 @@ def test_the_print_view_of_the_list_holds_every_row(login, quarter, users):
 def test_a_cached_list_reads_no_figures_and_shows_the_same(
     login, quarter, users, django_assert_max_num_queries, monkeypatch
 ):
-    """A list already rendered for this data version, query and user: its count
-    and table come from the cached fragments, and no figure is read (the session,
-    the user, the platforms, the data version, the region, the bell, the region
-    choices)."""
+    """A list already rendered for this data version, query and user: its count,
+    filters and table come from the cached body, the menu from this process's
+    fragment, and no figure is read: five queries (the session, the user with their
+    region, the platforms, the data version, the bell)."""
     client = login(users.alice)
     first = client.get(LIST)
 
@@ -351,11 +351,28 @@ def test_a_cached_list_reads_no_figures_and_shows_the_same(
         raise AssertionError("the figures were read for a cached list")
 
     monkeypatch.setattr(web_views, "period_figures", unread)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         second = client.get(LIST)
     assert table(second) == table(first) and len(names) == 4
     assert all(name in table(second) for name in names)
     assert heading(second) == heading(first) and "4" in heading(first)
+
+
+def test_the_cached_menu_follows_the_users_scope_and_the_platforms(login, quarter, users):
+    """The menu is kept per scope, page and data version: a city officer made a
+    county officer loses the links of the city's commission at once, and a platform
+    added shows in the selector of the same page at once."""
+    client = login(users.alice)
+    sync = f'href="{reverse("sync-log")}"'
+    before = client.get(LIST, {"period": "2023Q2"}).content.decode()
+    assert sync in before and 'id="nav-platform"' not in before
+    users.alice.role, users.alice.region = "county", users.bob.region
+    users.alice.save()
+    demoted = client.get(LIST, {"period": "2023Q2"}).content.decode()
+    assert sync not in demoted
+    Platform.objects.create(code="county-x", name="潢川县平台", level="county")
+    added = client.get(LIST, {"period": "2023Q2"}).content.decode()
+    assert 'id="nav-platform"' in added and "潢川县平台" in added
 
 
 def test_a_user_moved_to_another_county_is_not_served_the_old_cached_list(login, quarter, users):
