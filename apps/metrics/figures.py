@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import full_months, month_end, month_start
+from apps.core.collector import collector_paused
 from apps.core.versioning import data_version
 from apps.institutions.models import Institution
 from apps.onboarding.models import PhaseTarget
@@ -569,16 +570,18 @@ class FiguresReader:
         )
         figures = cache.get(key)
         if figures is None:
-            figures = self._compute(start, end, with_scores)
-            cache.set(key, figures, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+            with collector_paused():  # a province's rows, tuples and figures: see there
+                figures = self._compute(start, end, with_scores)
+                cache.set(key, figures, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
         return figures
 
     def summary(self, start: dt.date, end: dt.date) -> Summary:
         key = _cache_key("summary", self.scope, self.platform, start, end, self.definitions)
         summary = cache.get(key)
         if summary is None:
-            summary = self._compute(start, end, False, summary_only=True).summary
-            cache.set(key, summary, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+            with collector_paused():
+                summary = self._compute(start, end, False, summary_only=True).summary
+                cache.set(key, summary, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
         return summary
 
 

@@ -167,6 +167,15 @@ def test_every_period_read_from_the_year_rows_is_what_metrics_md_says(city):
             end=end,
             indicators=indicators,
         )
+        # Read again, from the cache (which keeps them packed): the same values.
+        again = indicator_values(
+            institutions=Institution.objects.all(),
+            platform=city.platform,
+            start=start,
+            end=end,
+            indicators=indicators,
+        )
+        assert again == values and again is not values
         for inst in insts:
             for indicator in indicators:
                 got = values[inst.pk][indicator.code]

@@ -5,6 +5,7 @@ admin's saves) is seen at once."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
@@ -110,7 +111,8 @@ def test_the_institution_list_works_when_the_cache_is_down(client, stored, users
         "default": {
             "BACKEND": "apps.core.cache.TolerantRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
+        },
+        "local": settings.CACHES["local"],  # each process's own, never down
     }
     client.force_login(users.alice)
     with override_settings(CACHES=down):
