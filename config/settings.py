@@ -234,12 +234,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Each process's own: the page shell's fragments (the menu), keyed on the data
-# version like everything cached, and too cheap to render to be worth a trip to Redis.
+# Each process's own: the page shell's fragments (the menu, per scope and page) and
+# the platforms' data spans, keyed on the data version like everything cached, and
+# too cheap to compute to be worth a trip to Redis. A menu is about 5 KB: at most
+# about 5 MB a process.
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "hipwatch-local",
-    "OPTIONS": {"MAX_ENTRIES": 5000},
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 HIPWATCH_FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=900)
 
