@@ -160,21 +160,16 @@ def test_every_period_read_from_the_year_rows_is_what_metrics_md_says(city):
     insts = list(Institution.objects.all())
     checked = 0
     for start, end in periods(rng):
-        values = indicator_values(
-            institutions=Institution.objects.all(),
-            platform=city.platform,
-            start=start,
-            end=end,
-            indicators=indicators,
-        )
+        asked = {
+            "institutions": Institution.objects.all(),
+            "platform": city.platform,
+            "start": start,
+            "end": end,
+            "indicators": indicators,
+        }
+        values = indicator_values(**asked)
         # Read again, from the cache (which keeps them packed): the same values.
-        again = indicator_values(
-            institutions=Institution.objects.all(),
-            platform=city.platform,
-            start=start,
-            end=end,
-            indicators=indicators,
-        )
+        again = indicator_values(**asked)
         assert again == values and again is not values
         for inst in insts:
             for indicator in indicators:
