@@ -296,7 +296,7 @@ def _plan(content: dict, target: int) -> tuple[int, int] | None:
     line = 12 / 0.75  # 12 pt in CSS pixels: the table's line height
 
     def extra_lines(row) -> int:
-        return max(str(lines(row.get(key) or "", width)).count("<br>") for key, width in LINED)
+        return max(str(lines(shown(row, key), width)).count("<br>") for key, width in LINED)
 
     height = first.height - line * extra_lines(rows[0])
     top = probe.content_box_y() + first.position_y - table.position_y
@@ -316,7 +316,15 @@ def _plan(content: dict, target: int) -> tuple[int, int] | None:
 
 
 # The cells the template breaks into lines, with their widths in ems.
-LINED = (("name", 11.1), ("remark", 5.1))
+LINED = (("region", 4.1), ("name", 11.1), ("remark", 5.1))
+
+
+def shown(row: dict, key: str) -> str:
+    """The text of a row's cell as the template prints it: the region only on the
+    region's first row."""
+    if key == "region" and not row.get("first_in_region"):
+        return ""
+    return row.get(key) or ""
 
 
 def _annex_tables(page_box):

@@ -261,12 +261,14 @@ def test_the_user_agent_sheet_gives_no_element_pseudo_elements_it_does_not_use()
 
 def long_attachment(draft, count=170):
     """The draft's attachment made `count` rows long: its own rows over again, one
-    in seven with a name of two lines."""
+    in seven with a name of two lines, one in five starting a region whose name
+    takes two lines."""
     content = bulletin_build(draft)
     rows = content["attachment"]
     content["attachment"] = [
         dict(rows[i % len(rows)], seq=i + 1)
         | ({"name": "信阳市第一人民医院东院区分院门诊部" + str(i)} if i % 7 == 3 else {})
+        | ({"region": "石林彝族自治县", "first_in_region": True} if i % 5 == 2 else {})
         for i in range(count)
     ]
     return content

@@ -10,6 +10,7 @@ from apps.bulletins.templatetags.bulletins import (
     annotation,
     announces,
     fill,
+    header_lines,
     lines,
     second_level,
     text_width,
@@ -70,6 +71,26 @@ def test_a_short_title_is_one_line_and_an_empty_one_none():
 def test_a_word_longer_than_a_line_is_cut_where_the_line_is_full():
     layout = title_lines("某某县妇幼保健计划生育服务中心", width=6)
     assert layout == ["某某县妇幼保", "健计划生育服", "务中心"]
+
+
+def test_a_cut_word_never_starts_a_line_with_a_closing_sign_nor_splits_a_number():
+    # "）" alone on a line, as the header of a platform of 100 tables had it.
+    assert title_lines("（共100张表）", width=6.1) == ["（共100张", "表）"]
+    assert title_lines("第7市第10县", width=4.1) == ["第7市第", "10县"]
+
+
+def test_a_header_is_measured_with_its_half_width_brackets():
+    """The headers are set with "halt": "（共51张表）" is 5 ems wide, not 6, and
+    fits the 17 mm column's 5.1; "（共100张表）" cannot, and breaks before "表）"."""
+    assert text_width("（共51张表）", halt=True) == pytest.approx(5.1)
+    assert header_lines("上传表数量（共51张表）", 5.1) == "上传表数量<br>（共51张表）"
+    assert header_lines("上传表数量（共100张表）", 5.1) == "上传表数量<br>（共100张<br>表）"
+
+
+def test_a_long_county_name_breaks_in_the_region_column():
+    assert lines("潢川县", 4.1) == "潢川县"
+    assert lines("鄂伦春自治旗", 4.1) == "鄂伦春<br>自治旗"
+    assert lines("石林彝族自治县", 4.1) == "石林彝族<br>自治县"
 
 
 def test_headers_break_into_two_balanced_lines_and_text_fills_its_lines():

@@ -98,6 +98,11 @@ WORDS = (
     "日期",
     "中断",
     "天数",
+    # The ends of long county names in the attachment's region column.
+    "自治县",
+    "自治旗",
+    "林区",
+    "新区",
     "数量",
     "记录数",
     "完整率",
@@ -110,11 +115,21 @@ OPENING_PUNCTUATION = "（《〈「『“‘〔【("
 CLOSING_PUNCTUATION = "）》〉」』”’〕】，、。；：？！)"
 
 
-def text_width(text: str) -> float:
+def text_width(text: str, halt: bool = False) -> float:
     """Width in ems: a Chinese character or full-width sign is one, the rest
     (digits, Latin letters, spaces) about 0.55 (0.5 in the Fandol faces, 0.59
-    in Noto Serif SC Bold)."""
+    in Noto Serif SC Bold). With `halt` (the font feature the tables' headers are
+    set with), full-width brackets and punctuation are half as wide."""
+    if halt:
+        return sum(
+            0.5 if ch in HALF_WIDTH_SIGNS else 1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text
+        )
     return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+
+
+HALF_WIDTH_SIGNS = frozenset(
+    ch for ch in OPENING_PUNCTUATION + CLOSING_PUNCTUATION if ord(ch) > 0x2E7F
+)
 
 
 def title_words(title: str, keep: tuple[str, ...] = ()) -> list[str]:
@@ -148,8 +163,8 @@ def title_words(title: str, keep: tuple[str, ...] = ()) -> list[str]:
     return merged
 
 
-def _layout_cost(layout: list[str]) -> float:
-    widths = [text_width(line) for line in layout]
+def _layout_cost(layout: list[str], halt: bool = False) -> float:
+    widths = [text_width(line, halt) for line in layout]
     longest = max(widths)
     # Balanced lines: a short last line ("通报" alone) costs most.
     cost = sum((longest - w) ** 2 for w in widths)
@@ -164,29 +179,41 @@ def _layout_cost(layout: list[str]) -> float:
 
 
 def title_lines(
-    title: str, keep: tuple[str, ...] = (), width: float = TITLE_WIDTH, balance: bool = True
+    title: str,
+    keep: tuple[str, ...] = (),
+    width: float = TITLE_WIDTH,
+    balance: bool = True,
+    halt: bool = False,
 ) -> list[str]:
     """The lines a centred title is set in: as few as fit `width` ems, broken
     between words only (GB/T 9704 7.3.3: 词意完整，排列对称), shaped as a
     trapezoid or a diamond; with `balance` False, each line filled as far as
     its words go, as running text is. A word longer than a line is cut where
-    the line is full, as it would wrap anyway."""
+    the line is full, as it would wrap anyway, but never so that a line starts
+    with a closing sign or ends with an opening one (避头尾), nor inside a
+    number. `halt`: measured as `text_width` does with that feature."""
     title = title.strip()
-    if text_width(title) <= width:
+    if text_width(title, halt) <= width:
         return [title] if title else []
     words = []
     for word in title_words(title, keep):
-        while text_width(word) > width:
+        while text_width(word, halt) > width:
             cut = 1
-            while text_width(word[: cut + 1]) <= width:
+            while text_width(word[: cut + 1], halt) <= width:
                 cut += 1
+            while cut > 1 and (
+                word[cut] in CLOSING_PUNCTUATION
+                or word[cut - 1] in OPENING_PUNCTUATION
+                or (word[cut - 1].isascii() and word[cut - 1].isalnum() and word[cut].isalnum())
+            ):
+                cut -= 1
             words.append(word[:cut])
             word = word[cut:]
         words.append(word)
     # The fewest lines: as many words on each line as fit (greedy is optimal).
     greedy = [words[0]]
     for word in words[1:]:
-        if text_width(greedy[-1] + word) <= width:
+        if text_width(greedy[-1] + word, halt) <= width:
             greedy[-1] += word
         else:
             greedy.append(word)
@@ -197,9 +224,9 @@ def title_lines(
     for cuts in itertools.combinations(range(1, len(words)), count - 1):
         bounds = (0, *cuts, len(words))
         layout = ["".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
-        if all(text_width(line) <= width for line in layout):
+        if all(text_width(line, halt) <= width for line in layout):
             layouts.append(layout)
-    return min(layouts, key=_layout_cost)
+    return min(layouts, key=lambda layout: _layout_cost(layout, halt))
 
 
 @register.simple_tag
@@ -246,10 +273,10 @@ def report_sheet(snapshot: dict):
     return snapshot_sheet(snapshot)
 
 
-def _html_lines(text, width, balance: bool) -> str:
+def _html_lines(text, width, balance: bool, halt: bool = False) -> str:
     if isinstance(text, SafeData):  # from {% blocktranslate asvar %}: escaped already
         text = html.unescape(text)
-    layout = title_lines(str(text), (), float(width), balance)
+    layout = title_lines(str(text), (), float(width), balance, halt)
     return mark_safe("<br>".join(escape(line) for line in layout))
 
 
@@ -258,6 +285,13 @@ def lines(text, width) -> str:
     """Text in balanced lines of at most `width` ems, broken between words only,
     as HTML: `{{ header|lines:4 }}` for a table header "最近上传<br>日期"."""
     return _html_lines(text, width, balance=True)
+
+
+@register.filter
+def header_lines(text, width) -> str:
+    """`lines` for a table's header, whose brackets are half-width ("halt" in
+    pdf.html): "上传表数量<br>（共51张表）" in 5.1 ems."""
+    return _html_lines(text, width, balance=True, halt=True)
 
 
 @register.filter
