@@ -999,20 +999,22 @@ def data_span(
 ) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day with statistics stored for these institutions
     (cached like the figures: every page's period menu asks; the whole platform's,
-    which every page asks for, in this process too)."""
-    local = None
-    if institutions is None:  # a key without compiling a query
-        key = f"hipwatch:span:{data_version()}:{platform.pk}"
-        local = caches["local"]
-        cached = local.get(key)
-        if cached is not None:
-            return cached
-    else:
-        key = _cache_key("span", institutions, platform)
+    which every page asks for, in this process too, under a key that compiles no
+    query)."""
+    if institutions is not None:
+        return _span(_cache_key("span", institutions, platform), platform, institutions)
+    key = f"hipwatch:span:{data_version()}:{platform.pk}"
+    local = caches["local"]
+    span = local.get(key)
+    if span is None:
+        span = _span(key, platform, None)
+        local.set(key, span, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
+    return span
+
+
+def _span(key: str, platform: Platform, institutions: QuerySet[Institution] | None):
     cached = cache.get(key)
     if cached is not None:
-        if local is not None:
-            local.set(key, cached, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
         return cached
     qs = DailyTotal.objects.filter(platform=platform)
     if institutions is not None:
@@ -1020,8 +1022,6 @@ def data_span(
     span = qs.aggregate(first=Min("day"), last=Max("day"))
     result = (span["first"], span["last"])
     cache.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
-    if local is not None:
-        local.set(key, result, settings.HIPWATCH_FIGURES_CACHE_SECONDS)
     return result
 
 

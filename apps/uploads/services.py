@@ -511,16 +511,14 @@ def _replace_day_in_sql(
         # The day's rows are read in one scan and joined by hash or merge, not looked
         # up one by one through the unique index (a revised province day: 94,000
         # lookups scattered over the month's partition, 0.5 of the UPDATE's 0.9 s).
-        cursor.execute("SELECT current_setting('enable_nestloop')")
-        (nestloop,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             f"UPDATE {daily} u SET records = c.new_records, rejected = c.new_rejected "
             "FROM hipwatch_day_diff c WHERE c.old_records IS NOT NULL "
             f"AND c.new_records IS NOT NULL AND {same_row}",
             [pk, day],
         )
-        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         cursor.execute(
             f"INSERT INTO {daily} (platform_id, institution_id, table_code, day, records, "
             "rejected) SELECT %s, institution_id, table_code, %s, new_records, new_rejected "

@@ -26,7 +26,6 @@ from apps.alerts.models import DEFAULT_SILENT_AFTER_DAYS
 from apps.alerts.models import Status as WatchStatus
 from apps.alerts.services import silent_after_days
 from apps.core.sheets import Bar, Mark, Sheet, sheet_export, sheet_from_table, xlsx_response
-from apps.core.versioning import data_version
 from apps.ingestion.health import night_problems
 from apps.institutions.models import Institution
 from apps.maturity.selectors import current_assessments
@@ -199,7 +198,6 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/institution_list.html",
         {
-            "data_version": data_version(),
             "nav": navigation(request, platform, period),
             "form": form,
             "table": table,

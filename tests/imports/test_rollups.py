@@ -219,3 +219,15 @@ def test_two_days_replaced_in_one_transaction_keep_apart(city):
         (D(2023, 6, 2), "41152600001", "T1", 4),
     ]
     assert_rollups_match(city.platform)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL revision is PostgreSQL's")
+def test_a_revised_day_leaves_the_transactions_planner_as_it_found_it(city):
+    """The revision's UPDATE is planned without nested loops; whatever the night's
+    transaction does after it is planned as usual."""
+    upload(city.platform, [(D(2023, 6, 2), "41150000001", "T1", 10)])
+    result = replace(city, D(2023, 6, 2), [("41150000001", "T1", 11, 0)])
+    assert result.updated == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone() == ("on",)

@@ -120,11 +120,9 @@ def text_width(text: str, halt: bool = False) -> float:
     (digits, Latin letters, spaces) about 0.55 (0.5 in the Fandol faces, 0.59
     in Noto Serif SC Bold). With `halt` (the font feature the tables' headers are
     set with), full-width brackets and punctuation are half as wide."""
-    if halt:
-        return sum(
-            0.5 if ch in HALF_WIDTH_SIGNS else 1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text
-        )
-    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+    return sum(
+        0.5 if halt and ch in HALF_WIDTH_SIGNS else 1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text
+    )
 
 
 HALF_WIDTH_SIGNS = frozenset(
