@@ -26,6 +26,18 @@ class AuditEvent(models.Model):
         REFERENCE_REPLACED = "reference_replaced", _("Reference replaced")
         BULLETIN_PUBLISHED = "bulletin_published", _("Bulletin published")
         BULLETIN_CORRECTED = "bulletin_corrected", _("Bulletin correction created")
+        BULLETIN_SAVED = "bulletin_saved", _("Bulletin draft saved")
+        BULLETIN_DELETED = "bulletin_deleted", _("Bulletin draft deleted")
+        PLATFORM_TESTED = "platform_tested", _("Platform connection tested")
+        SECRETS_ROTATED = "secrets_rotated", _("Stored secrets re-encrypted")
+        PHASE_CREATED = "phase_created", _("Build-out phase created")
+        PHASE_DELETED = "phase_deleted", _("Build-out phase deleted")
+        ONBOARDING_CHANGED = "onboarding_changed", _("Onboarding step date changed")
+        PULL_REQUESTED = "pull_requested", _("Pull or backfill requested")
+        REVIEW_DECIDED = "review_decided", _("Waiting rows resolved")
+        CAMPAIGN_SAVED = "campaign_saved", _("Campaign saved")
+        LAYOUT_SAVED = "layout_saved", _("Report layout saved")
+        LAYOUT_DELETED = "layout_deleted", _("Report layout deleted")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
