@@ -10,6 +10,9 @@ COPY config ./config
 COPY apps ./apps
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DJANGO_SETTINGS_MODULE=config.settings python manage.py collectstatic --noinput
+# The settings refuse to load without a real SECRET_KEY (DEBUG is off): collectstatic
+# gets a throwaway one; the running stack has its own (.env, docker-compose.yml).
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DJANGO_SETTINGS_MODULE=config.settings python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# With DEBUG off, as by default, the settings refuse the development SECRET_KEY: the
+# first install writes a random one to .env (gitignored), and never replaces it.
 install: $(STAMP)
+	@$(BIN)/python config/ensure_secret_key.py .env
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

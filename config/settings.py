@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,23 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Production behind TLS (HIPWATCH_HTTPS=true, as docker-compose.yml sets): see the end.
+HIPWATCH_HTTPS = env.bool("HIPWATCH_HTTPS", default=False)
+_DEVELOPMENT_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=_DEVELOPMENT_KEY)
+# A known or guessable key lets anyone forge sessions and signed links: only a DEBUG run
+# over plain http may use one. `make install` writes a random key to .env (read above),
+# so `make run` and `make test` start with nothing set.
+if (HIPWATCH_HTTPS or not DEBUG) and (
+    SECRET_KEY == _DEVELOPMENT_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"{'HIPWATCH_HTTPS is on' if HIPWATCH_HTTPS else 'DEBUG is off'} and SECRET_KEY is "
+        "the development key or too weak: set SECRET_KEY to 50 or more random characters "
+        "(in the environment or in .env), or run `make install`, which writes one to .env."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "apps.web.errors.csrf_failure"
@@ -37,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_celery_beat",
+    "csp",
     "apps.accounts.throttling.SignInProtectionConfig",
     "apps.core",
     "apps.regions",
@@ -64,11 +82,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.PolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A view answers GET and HEAD unless it declares more (apps/core/methods.py).
+    "apps.web.methods.MethodsMiddleware",
     "apps.core.versioning.DataVersionMiddleware",
     "apps.audit.services.CurrentRequestMiddleware",
     "apps.accounts.views.PasswordChangeRequiredMiddleware",
@@ -298,6 +319,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "apps.api.renderers.PortalBrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.StandardPagination",
     "PAGE_SIZE": 100,
@@ -310,6 +335,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description of the API is for its users, as the API is.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "apps.platforms.models.ConnectionStatus"},
 }
 
@@ -337,26 +364,44 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # The largest file an officer may import from the browser (a province's day of
 # statistics is ~10 MB as CSV).
 HIPWATCH_IMPORT_MAX_BYTES = env.int("HIPWATCH_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# An XLSX is a zip, refused before it is unpacked (a zip bomb held a worker for minutes)
+# when its parts would unpack to more than this in all, or when a part unpacks to more
+# than this many times its packed size. A province's day of statistics is ~55 MB of
+# sheet XML; spreadsheets pack 5 to 20 times, a bomb hundreds of times.
+HIPWATCH_IMPORT_MAX_UNZIPPED_BYTES = env.int(
+    "HIPWATCH_IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024
+)
+HIPWATCH_IMPORT_MAX_ZIP_RATIO = env.int("HIPWATCH_IMPORT_MAX_ZIP_RATIO", default=100)
+# Every import is checked and carried out by a Celery worker; one still running after
+# this many seconds is stopped (the task's soft time limit), its job failed and
+# nothing written. A province's day of statistics takes well under a minute.
+HIPWATCH_IMPORT_TIME_LIMIT = env.int("HIPWATCH_IMPORT_TIME_LIMIT", default=600)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (apps/core/csp.py): scripts, styles and fonts from our own
+# static files only (no CDN); no inline script, no style attribute (the templates use
+# classes of static/css and scripts of static/js); no framing. Bootstrap draws its select
+# arrows, close buttons and menu icon as data: images. DRF's browsable API alone also
+# allows inline styles (apps/api/renderers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Production behind TLS (HIPWATCH_HTTPS=true, as docker-compose.yml sets): secure
-# cookies, redirect to https, HSTS, and a real secret key or no start at all. Off by
+# cookies, redirect to https, HSTS (and a real secret key, checked at the top). Off by
 # default so `make run` keeps working on http://127.0.0.1:8000.
-HIPWATCH_HTTPS = env.bool("HIPWATCH_HTTPS", default=False)
 if HIPWATCH_HTTPS:
-    if (
-        SECRET_KEY == "dev-only-insecure-key-change-me"
-        or len(SECRET_KEY) < 50
-        or len(set(SECRET_KEY)) < 5
-    ):
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            "HIPWATCH_HTTPS is on: set SECRET_KEY to 50 or more random characters."
-        )
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
@@ -371,3 +416,11 @@ if HIPWATCH_HTTPS:
     if not SECURE_HSTS_PRELOAD:
         # Joining browsers' preload list is the operator's decision, not a default.
         SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
+# Secrets stored in the database (platforms' interface tokens; database passwords
+# next) are encrypted (apps/core/secrets.py): HIPWATCH_SECRET_KEYS is a comma-separated
+# list of Fernet keys, the first encrypts and all decrypt. To rotate: put a new key
+# first, run `manage.py rotate_secret_keys`, then drop the old key. Unset, one key is
+# derived from SECRET_KEY (nothing to set for development); production sets it, since
+# changing SECRET_KEY without it makes the stored secrets unreadable.
+HIPWATCH_SECRET_KEYS = env.list("HIPWATCH_SECRET_KEYS", default=[])

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from apps.core.sheets import safe_text, sheet_write
+from apps.core.sheets import append_row, sheet_write
 from apps.reports.columns import snapshot_sheet
 
 THIN = Side(style="thin")
@@ -23,11 +23,6 @@ def _number(value):
     if value is None or value == "":
         return None
     return float(Decimal(value)) if isinstance(value, str) else value
-
-
-def _text(value):
-    """Names and remarks stay text in Excel and WPS (no formula injection)."""
-    return safe_text(value) if isinstance(value, str) else value
 
 
 def bulletin_xlsx(content: dict) -> bytes:
@@ -56,12 +51,12 @@ def bulletin_xlsx(content: dict) -> bytes:
     title = _(
         "Interconnection of the institutions of %(region)s with the health information platform"
     ) % {"region": content["region"]["name"]}
-    sheet.append([_text(f"{content['document']['number']}  {title}（{period}）")])
+    # Names and remarks are written as text cells, never formulas (append_row).
+    append_row(sheet, [f"{content['document']['number']}  {title}（{period}）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = CENTER
-    sheet.append(headers)
-    for cell in sheet[2]:
+    for cell in append_row(sheet, headers):
         cell.font = Font(bold=True)
         cell.alignment = CENTER
         cell.border = BOX
@@ -72,27 +67,25 @@ def bulletin_xlsx(content: dict) -> bytes:
         tier = titles.get(r["section"], "")
         if r.get("severely_missing"):
             tier = f"{tier}（{_('Severely missing')}）"
-        sheet.append(
+        cells = append_row(
+            sheet,
             [
-                _text(v)
-                for v in (
-                    r["seq"],
-                    r["region"],
-                    r["name"],
-                    r["tables_uploaded"] if has_figures else None,
-                    _number(r["completeness"]) if has_figures else None,
-                    r["records"] if has_figures else None,
-                    r["interruption_days"] if has_figures else None,
-                    r["last_upload_date"],
-                    r["remark"],
-                    r["org_code"],
-                    r["connection_status_label"],
-                    tier,
-                    _number(r["score"]),
-                )
-            ]
+                r["seq"],
+                r["region"],
+                r["name"],
+                r["tables_uploaded"] if has_figures else None,
+                _number(r["completeness"]) if has_figures else None,
+                r["records"] if has_figures else None,
+                r["interruption_days"] if has_figures else None,
+                r["last_upload_date"],
+                r["remark"],
+                r["org_code"],
+                r["connection_status_label"],
+                tier,
+                _number(r["score"]),
+            ],
         )
-        for cell in sheet[sheet.max_row]:
+        for cell in cells:
             cell.border = BOX
         sheet.cell(sheet.max_row, 5).number_format = "0.0"
         sheet.cell(sheet.max_row, 13).number_format = "0.00"

@@ -18,13 +18,12 @@ from decimal import Decimal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell starting with one of these is a formula to Excel and WPS: a name such as
-# "=HYPERLINK(...)" must stay text (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,18 @@ def _sheet_cell(value: object, numeric: bool) -> SheetCell:
     return SheetCell(value, None, numeric)
 
 
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet program shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def append_row(ws: Worksheet, values: Sequence[object]) -> list[Cell]:
+    """Append `values` as the worksheet's next row; its cells. Text is written as a text
+    cell, exactly as typed, whatever it starts with: openpyxl would store a name such as
+    "=HYPERLINK(...)" as a formula (and "#N/A" as an error) that Excel and WPS evaluate
+    on opening (OWASP "CSV injection"). Numbers and dates stay numbers and dates."""
+    ws.append(values)
+    row = ws.max_row
+    cells = [ws.cell(row=row, column=column) for column in range(1, len(values) + 1)]
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+    return cells
 
 
 def _cell(value: object) -> object:
@@ -133,7 +141,7 @@ def _cell(value: object) -> object:
         return float(value)
     if isinstance(value, int | float | dt.date):
         return value
-    return safe_text(str(value))
+    return str(value)
 
 
 def sheets_xlsx(sheets: Sequence[Sheet], heading: str = "") -> bytes:
@@ -151,16 +159,14 @@ def sheet_write(book: Workbook, sheet: Sheet, heading: str = "", name: str = "")
     """Add `sheet` to `book` as a worksheet named `name` (else the sheet's title)."""
     ws = book.create_sheet(title=_sheet_name(name or sheet.title))
     if heading:
-        ws.append([safe_text(heading)])
+        append_row(ws, [heading])
         ws["A1"].font = Font(bold=True, size=13)
     headers, rows = sheet.exported()
-    ws.append([safe_text(str(h)) for h in headers])
-    header_row = ws.max_row
-    for cell in ws[header_row]:
+    for cell in append_row(ws, [str(h) for h in headers]):
         cell.font = Font(bold=True)
+    header_row = ws.max_row
     for row in rows:
-        ws.append([_cell(v) for v in row])
-        for cell in ws[ws.max_row]:
+        for cell in append_row(ws, [_cell(v) for v in row]):
             if isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     for index, header in enumerate(headers, start=1):

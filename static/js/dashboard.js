@@ -9,7 +9,10 @@
   var palette = ["#0d6efd", "#198754", "#ffc107", "#dc3545", "#6f42c1", "#20c997", "#6c757d"];
 
   function option(c) {
-    var base = { color: palette, tooltip: { trigger: c.kind === "pie" ? "item" : "axis" }, animation: false };
+    // Tooltips drawn in the chart (richText): ECharts' HTML tooltips carry style
+    // attributes, which the Content-Security-Policy refuses.
+    var tooltip = { trigger: c.kind === "pie" ? "item" : "axis", renderMode: "richText" };
+    var base = { color: palette, tooltip: tooltip, animation: false };
     if (c.kind === "pie") {
       base.legend = { bottom: 0 };
       base.series = [{

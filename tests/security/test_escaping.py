@@ -1,9 +1,11 @@
 """Names and texts with HTML, script or spreadsheet formulas are shown as text: on
 pages (escaped), in PDFs (the literal characters) and in every Excel export (text
-cells, never formulas)."""
+cells, exactly as typed, never formulas)."""
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -102,18 +104,36 @@ def _cells(content):
     return [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
 
 
+def _formulas(content) -> list[str]:
+    """Every formula element (<f>) of every worksheet, read from the file's XML."""
+    with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
+        sheets = [n for n in xlsx.namelist() if n.startswith("xl/worksheets/")]
+        return [f for name in sheets for f in re.findall(rb"<f[ >]", xlsx.read(name))]
+
+
 @pytest.mark.parametrize("url", [*EXPORTS, "bulletin"])
-def test_exports_keep_formula_looking_names_as_text(client, hostile, url):
+def test_exports_keep_formula_looking_text_as_typed_in_text_cells(client, hostile, url):
     client.force_login(hostile.alice)
     if url == "bulletin":
         url = f"/bulletins/{hostile.draft.pk}/xlsx/"
     response = client.get(url)
     assert response.status_code == 200
+    assert not _formulas(response.content), url
     cells = _cells(response.content)
     assert all(c.data_type != "f" for c in cells), url
     named = [c for c in cells if "HYPERLINK" in str(c.value)]
     assert named, f"{url} does not show the institution"
+    # The name as typed, no apostrophe added: a text cell is never evaluated.
+    assert any(c.value == FORMULA for c in named), (url, [c.value for c in named])
     for cell in named:
-        assert cell.data_type == "s" and not str(cell.value).startswith("="), (url, cell.value)
+        assert cell.data_type == "s" and not str(cell.value).startswith("'"), (url, cell.value)
     assert any(SCRIPT in str(c.value) for c in cells), url
-    assert not any(str(c.value).startswith(("@", "-2")) for c in cells), url
+    assert not any(str(c.value).startswith("'") for c in cells), url
+
+
+def test_the_rectification_export_keeps_a_typed_problem_as_typed(client, hostile):
+    client.force_login(hostile.alice)
+    response = client.get("/rectification/?export=tasks")
+    assert not _formulas(response.content)
+    texts = {c.value: c.data_type for c in _cells(response.content)}
+    assert texts["@SUM(1+1)*cmd|' /C calc'!A0"] == "s"

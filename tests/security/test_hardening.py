@@ -111,3 +111,86 @@ def test_production_settings_make_cookies_secure(settings):
     assert done.stdout.splitlines()[-1].split() == ["True", "True", "True", "31536000", "DENY"], (
         done.stderr
     )
+
+
+def test_the_api_schema_needs_a_signed_in_user(client, users):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    client.force_login(users.dana)
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/institutions/" in response.content
+
+
+DEVELOPMENT_KEY = "dev-only-insecure-key-change-me"
+
+
+@pytest.mark.parametrize("key", [DEVELOPMENT_KEY, "short-key", "a" * 60])
+def test_without_debug_a_weak_secret_key_is_refused(key):
+    # SECRET_KEY given explicitly: the checkout's .env (make install) sets a real one.
+    done = _manage("check", SECRET_KEY=key, DEBUG="false", HIPWATCH_HTTPS="false")
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr and "make install" in done.stderr, done.stderr
+
+
+def test_debug_may_use_the_development_key():
+    done = _manage("check", SECRET_KEY=DEVELOPMENT_KEY, DEBUG="true", HIPWATCH_HTTPS="false")
+    assert done.returncode == 0, done.stderr
+
+
+def test_without_debug_a_random_key_starts():
+    done = _manage("check", SECRET_KEY=secrets.token_urlsafe(50), DEBUG="false")
+    assert done.returncode == 0, done.stderr
+
+
+def _ensure_key(env_file: Path) -> subprocess.CompletedProcess:
+    # As `make install` runs it: a script, before any setting can be read.
+    return subprocess.run(
+        [sys.executable, "config/ensure_secret_key.py", str(env_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def _keys(env_file: Path) -> list[str]:
+    lines = env_file.read_text().splitlines()
+    return [line.split("=", 1)[1] for line in lines if line.startswith("SECRET_KEY=")]
+
+
+def test_make_install_writes_the_env_file_with_a_random_key():
+    done = subprocess.run(
+        ["make", "-n", "install"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert "config/ensure_secret_key.py .env" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_new_env_file_gets_a_random_key_the_settings_accept(tmp_path):
+    env_file = tmp_path / ".env"
+    assert "SECRET_KEY" in _ensure_key(env_file).stdout
+    [key] = _keys(env_file)
+    assert len(key) >= 50 and len(set(key)) >= 5
+    assert env_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+    done = _manage("check", SECRET_KEY=key, DEBUG="false")
+    assert done.returncode == 0, done.stderr
+    other = tmp_path / "other.env"
+    _ensure_key(other)
+    assert _keys(other) != [key]
+
+
+def test_an_env_file_without_a_key_keeps_its_lines_and_gains_one(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("ALLOWED_HOSTS=portal.example\nDEBUG=false")  # no final newline
+    _ensure_key(env_file)
+    lines = env_file.read_text().splitlines()
+    assert lines[:2] == ["ALLOWED_HOSTS=portal.example", "DEBUG=false"]
+    assert len(_keys(env_file)) == 1
+
+
+@pytest.mark.parametrize("line", ["SECRET_KEY=kept-as-it-is", "export SECRET_KEY='kept'"])
+def test_an_existing_key_is_never_replaced(tmp_path, line):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"# ours\n{line}\n")
+    assert _ensure_key(env_file).stdout == ""
+    assert env_file.read_text() == f"# ours\n{line}\n"

@@ -53,6 +53,17 @@ def grouped(value):
     )
 
 
+@register.filter
+def width_class(percent) -> str:
+    """The class that draws a bar `percent` wide (`pct-0` … `pct-100`, static/css): the
+    Content-Security-Policy refuses style attributes, so no width is written inline."""
+    try:
+        number = round(float(percent))
+    except (TypeError, ValueError):
+        return "pct-0"
+    return f"pct-{min(max(number, 0), 100)}"
+
+
 @register.simple_tag(takes_context=True)
 def export_link(context, key, label=None, css="btn btn-sm btn-link p-0 export-link"):
     """A link that downloads the page's table `key` (a Sheet's key, or `all`) as
