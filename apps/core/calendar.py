@@ -1,4 +1,5 @@
 import datetime as dt
+from calendar import monthrange
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -6,8 +7,8 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def month_end(day: dt.date) -> dt.date:
-    first_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first_next - dt.timedelta(days=1)
+    # Without stepping into the next month, which December 9999 does not have.
+    return day.replace(day=monthrange(day.year, day.month)[1])
 
 
 def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -12,13 +12,25 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
+# A part of an XLSX smaller than this unpacks quickly however tightly it is packed:
+# only larger parts are held to HIPWATCH_IMPORT_MAX_ZIP_RATIO.
+ZIP_RATIO_FROM_BYTES = 1024 * 1024
+# The days a row may be dated. The statistics start this century; a year outside
+# it is a typo or a placeholder (0001-01-01, 1900-01-01, 9999-12-31), and date
+# arithmetic at the calendar's ends (the month after December 9999) fails.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
 # The most records one institution may report for one table on one day. Far above
 # any real upload, and low enough that sums over tables, days and a province stay
 # inside the 64-bit integers the database adds them in.
@@ -87,20 +99,74 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _unreadable(exc: Exception) -> FileRefused:
+    return FileRefused([_("The XLSX file cannot be opened: %(error)s") % {"error": exc}])
+
+
+def _zip_check(raw: bytes) -> None:
+    """Refuse an XLSX that would unpack to more than an import may read, or one of
+    whose parts packs far tighter than a spreadsheet does (a zip bomb), from the
+    zip's central directory alone: nothing is unpacked. Python's zipfile unpacks no
+    part beyond the size the directory declares (a part that lies about it fails its
+    CRC check and the file is refused), so the declared sizes bound the work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise _unreadable(exc) from exc
+    total, limit = sum(p.file_size for p in parts), settings.HIPWATCH_IMPORT_MAX_UNZIPPED_BYTES
+    if total > limit:
+        raise FileRefused(
+            [
+                _(
+                    "The XLSX file unpacks to %(size)s, more than the %(limit)s an import "
+                    "may read: split it into smaller files."
+                )
+                % {"size": filesizeformat(total), "limit": filesizeformat(limit)}
+            ]
+        )
+    most = settings.HIPWATCH_IMPORT_MAX_ZIP_RATIO
+    for part in parts:
+        if part.file_size > ZIP_RATIO_FROM_BYTES and part.file_size > most * max(
+            part.compress_size, 1
+        ):
+            raise FileRefused(
+                [
+                    _(
+                        "The XLSX file is not an ordinary spreadsheet: its part “%(name)s” "
+                        "unpacks to %(ratio)d times its packed size (at most %(limit)d)."
+                    )
+                    % {
+                        "name": part.filename,
+                        "ratio": part.file_size // max(part.compress_size, 1),
+                        "limit": most,
+                    }
+                ]
+            )
+
+
+def _xlsx_rows(raw: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    _zip_check(raw)
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            # Read-only: the sheet is unpacked and parsed while its rows are read, so a
+            # damaged part shows only here.
+            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except SoftTimeLimitExceeded:  # the worker's time is up: not a damaged file
+        raise
+    except Exception as exc:  # openpyxl, zipfile and the XML parser raise many kinds
+        raise _unreadable(exc) from exc
+
+
 def _raw_rows(raw: bytes) -> list[list[str]]:
     if raw.startswith(XLSX_MAGIC):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise FileRefused(
-                [_("The XLSX file cannot be opened: %(error)s") % {"error": exc}]
-            ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+        return _xlsx_rows(raw)
     text = _decode(raw)
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
@@ -204,8 +270,7 @@ def _cell_problems(
     return problems
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A day written as 2023-06-30, 2023/6/30 or 20230630; None if it is none of them."""
+def _read_date(text: str) -> dt.date | None:
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
         try:
@@ -213,6 +278,24 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A day written as 2023-06-30, 2023/6/30 or 20230630, from FIRST_DAY to LAST_DAY;
+    None if it is none of them, or a day outside those years."""
+    day = _read_date(text)
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
+
+
+def date_problem(text: str) -> str:
+    """Why `parse_date` refused `text`, for the refusal of its row."""
+    if _read_date(text) is None:
+        return _("Unrecognised date “%(value)s”.") % {"value": text}
+    return _("Date “%(value)s” is outside the years %(first)d–%(last)d.") % {
+        "value": text,
+        "first": FIRST_DAY.year,
+        "last": LAST_DAY.year,
+    }
 
 
 def parse_count(text: str) -> int | None:

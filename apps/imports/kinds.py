@@ -56,8 +56,6 @@ class ImportKind:
     # A build-out phase of the platform to name.
     phase: bool = False
     superusers_only: bool = False
-    # Large files: checked and imported by a worker, with a progress bar.
-    on_worker: bool = False
 
     @property
     def label(self) -> str:
@@ -192,7 +190,6 @@ KINDS: dict[str, ImportKind] = {
             "import_uploads",
             _uploads,
             needs_platform=True,
-            on_worker=True,
         ),
         ImportKind(
             Kind.INDICATORS,
@@ -205,7 +202,6 @@ KINDS: dict[str, ImportKind] = {
             "import_indicators",
             _indicators,
             needs_platform=True,
-            on_worker=True,
         ),
         ImportKind(
             Kind.REFERENCES,
@@ -253,7 +249,6 @@ KINDS: dict[str, ImportKind] = {
             "import_quality",
             _quality,
             needs_platform=True,
-            on_worker=True,
         ),
         ImportKind(
             Kind.PHASE_TARGETS,

@@ -1,5 +1,7 @@
 """Imports from the browser: upload → check (a dry run, rolled back) → preview →
-confirm → import, each step a service; the views and tasks only call them.
+confirm → import, each step a service; the views and tasks only call them. Both the
+check and the import run on a Celery worker, within HIPWATCH_IMPORT_TIME_LIMIT: no
+web request waits on a file.
 
 Nothing is written before the confirmation: the check runs the kind's importer in
 a transaction that is always rolled back, so the preview is exactly what the
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -71,28 +75,37 @@ def import_job_create(
     )
 
 
+def _timed_out() -> str:
+    return _(
+        "The file took longer than %(seconds)d seconds and was stopped: split it into "
+        "smaller files and import them one by one."
+    ) % {"seconds": settings.HIPWATCH_IMPORT_TIME_LIMIT}
+
+
 def import_job_check(*, job: ImportJob) -> ImportJob:
     """Run the importer on the file and roll everything back: the job becomes READY
     with the preview (rows to add, to change with old → new, unchanged), or REFUSED
-    with every problem by row number."""
+    with every problem by row number, or FAILED when the worker's time limit stopped
+    the check."""
     kind = KINDS[job.kind]
-    result = problems = None
     try:
-        with transaction.atomic():
-            result = kind.run(job, _source(job), _reporter(job))
-            raise _Rollback
-    except _Rollback:
-        pass
+        try:
+            with transaction.atomic():
+                result = kind.run(job, _source(job), _reporter(job))
+                raise _Rollback
+        except _Rollback:
+            pass
+        ImportJob.objects.filter(pk=job.pk, state=State.CHECKING).update(
+            state=State.READY, preview=result.as_dict(), problems=[]
+        )
     except FileRefused as refused:
-        problems = refused.problems
+        return _finish(job, State.REFUSED, problems=refused.problems)
+    except SoftTimeLimitExceeded:
+        logger.warning("checking import %s passed its time limit", job.pk)
+        return _finish(job, State.FAILED, error=_timed_out())
     except Exception as exc:  # a bug or a lost database: the job says so, nothing kept
         logger.exception("checking import %s failed", job.pk)
         return _finish(job, State.FAILED, error=str(exc))
-    if problems is not None:
-        return _finish(job, State.REFUSED, problems=problems)
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=State.READY, preview=result.as_dict(), problems=[]
-    )
     cache.delete(progress_key(job))
     job.refresh_from_db()
     return job
@@ -118,40 +131,48 @@ def import_job_cancel(*, job: ImportJob) -> bool:
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Import a confirmed job for real, as the officer who confirmed it. Should the
-    data have changed since the preview so that the file is now refused, nothing is
-    written and the job says why."""
+    data have changed since the preview so that the file is now refused, or the
+    worker's time limit stop the import, nothing is written and the job says why."""
     kind = KINDS[job.kind]
     try:
         with acting_as(job.confirmed_by), transaction.atomic():
             result = kind.run(job, _source(job), _reporter(job))
+            # In the import's transaction: the rows are never written without the
+            # job done, nor the job done without its rows, whenever a time limit falls.
+            return _finish(job, State.DONE, result=result.as_dict())
     except FileRefused as refused:
         return _finish(job, State.REFUSED, problems=refused.problems)
+    except SoftTimeLimitExceeded:
+        logger.warning("import %s passed its time limit", job.pk)
+        return _finish(job, State.FAILED, error=_timed_out())
     except Exception as exc:
         logger.exception("import %s failed", job.pk)
         return _finish(job, State.FAILED, error=str(exc))
-    return _finish(job, State.DONE, result=result.as_dict())
 
 
 def _finish(job: ImportJob, state: str, **fields) -> ImportJob:
-    ImportJob.objects.filter(pk=job.pk).update(state=state, finished_at=timezone.now(), **fields)
+    """End a job still being checked or imported (one already ended stays as it is)."""
+    ImportJob.objects.filter(pk=job.pk, state__in=(State.CHECKING, State.IMPORTING)).update(
+        state=state, finished_at=timezone.now(), **fields
+    )
     cache.delete(progress_key(job))
     job.refresh_from_db()
     return job
 
 
 def import_job_dispatch(*, job: ImportJob, step: str) -> bool:
-    """Check (`step="check"`) or import (`"run"`) the job: on a worker for the kinds
-    that take long (the statistics), here for the others. False when the task
-    queue cannot be reached: the job is then failed, saying so, and can be
-    uploaded again."""
+    """Hand the job to a worker to check (`step="check"`) or import (`"run"`), whatever
+    its kind: a small file of one kind may be a zip bomb or a million rows of another
+    (without REDIS_URL, the worker is this process). False when the task queue
+    cannot be reached: the job is then failed, saying so, and can be uploaded again."""
     from .tasks import import_check, import_run
 
-    if not KINDS[job.kind].on_worker:
-        (import_job_check if step == "check" else import_job_run)(job=job)
-        return True
     task = import_check if step == "check" else import_run
+    limit = settings.HIPWATCH_IMPORT_TIME_LIMIT
     try:
-        task.delay(job.pk)
+        # The soft limit raises SoftTimeLimitExceeded in the task, which fails the job;
+        # the hard one ends a task that could not stop in the minute after it.
+        task.apply_async((job.pk,), soft_time_limit=limit, time_limit=limit + 60)
     except Exception:  # kombu's OperationalError, redis' ConnectionError, OSError…
         logger.warning("the task queue cannot be reached for import %s", job.pk, exc_info=True)
         _finish(

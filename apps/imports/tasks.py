@@ -1,4 +1,5 @@
-"""Celery tasks: thin, they take a job id and call one service."""
+"""Celery tasks: thin, they take a job id and call one service. They are sent with
+the time limits of HIPWATCH_IMPORT_TIME_LIMIT (`import_job_dispatch`)."""
 
 from celery import shared_task
 

@@ -20,7 +20,15 @@ from apps.audit.services import audit_import, audit_record
 from apps.core.bulk import rows_upsert
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
+from apps.core.tabular import (
+    FIRST_DAY,
+    LAST_DAY,
+    FileRefused,
+    date_problem,
+    parse_count,
+    parse_date,
+    read_rows,
+)
 from apps.core.versioning import data_changed
 from apps.institutions.models import Institution
 from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
@@ -74,7 +82,7 @@ def indicators_parse(source: str | Path | bytes) -> list[IndicatorRow]:
         row_problems = []
         day = day_of(v["date"])
         if day is None:
-            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["date"]})
+            row_problems.append(date_problem(v["date"]))
         if not org_ok(v["org_code"]):
             row_problems.append(
                 _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
@@ -346,7 +354,7 @@ def _month_rebuild(platform: Platform, inst: int, ind: int, month: dt.date) -> N
 def parse_reference_period(text: str) -> tuple[str, dt.date] | None:
     """ "2023-05" → (month, 2023-05-01); "2023" → (year, 2023-01-01); None otherwise."""
     match = PERIOD_RE.match(text.strip())
-    if not match or not 2000 <= int(match[1]) <= 2099:
+    if not match or not FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year:
         return None
     if match[2] is None:
         return Reference.Span.YEAR, dt.date(int(match[1]), 1, 1)

@@ -12,7 +12,7 @@ from apps.audit.services import audit_import
 from apps.core.bulk import copy_to_stage, rows_upsert
 from apps.core.calendar import month_start
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
+from apps.core.tabular import FileRefused, date_problem, parse_count, parse_date, read_rows
 from apps.core.versioning import data_changed
 from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
 from apps.platforms.models import Platform
@@ -67,7 +67,7 @@ def uploads_parse(source: str | Path | bytes, progress: Progress | None = None) 
         row_problems = []
         day = day_of(v["date"])
         if day is None:
-            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["date"]})
+            row_problems.append(date_problem(v["date"]))
         if not org_ok(v["org_code"]):
             row_problems.append(
                 _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}

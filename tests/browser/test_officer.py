@@ -23,7 +23,9 @@ def csv_file(name, text):
     return {"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}
 
 
-def test_an_officer_imports_institutions_from_the_browser(demo, sign_in, live_server, shot):
+def test_an_officer_imports_institutions_from_the_browser(
+    demo, sign_in, live_server, shot, celery_in_process
+):
     page = sign_in("city")
     page.get_by_role("link", name="数据导入").click()
     page.locator("#kind-institutions").get_by_role("link", name="导入文件").click()

@@ -40,6 +40,12 @@ def upload(client, kind, text: str | bytes, name="file.csv", **fields):
     return ImportJob.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
 
 
+@pytest.fixture(autouse=True)
+def checked_in_process(celery_in_process):
+    """Every kind is checked and imported by a Celery task: here, in the test's
+    process, whatever REDIS_URL says (test_every_kind_on_a_worker.py has the broker)."""
+
+
 @pytest.fixture
 def officer_client(client, users):
     client.force_login(users.alice)
