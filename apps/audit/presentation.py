@@ -40,6 +40,10 @@ KEY_LABELS = {
     "api_url": gettext_lazy("Interface URL"),
     "api_token": gettext_lazy("Interface token"),
     "silent_after_days": gettext_lazy("Silent after days"),
+    "answered": gettext_lazy("Platform answered"),
+    "rotated": gettext_lazy("Secrets re-encrypted"),
+    "stored": gettext_lazy("Secrets stored"),
+    "fields": gettext_lazy("Encrypted fields"),
     "rows": gettext_lazy("Rows"),
     "email": gettext_lazy("Email"),
 }

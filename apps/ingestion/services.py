@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from apps.alerts import services as alerts
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
-from apps.core.tabular import MAX_COUNT
+from apps.core.tabular import FIRST_DAY, LAST_DAY, MAX_COUNT
 from apps.indicators.models import Indicator
 from apps.indicators.services import IndicatorRow, indicators_replace_day, is_valid_indicator_code
 from apps.institutions.models import Institution
 from apps.institutions.services import is_valid_org_code
-from apps.platforms.models import Connection, ConnectionStatus, Platform
+from apps.platforms.models import TOKEN_FOR_THE_ADDRESS, Connection, ConnectionStatus, Platform
 from apps.platforms.services import connection_set_status, is_valid_table_code
 from apps.quality.models import QualityRule
 from apps.quality.services import (
@@ -59,8 +59,41 @@ def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
-def check_upload_item(item) -> str | None:
-    """Why an /upload-stats item cannot be stored, or None if it can."""
+def _date_problem(name: str, value, *, time: bool = False) -> str | None:
+    """Why `value`, an item's `name`, is not a day (with `time`, a moment) of the
+    years rows may be dated; None if it is one. Another year would be stored as sent
+    and break the date arithmetic after it (a heartbeat in 9999 does not survive its
+    conversion to UTC, nor a day in December 9999 the month after it)."""
+    try:
+        moment = (dt.datetime if time else dt.date).fromisoformat(value)
+    except (TypeError, ValueError):
+        return _("bad %(field)s") % {"field": name}
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+        return _("%(field)s %(value)s is outside the years %(first)d–%(last)d") % {
+            "field": name,
+            "value": value,
+            "first": FIRST_DAY.year,
+            "last": LAST_DAY.year,
+        }
+    return None
+
+
+def _item_day_problem(item: dict, day: dt.date) -> str | None:
+    """A day's items are of the day asked and need not say so; an item that says its
+    day (`date`, as the rows of a file or a database view do) must say that one."""
+    if "date" not in item:
+        return None
+    problem = _date_problem("date", item["date"])
+    if problem is None and dt.date.fromisoformat(item["date"]) != day:
+        problem = _("dated %(date)s, not the day asked (%(day)s)") % {
+            "date": item["date"],
+            "day": day.isoformat(),
+        }
+    return problem
+
+
+def check_upload_item(item, day: dt.date) -> str | None:
+    """Why an /upload-stats item of `day` cannot be stored, or None if it can."""
     if not isinstance(item, dict):
         return _("not an object")
     org, table = item.get("org_code"), item.get("table_code")
@@ -73,11 +106,11 @@ def check_upload_item(item) -> str | None:
             return _("missing %(field)s") % {"field": name}
         if not _count(item[name]):
             return _("%(field)s is not a whole number of 0 or more") % {"field": name}
-    return None
+    return _item_day_problem(item, day)
 
 
-def check_indicator_item(item) -> str | None:
-    """Why an /indicator-stats item cannot be stored, or None if it can. A
+def check_indicator_item(item, day: dt.date) -> str | None:
+    """Why an /indicator-stats item of `day` cannot be stored, or None if it can. A
     well-formed indicator code the catalogue lacks is not a reason: such items wait
     for review."""
     if not isinstance(item, dict):
@@ -91,11 +124,11 @@ def check_indicator_item(item) -> str | None:
         return _("missing %(field)s") % {"field": "value"}
     if not _count(item["value"]):
         return _("%(field)s is not a whole number of 0 or more") % {"field": "value"}
-    return None
+    return _item_day_problem(item, day)
 
 
-def check_quality_item(item) -> str | None:
-    """Why a /quality-stats item cannot be stored, or None if it can. A well-formed
+def check_quality_item(item, day: dt.date) -> str | None:
+    """Why a /quality-stats item of `day` cannot be stored, or None if it can. A well-formed
     rule code /quality-rules did not list is not a reason: such items wait."""
     if not isinstance(item, dict):
         return _("not an object")
@@ -111,7 +144,7 @@ def check_quality_item(item) -> str | None:
             return _("%(field)s is not a whole number of 0 or more") % {"field": name}
     if item["failed"] > item["checked"]:
         return _("failed is more than checked")
-    return None
+    return _item_day_problem(item, day)
 
 
 def check_quality_rule_item(item) -> tuple[str | None, RuleRow | None]:
@@ -202,8 +235,11 @@ def platform_pull_indicators(
 ) -> SyncRun:
     """Pull one day's business indicators (/indicator-stats) by the same rules as
     the upload statistics; values of unknown institutions or of indicators the
-    catalogue lacks wait for review."""
-    return _pull_day(
+    catalogue lacks wait for review; those waiting for an indicator added since
+    are stored."""
+    from .review import waiting_values_store
+
+    run = _pull_day(
         platform=platform,
         day=day,
         kind=SyncRun.Kind.INDICATORS,
@@ -211,6 +247,9 @@ def platform_pull_indicators(
         user=user,
         backfill=backfill,
     )
+    if run.outcome == SyncRun.Outcome.SUCCESS:
+        waiting_values_store(platform=platform)
+    return run
 
 
 def platform_pull_quality(
@@ -301,6 +340,13 @@ def _pull_day(
         started_by=user,
         backfill=backfill,
     )
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return _finish(
+            run,
+            SyncRun.Outcome.FAILED,
+            _("The day %(day)s is outside the years %(first)d–%(last)d.")
+            % {"day": day.isoformat(), "first": FIRST_DAY.year, "last": LAST_DAY.year},
+        )
     stored_version = (
         PulledDay.objects.filter(platform=platform, kind=kind, day=day)
         .values_list("generated_at", flat=True)
@@ -339,13 +385,13 @@ def _reject(run: SyncRun, page: int, index: int, item, reason: str) -> None:
     )
 
 
-def _valid_items(run: SyncRun, fetched, known: dict, check, field: str, twice: str):
-    """The items of a pull that can be stored, each (institution, `field`) once; the
-    others are refused on `run` with their reason. An alias and the registry's code
-    name the same institution."""
+def _valid_items(run: SyncRun, fetched, day: dt.date, known: dict, check, field: str, twice: str):
+    """The items of a pull of `day` that can be stored, each (institution, `field`)
+    once; the others are refused on `run` with their reason. An alias and the
+    registry's code name the same institution."""
     seen: set[tuple] = set()
     for page, index, item in fetched.items:
-        reason = check(item)
+        reason = check(item, day)
         key = None if reason else (known.get(item["org_code"], item["org_code"]), item[field])
         if reason is None and key in seen:
             reason = twice
@@ -376,7 +422,7 @@ def _store_day(run: SyncRun, platform: Platform, day: dt.date, fetched) -> SyncR
     rows: list[UploadRow] = []
     unknown: list[UploadRow] = []
     twice = _("the same institution and table twice")
-    for item in _valid_items(run, fetched, known, check_upload_item, "table_code", twice):
+    for item in _valid_items(run, fetched, day, known, check_upload_item, "table_code", twice):
         row = UploadRow(
             day, item["org_code"], item["table_code"], item["records"], item["rejected"]
         )
@@ -432,7 +478,7 @@ def _store_keyed_day(
     unknown institutions or of codes `catalogue` lacks wait in `waiting_model`."""
     known = known_codes(platform)
     rows, waiting = [], []
-    for item in _valid_items(run, fetched, known, check, field, twice):
+    for item in _valid_items(run, fetched, day, known, check, field, twice):
         row = row_of(item)
         ready = row.org_code in known and getattr(row, field) in catalogue
         (rows if ready else waiting).append(row)
@@ -513,10 +559,9 @@ def check_institution_item(item) -> str | None:
         value = item.get(name)
         if value is None:
             continue
-        try:
-            (dt.date if name == "connected_since" else dt.datetime).fromisoformat(value)
-        except (TypeError, ValueError):
-            return _("bad %(field)s") % {"field": name}
+        problem = _date_problem(name, value, time=name == "front_server_last_seen")
+        if problem:
+            return problem
     return None
 
 
@@ -615,6 +660,7 @@ def backfill_start(
         days_total=(last_day - first_day).days + 1,
         started_by=user,
     )
+    _audit_backfill(backfill, user, "started")
     if trigger == SyncRun.Trigger.PAGE:
         backfill.handed_over = None
 
@@ -623,6 +669,22 @@ def backfill_start(
 
         transaction.on_commit(send)
     return backfill
+
+
+def _audit_backfill(backfill: Backfill, user, what: str) -> None:
+    audit_record(
+        action=AuditEvent.Action.PULL_REQUESTED,
+        actor=user,
+        obj=backfill.platform,
+        region=backfill.platform.region,
+        details={
+            "backfill": backfill.pk,
+            what: True,
+            "first_day": backfill.first_day,
+            "last_day": backfill.last_day,
+            "with_institutions": backfill.with_institutions,
+        },
+    )
 
 
 def backfill_send(*, backfill: Backfill) -> bool:
@@ -663,7 +725,7 @@ def backfills_mark_interrupted(now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def backfill_restart(*, backfill: Backfill) -> Backfill:
+def backfill_restart(*, backfill: Backfill, user=None) -> Backfill:
     """Queue a failed or interrupted backfill again and hand it to a worker: an
     interrupted one resumes at its first day not pulled, a failed one pulls every
     day again (the pulls are idempotent). Only those two states can restart."""
@@ -677,6 +739,7 @@ def backfill_restart(*, backfill: Backfill) -> Backfill:
     backfill.save(
         update_fields=["state", "finished_at", "heartbeat_at", "days_done", "days_failed"]
     )
+    _audit_backfill(backfill, user, "restarted")
     backfill.handed_over = None
 
     def send() -> None:
@@ -737,20 +800,57 @@ class ConnectionTest:
     by_status: dict[str, int] | None = None
 
 
-def platform_test_connection(*, platform: Platform, api_url: str, api_token: str) -> ConnectionTest:
+class TokenNeeded(Exception):
+    """A test or a save that would send the stored token to another address than
+    the stored one (or a test without any token)."""
+
+
+def platform_test_connection(
+    *, platform: Platform, api_url: str, api_token: str | None, user
+) -> ConnectionTest:
     """Ask the interface at `api_url` for its institutions, once, and say what it
-    found: how many, how many the registry knows, by status. Stores nothing."""
+    found: how many, how many the registry knows, by status. Stores nothing but
+    the audit row (the address, whether it answered; never the token).
+
+    `api_token` None sends the stored token, which goes only to the stored address:
+    for any other, TokenNeeded, and nothing is sent. Whatever went wrong (no
+    answer, a refusal, an HTTP error, a malformed answer), the message is the same,
+    so that the test cannot tell an officer which internal addresses and ports
+    exist; the pulls' own log keeps the details."""
+    api_url = api_url.rstrip("/")
+    if api_token is None:
+        if api_url and platform.api_token and not platform.sends_token_to(api_url):
+            raise TokenNeeded(TOKEN_FOR_THE_ADDRESS)
+        api_token = platform.api_token
+    if not api_url or not api_token:
+        raise TokenNeeded(_("Enter the interface URL and token to test the connection."))
     try:
         fetched = PlatformSource(api_url, api_token, retries=0).institutions()
-    except SourceError as exc:
-        return ConnectionTest(False, str(exc))
+    except SourceError:
+        tested = ConnectionTest(False, _("The platform did not answer as expected."))
+    else:
+        tested = _connection_found(platform, fetched)
+    # Not atomic on purpose: no transaction is held open while the platform is asked.
+    audit_record(
+        action=AuditEvent.Action.PLATFORM_TESTED,
+        actor=user,
+        obj=platform,
+        region=platform.region,
+        details={"api_url": api_url, "answered": tested.ok},
+    )
+    return tested
+
+
+def _connection_found(platform: Platform, fetched) -> ConnectionTest:
     items = [item for _page, _index, item in fetched.items if isinstance(item, dict)]
-    codes = {item.get("org_code") for item in items}
+    # str(): an item's values may be anything JSON holds, lists included.
+    codes = {str(item.get("org_code")) for item in items}
     known = len(codes & set(known_codes(platform)))
     labels = dict(ConnectionStatus.choices)
     by_status: dict[str, int] = {}
     for item in items:
-        label = str(labels.get(item.get("status"), item.get("status")))
+        status = str(item.get("status"))
+        label = str(labels.get(status, status))
         by_status[label] = by_status.get(label, 0) + 1
     generated = timezone.localtime(fetched.generated_at).strftime("%Y-%m-%d %H:%M")
     return ConnectionTest(
@@ -773,9 +873,17 @@ def platform_settings_save(
     """The interface settings officers keep on the platform's page: URL, token
     (None keeps the stored one: it is never shown back) and the days without
     records that make an institution silent. Audited without the token's value.
-    Returns whether anything changed."""
+    Returns whether anything changed. A new address with the stored token kept
+    raises TokenNeeded: the stored token is sent only to the address it came with."""
     changes: dict = {}
     api_url = api_url.rstrip("/")
+    if (
+        api_token is None
+        and api_url
+        and platform.api_token
+        and not platform.sends_token_to(api_url)
+    ):
+        raise TokenNeeded(TOKEN_FOR_THE_ADDRESS)
     if api_url != platform.api_url:
         changes["api_url"] = {"old": platform.api_url, "new": api_url}
         platform.api_url = api_url

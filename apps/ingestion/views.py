@@ -26,6 +26,7 @@ from apps.accounts.scoping import (
     watches_ingestion,
 )
 from apps.alerts.services import silent_after_days
+from apps.core.methods import accepts
 from apps.core.sheets import sheet_export
 from apps.indicators.forms import IndicatorForm
 from apps.indicators.models import Indicator
@@ -44,6 +45,7 @@ from .review import (
     waiting_rules,
 )
 from .services import (
+    TokenNeeded,
     backfill_restart,
     backfill_start,
     platform_settings_save,
@@ -152,6 +154,7 @@ def _settings_form(platform: Platform, data=None) -> PlatformSettingsForm:
 
 
 @login_required
+@accepts("POST")
 def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
     """One platform: its interface settings (and a test of them), its runs, and
     backfills with their progress."""
@@ -167,29 +170,34 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
             data = settings_form.cleaned_data
             token = data["api_token"] or None
             if action == "test":
-                if not data["api_url"] or not (token or platform.api_token):
-                    settings_form.add_error(
-                        None, _("Enter the interface URL and token to test the connection.")
-                    )
-                else:
+                try:
                     tested = platform_test_connection(
                         platform=platform,
                         api_url=data["api_url"],
-                        api_token=token or platform.api_token,
+                        api_token=token,
+                        user=request.user,
                     )
+                except TokenNeeded as exc:
+                    settings_form.add_error(None, str(exc))
             else:
-                changed = platform_settings_save(
-                    platform=platform,
-                    api_url=data["api_url"],
-                    api_token=token,
-                    silent_after_days=data["silent_after_days"],
-                    user=request.user,
-                )
-                messages.success(
-                    request,
-                    _("The interface settings are saved.") if changed else _("Nothing changed."),
-                )
-                return redirect("platform-sync", code=platform.code)
+                try:
+                    changed = platform_settings_save(
+                        platform=platform,
+                        api_url=data["api_url"],
+                        api_token=token,
+                        silent_after_days=data["silent_after_days"],
+                        user=request.user,
+                    )
+                except TokenNeeded as exc:
+                    settings_form.add_error(None, str(exc))
+                else:
+                    messages.success(
+                        request,
+                        _("The interface settings are saved.")
+                        if changed
+                        else _("Nothing changed."),
+                    )
+                    return redirect("platform-sync", code=platform.code)
     elif action == "restart":
         pk = request.POST.get("backfill", "")
         if not pk.isdigit():
@@ -200,7 +208,7 @@ def platform_sync(request: HttpRequest, code: str) -> HttpResponse:
         elif not platform.can_be_pulled:
             messages.error(request, _("The platform has no statistics interface URL and token."))
         else:
-            backfill = backfill_restart(backfill=backfill)
+            backfill = backfill_restart(backfill=backfill, user=request.user)
             messages.success(request, _("The backfill is queued again."))
         return redirect("platform-sync", code=platform.code)
     elif request.method == "POST":
@@ -290,6 +298,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def review_indicator(request: HttpRequest, code: str) -> HttpResponse:
     """An indicator code the platforms sent that the catalogue lacks: its waiting
     values, and the form that adds it (and stores them)."""
@@ -306,7 +315,11 @@ def review_indicator(request: HttpRequest, code: str) -> HttpResponse:
         if form.cleaned_data["code"] != code:
             form.add_error("code", _("The code is the one the platform sent."))
         else:
-            indicator, stored = unknown_indicator_add(user=request.user, **form.cleaned_data)
+            indicator, stored = unknown_indicator_add(
+                user=request.user,
+                platforms=ingestion_platforms_for(request.user),
+                **form.cleaned_data,
+            )
             messages.success(
                 request,
                 _("Indicator %(name)s added: %(n)d waiting values stored.")
@@ -332,6 +345,7 @@ def review_indicator(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def review_code(request: HttpRequest, platform_code: str, org_code: str) -> HttpResponse:
     """One unknown code: its waiting rows, and the two ways to resolve it."""
     _officer(request)
@@ -372,6 +386,7 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
                         platform=platform,
                         org_code=org_code,
                         user=request.user,
+                        platforms=ingestion_platforms_for(request.user),
                         **register_form.cleaned_data,
                     )
                     messages.success(

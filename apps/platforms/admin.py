@@ -2,7 +2,14 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import CatalogueTable, Connection, ConnectionChange, Platform, TableEdition
+from .models import (
+    TOKEN_FOR_THE_ADDRESS,
+    CatalogueTable,
+    Connection,
+    ConnectionChange,
+    Platform,
+    TableEdition,
+)
 from .services import connection_set_status
 
 
@@ -15,6 +22,7 @@ class PlatformForm(forms.ModelForm):
     )
     api_token = forms.CharField(
         label=_("statistics interface token"),
+        max_length=500,
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Leave empty to keep the stored token."),
@@ -24,8 +32,21 @@ class PlatformForm(forms.ModelForm):
         model = Platform
         fields = ["code", "name", "level", "api_url", "api_token"]
 
-    def clean_api_token(self):
-        return self.cleaned_data["api_token"] or (self.instance.api_token if self.instance else "")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not even the form's initial data holds the stored token; left empty, the
+        # field is then unchanged (the admin's history says so).
+        self.initial["api_token"] = ""
+
+    def clean(self):
+        data = super().clean()
+        stored = self.instance.api_token if self.instance.pk else ""
+        if stored and not data.get("api_token"):
+            if "api_url" in data and not self.instance.sends_token_to(data["api_url"]):
+                self.add_error("api_token", TOKEN_FOR_THE_ADDRESS)
+            else:
+                data["api_token"] = stored
+        return data
 
 
 @admin.register(Platform)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.secrets import EncryptedTextField
+
 
 class Platform(models.Model):
     """A health information platform institutions connect to (the city platform …)."""
@@ -26,10 +28,10 @@ class Platform(models.Model):
         blank=True,
         related_name="platforms",
     )
-    # The statistics interface (platform-api.md). The token is a secret: never
-    # shown on a page, in the admin or in a log.
+    # The statistics interface (platform-api.md). The token is a secret: stored
+    # encrypted, never shown on a page, in the admin or in a log.
     api_url = models.URLField(_("statistics interface URL"), blank=True)
-    api_token = models.CharField(_("statistics interface token"), max_length=500, blank=True)
+    api_token = EncryptedTextField(_("statistics interface token"), blank=True)
 
     class Meta:
         verbose_name = _("information platform")
@@ -42,6 +44,16 @@ class Platform(models.Model):
     @property
     def can_be_pulled(self) -> bool:
         return bool(self.api_url and self.api_token)
+
+    def sends_token_to(self, api_url: str) -> bool:
+        """Whether the stored token may go to `api_url`: only to the stored address
+        (a trailing slash aside); another address needs its own token typed."""
+        return api_url.rstrip("/") == self.api_url.rstrip("/")
+
+
+TOKEN_FOR_THE_ADDRESS = _(
+    "Type the token for this address: the stored token is only sent to the stored interface URL."
+)
 
 
 class TableEdition(models.Model):

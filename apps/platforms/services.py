@@ -10,8 +10,9 @@ from django.utils.translation import ngettext
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_import, audit_record
+from apps.core import secrets
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, parse_date, read_rows
+from apps.core.tabular import FileRefused, date_problem, parse_date, read_rows
 from apps.institutions.models import Institution
 from apps.institutions.services import institution_ids_of_rows
 from apps.regions.models import Region
@@ -313,7 +314,7 @@ def connections_import(
                 }
             )
         if since is None:
-            row_problems.append(_("Unrecognised date “%(value)s”.") % {"value": v["since"]})
+            row_problems.append(date_problem(v["since"]))
         elif since > today:
             row_problems.append(
                 _("The effective date %(day)s is in the future.") % {"day": since.isoformat()}
@@ -438,3 +439,38 @@ def declarations_import(
         what=f"declarations {platform.code}", source=source, result=result, obj=edition_obj
     )
     return result
+
+
+@transaction.atomic
+def secrets_rotate() -> tuple[int, int]:
+    """Re-encrypt every stored secret (each EncryptedTextField of every model: the
+    platforms' interface tokens, …) with the first key of HIPWATCH_SECRET_KEYS.
+    Returns (re-encrypted, stored): a value already under the first key is left
+    alone, so a second run re-encrypts none. A value no key decrypts refuses the
+    whole run (CommandRefused, naming the row) and nothing is written. Audited, when
+    anything was re-encrypted, with the counts and the fields, never a value."""
+    rotated, stored, fields = 0, 0, set()
+    for model, field in secrets.encrypted_fields():
+        for pk, token in secrets.stored_tokens(model, field):
+            stored += 1
+            if secrets.is_current(token):
+                continue
+            try:
+                secrets.store_token(model, field, pk, secrets.rotate(token))
+            except secrets.UndecryptableSecret:
+                raise CommandRefused(
+                    _(
+                        "%(field)s of row %(pk)s cannot be decrypted with any key of "
+                        "HIPWATCH_SECRET_KEYS: nothing was re-encrypted."
+                    )
+                    % {"field": field, "pk": pk}
+                ) from None
+            rotated += 1
+            fields.add(str(field))
+    if rotated:
+        audit_record(
+            action=AuditEvent.Action.SECRETS_ROTATED,
+            object_label=_("stored secrets"),
+            details={"rotated": rotated, "stored": stored, "fields": sorted(fields)},
+        )
+    return rotated, stored
