@@ -53,9 +53,76 @@ def institutions_for(user: User) -> QuerySet[Institution]:
     return Institution.objects.none()
 
 
-def platforms_for(user: User) -> QuerySet[Platform]:
-    """Platforms are not confidential: every signed-in user may pick any."""
-    return Platform.objects.all() if user.is_authenticated else Platform.objects.none()
+def scope_path(user: User) -> str | None:
+    """The region path of a user's scope: their region's, or their institution's
+    region's for hospital staff; None for a user without one."""
+    if not user.is_authenticated:
+        return None
+    if user.role in OFFICER_ROLES and user.region_id:
+        return user.region.path
+    if user.role == User.Role.HOSPITAL and user.institution_id:
+        return user.institution.region.path
+    return None
+
+
+def platforms_for(user: User, *, manage: bool = False) -> QuerySet[Platform]:
+    """The platforms a user may see: those that cover some of their scope. A
+    platform covers its region (Platform.region, at any depth); a platform run for
+    no region in particular covers everyone's. So an officer sees the platforms of
+    their region, of the regions above it and of those below it; hospital staff the
+    platforms covering their institution. Superusers see every platform.
+
+    With `manage`, the platforms a user may change (phases and targets, settings
+    and tests, pulls, imports, review decisions): those run for the user's region or
+    a region below it, by a province or city officer — a city officer never changes
+    a province platform, a province officer may manage the city platforms below it.
+    Platforms run for no region are the superusers' to manage."""
+    if not user.is_authenticated:
+        return Platform.objects.none()
+    if _sees_everything(user):
+        return Platform.objects.all()
+    if manage:
+        if not user.is_commission:
+            return Platform.objects.none()
+        return Platform.objects.filter(region__path__startswith=user.region.path)
+    path = scope_path(user)
+    if path is None:
+        return Platform.objects.none()
+    above = [code for code in path.split("/") if code]
+    covering = Q(region__isnull=True) | Q(region__code__in=above)
+    if user.role in OFFICER_ROLES:
+        covering |= Q(region__path__startswith=path)
+    return Platform.objects.filter(covering)
+
+
+def manages_platform(user: User, platform: Platform) -> bool:
+    """Whether the user may change the platform (`platforms_for(user, manage=True)`)."""
+    return platforms_for(user, manage=True).filter(pk=platform.pk).exists()
+
+
+def ordered_platforms(user: User, platforms=None) -> list[Platform]:
+    """The user's platforms, the default first: the platform of the user's own level
+    — the one covering their scope most closely (a province officer: the province's;
+    a city, county or hospital user: the city's, where there is one) — then the
+    others covering it from closer to wider, then those below it, then those run for
+    no region; ties by code. `platforms` narrows the set (already scoped)."""
+    chosen = platforms if platforms is not None else platforms_for(user)
+    if isinstance(chosen, QuerySet):
+        chosen = chosen.select_related("region")
+    path = scope_path(user) or ""
+
+    def rank(platform: Platform):
+        region = platform.region
+        if region is None:
+            return (3, 0, platform.level != Platform.Level.CITY, platform.code)
+        if path.startswith(region.path):  # covers the whole scope: closest first
+            return (0, -region.depth, False, platform.code)
+        if region.path.startswith(path) and path:  # below the scope
+            return (1, region.depth, False, region.sort_key + platform.code)
+        # Only a superuser (no scope) meets others: city platforms first.
+        return (2, 0, platform.level != Platform.Level.CITY, platform.code)
+
+    return sorted(chosen, key=rank)
 
 
 def connections_for(user: User) -> QuerySet[Connection]:
@@ -77,29 +144,10 @@ def watches_ingestion(user: User) -> bool:
     return user.is_authenticated and (_sees_everything(user) or user.is_commission)
 
 
-def platforms_serving(user: User) -> QuerySet[Platform]:
-    """The platforms whose nightly health concerns a user (the home page's warning):
-    those run for the user's region, a region above it or one below it, and those
-    run for no region in particular."""
-    region = user.region if user.is_authenticated and user.region_id else None
-    if region is None and user.is_authenticated and user.institution_id:
-        region = user.institution.region
-    if _sees_everything(user) or region is None:
-        return platforms_for(user)
-    above = [code for code in region.path.split("/") if code]
-    return Platform.objects.filter(
-        Q(region__isnull=True) | Q(region__code__in=above) | Q(region__path__startswith=region.path)
-    )
-
-
 def ingestion_platforms_for(user: User) -> QuerySet[Platform]:
-    """The platforms whose pulls a user watches: a city officer, those run by a
-    commission within their region (Platform.region); a superuser, all of them."""
-    if _sees_everything(user):
-        return Platform.objects.all()
-    if watches_ingestion(user):
-        return Platform.objects.filter(region__path__startswith=user.region.path)
-    return Platform.objects.none()
+    """The platforms whose pulls, log and review queue a user watches: those they
+    manage (`platforms_for(user, manage=True)`)."""
+    return platforms_for(user, manage=True)
 
 
 def sync_runs_for(user: User) -> QuerySet[SyncRun]:
@@ -143,11 +191,13 @@ def rectification_tasks_for(user: User) -> QuerySet[RectificationTask]:
 
 
 def campaigns_for(user: User) -> QuerySet[Campaign]:
-    """Campaigns with a unit the user sees (a hospital user: those it is in)."""
+    """Campaigns on a platform the user sees with a unit the user sees (a hospital
+    user: those it is in)."""
     return Campaign.objects.filter(
         pk__in=Campaign.units.through.objects.filter(institution__in=institutions_for(user)).values(
             "campaign_id"
-        )
+        ),
+        platform__in=platforms_for(user),
     )
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import institutions_for, manages_users, regions_for, users_for
+from apps.core.methods import accepts
 from apps.core.sheets import sheet_export
 
 from .forms import OwnPasswordForm, UserForm
@@ -68,6 +69,7 @@ def _save(form: UserForm, service, **extra):
 
 
 @login_required
+@accepts("POST")
 def user_new(request: HttpRequest) -> HttpResponse:
     _officer(request)
     form = UserForm(request.POST or None, creating=True, **_choices(request))
@@ -85,6 +87,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _officer(request)
     account = get_object_or_404(users_for(request.user), pk=pk)
@@ -113,6 +116,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first; the answer to the confirmation shows the new temporary password once."""
     _officer(request)
@@ -128,6 +132,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def password_change(request: HttpRequest) -> HttpResponse:
     """Every user's own password; the way out of a reset one."""
     form = OwnPasswordForm(request.user, request.POST or None)

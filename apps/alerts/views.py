@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from apps.accounts.scoping import (
     notifications_for,
@@ -18,6 +17,7 @@ from apps.accounts.scoping import (
     regions_for,
     watches_for,
 )
+from apps.core.methods import post_only
 from apps.core.sheets import Link, Sheet, xlsx_response
 
 from .models import Status
@@ -47,7 +47,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def notifications_read(request: HttpRequest) -> HttpResponse:
     notifications_mark_read(user=request.user)
     return redirect("alerts-notifications")

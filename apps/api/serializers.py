@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.accounts.scoping import platforms_for
+from apps.accounts.scoping import ordered_platforms, platforms_for
 from apps.indicators.models import Indicator
 from apps.institutions.models import Institution
 from apps.metrics.figures import Continuity
@@ -62,7 +62,7 @@ class MetricsQuerySerializer(serializers.Serializer):
     platform = serializers.SlugField(
         required=False,
         help_text=gettext_lazy(
-            "Platform code; may be omitted when there is only one platform, required when there are several"
+            "Platform code; omitted: the platform of the user's own level (a province officer's province platform, otherwise the city's)"
         ),
     )
     region = serializers.CharField(
@@ -114,29 +114,22 @@ class MetricsQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"end": [_("The end date cannot be before the start date.")]}
             )
-        platforms = platforms_for(self.context["request"].user)
+        user = self.context["request"].user
         code = attrs.get("platform")
         if code:
-            platform = platforms.filter(code=code).first()
+            platform = platforms_for(user).filter(code=code).first()
             if platform is None:
                 raise serializers.ValidationError(
                     {"platform": [_("Unknown platform “%(code)s”.") % {"code": code}]}
                 )
         else:
-            candidates = list(platforms[:2])
-            if len(candidates) != 1:
+            # The platform of the user's own level, as the pages open on.
+            platforms = ordered_platforms(user)
+            if not platforms:
                 raise serializers.ValidationError(
-                    {
-                        "platform": [
-                            _(
-                                "There are several platforms: give a platform code in the platform parameter."
-                            )
-                        ]
-                    }
-                    if candidates
-                    else {"platform": [_("No platform has been registered yet.")]}
+                    {"platform": [_("No platform has been registered yet.")]}
                 )
-            platform = candidates[0]
+            platform = platforms[0]
         attrs["platform"] = platform
         return attrs
 

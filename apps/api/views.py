@@ -9,7 +9,7 @@ from rest_framework import generics, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.scoping import institutions_for, regions_for
+from apps.accounts.scoping import institutions_for, platforms_for, regions_for
 from apps.institutions.models import Institution
 from apps.metrics.figures import period_figures
 from apps.metrics.indicators import indicator_values
@@ -60,9 +60,11 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related(
                 Prefetch(
                     "connections",
-                    queryset=Connection.objects.select_related("platform").order_by(
-                        "platform__code"
-                    ),
+                    queryset=Connection.objects.filter(
+                        platform__in=platforms_for(self.request.user)
+                    )
+                    .select_related("platform")
+                    .order_by("platform__code"),
                 )
             )
             .order_by("region__sort_key", "org_code")
@@ -130,4 +132,10 @@ class MetricsView(generics.GenericAPIView):
                 end=params["end"],
             )
         data = InstitutionFiguresSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        response = self.get_paginated_response(data)
+        # Which platform's figures these are (the default is the user's own level's).
+        response.data["platform"] = {
+            "code": params["platform"].code,
+            "name": params["platform"].name,
+        }
+        return response

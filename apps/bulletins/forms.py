@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import DateInput, PortalForm
+from apps.core.forms import DateInput, PortalForm, Select
 from apps.metrics.definitions import DEFAULT, Definitions
 from apps.metrics.periods import Period, PeriodGroup
 
@@ -52,6 +52,27 @@ PERCENTAGES = (
 WEIGHTS = ("weight_connection", "weight_completeness", "weight_volume")
 
 
+class PlatformPeriodSelect(Select):
+    """The periods of every platform the user may choose, each option marked with
+    its platform (`data-platform`): the page shows only the chosen platform's
+    (static/js/hipwatch.js, `data-follows`), and the form refuses a period the
+    chosen platform holds no statistics for."""
+
+    def __init__(self, *args, group_platforms: list[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_platforms = group_platforms or []
+        self.defaults: dict[int, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index < len(self.group_platforms):
+            platform = self.group_platforms[index]
+            option["attrs"]["data-platform"] = str(platform)
+            if self.defaults.get(platform) == value:
+                option["attrs"]["data-default"] = "1"
+        return option
+
+
 class BulletinForm(PortalForm):
     """Create or edit a draft. Platform, region and period are chosen when a new
     bulletin is created (`creating`) only: a draft keeps them, a correction takes
@@ -59,7 +80,7 @@ class BulletinForm(PortalForm):
 
     platform = forms.ModelChoiceField(queryset=None, label=_("Platform"))
     region = forms.ModelChoiceField(queryset=None, label=_("Region"))
-    period = forms.ChoiceField(label=_("Period"))
+    period = forms.ChoiceField(label=_("Period"), widget=PlatformPeriodSelect)
     number = forms.CharField(label=_("Document number"), max_length=64)
     title = forms.CharField(
         label=_("Title"),
@@ -95,21 +116,35 @@ class BulletinForm(PortalForm):
         *args,
         platforms,
         regions,
-        periods: list[PeriodGroup],
+        periods: dict[int, tuple[list[PeriodGroup], Period | None]],
         layouts,
         creating: bool,
         **kwargs,
     ):
+        """`platforms` the user's, their default first; `periods` each platform's
+        period menu and default period, by the platform's pk."""
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = platforms
         self.fields["report_layout"].queryset = layouts
         self.fields["region"].queryset = regions
-        self.fields["period"].choices = [
-            (group.label, [(p.key, p.label) for p in group.periods])
-            for group in periods
-            if group.periods
-        ]
-        self.periods = {p.key: p for group in periods for p in group.periods}
+        several = len(periods) > 1
+        names = {p.pk: p.name for p in platforms}
+        choices, group_platforms = [], []
+        for pk, (groups, _default) in periods.items():
+            for group in groups:
+                if group.periods:
+                    label = f"{names[pk]} · {group.label}" if several else group.label
+                    choices.append((label, [(p.key, p.label) for p in group.periods]))
+                    group_platforms.append(pk)
+        widget = self.fields["period"].widget
+        widget.group_platforms = group_platforms
+        widget.defaults = {pk: d.key for pk, (_g, d) in periods.items() if d is not None}
+        widget.attrs["data-follows"] = "platform"
+        self.fields["period"].choices = choices
+        self.platform_periods = {
+            pk: {p.key: p for group in groups for p in group.periods}
+            for pk, (groups, _default) in periods.items()
+        }
         if not creating:
             for name in ("platform", "region", "period"):
                 del self.fields[name]
@@ -159,8 +194,17 @@ class BulletinForm(PortalForm):
                 raise forms.ValidationError(
                     _("Invalid definitions: %(error)s") % {"error": exc}
                 ) from exc
-        if "period" in data:
-            data["period"] = self.periods[data["period"]]
+        if "period" in data and "platform" in data:
+            period = self.platform_periods.get(data["platform"].pk, {}).get(data["period"])
+            if period is None:
+                self.add_error(
+                    "period",
+                    _("%(platform)s holds no statistics for this period: choose one of its own.")
+                    % {"platform": data["platform"].name},
+                )
+                del data["period"]
+            else:
+                data["period"] = period
         return data
 
     @classmethod
@@ -186,10 +230,10 @@ class BulletinForm(PortalForm):
         return initial
 
     @staticmethod
-    def initial_new(region, period: Period, platform) -> dict:
+    def initial_new(region, period: Period | None, platform) -> dict:
         return {
             "region": region,
-            "period": period.key,
+            "period": period.key if period else None,
             "platform": platform,
             "issuing_body": _("%(region)s Health Commission") % {"region": region.name}
             if region

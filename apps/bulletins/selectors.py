@@ -1,21 +1,14 @@
 """Who sees which bulletin: `bulletins_for` is the one scoping function of the
 Bulletin model. City officers (and superusers) see the drafts and bulletins of
 their region; everyone whose scope lies within a bulletin's region sees it once
-published."""
+published — on a platform the user sees (`platforms_for`)."""
 
 from django.db.models import Q, QuerySet
 
-from apps.accounts.models import COMMISSION_ROLES, OFFICER_ROLES, User
+from apps.accounts.models import COMMISSION_ROLES
+from apps.accounts.scoping import platforms_for, scope_path
 
 from .models import Bulletin
-
-
-def _scope_path(user) -> str | None:
-    if user.role in OFFICER_ROLES and user.region_id:
-        return user.region.path
-    if user.role == User.Role.HOSPITAL and user.institution_id:
-        return user.institution.region.path
-    return None
 
 
 def _ancestor_codes(path: str) -> list[str]:
@@ -27,13 +20,14 @@ def bulletins_for(user) -> QuerySet[Bulletin]:
         return Bulletin.objects.none()
     if user.is_superuser and not user.role:
         return Bulletin.objects.all()
-    path = _scope_path(user)
+    path = scope_path(user)
     if path is None:
         return Bulletin.objects.none()
     published_above = Q(status=Bulletin.Status.PUBLISHED, region__code__in=_ancestor_codes(path))
+    visible = published_above
     if user.role in COMMISSION_ROLES:
-        return Bulletin.objects.filter(published_above | Q(region__path__startswith=path))
-    return Bulletin.objects.filter(published_above)
+        visible |= Q(region__path__startswith=path)
+    return Bulletin.objects.filter(visible, platform__in=platforms_for(user))
 
 
 def can_manage_bulletins(user, region=None) -> bool:

@@ -100,14 +100,21 @@ def bulletin_create(
     )
     _validate(bulletin)
     _save(bulletin)
-    if corrects is not None:
-        audit_record(
-            action=AuditEvent.Action.BULLETIN_CORRECTED,
-            actor=user,
-            obj=bulletin,
-            region=region,
-            details={"corrects": corrects.number, "number": bulletin.number},
-        )
+    audit_record(
+        action=AuditEvent.Action.BULLETIN_CORRECTED
+        if corrects is not None
+        else AuditEvent.Action.BULLETIN_SAVED,
+        actor=user,
+        obj=bulletin,
+        region=region,
+        details={
+            "corrects": corrects.number if corrects is not None else None,
+            "number": bulletin.number,
+            "platform": platform.code,
+            "period": f"{period_start.isoformat()}~{period_end.isoformat()}",
+            "created": True,
+        },
+    )
     return bulletin
 
 
@@ -142,14 +149,26 @@ def bulletin_update(*, bulletin: Bulletin, user, **fields) -> Bulletin:
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if not bulletin.is_draft:
         raise BulletinRefused([_("A published bulletin cannot be changed; publish a correction.")])
+    changed = []
     for name, value in fields.items():
         if name not in EDITABLE:
             raise TypeError(f"unknown field: {name}")
         if name == "definitions" and _same_definitions(bulletin.definitions, value):
             continue  # the same figures: keep the stored text (a form saved unchanged)
+        if getattr(bulletin, name) != value:
+            changed.append(name)
         setattr(bulletin, name, value)
     _validate(bulletin)
+    if not changed:
+        return bulletin
     _save(bulletin)
+    audit_record(
+        action=AuditEvent.Action.BULLETIN_SAVED,
+        actor=user,
+        obj=bulletin,
+        region=bulletin.region,
+        details={"number": bulletin.number, "changed": changed},
+    )
     return bulletin
 
 
@@ -247,4 +266,11 @@ def bulletin_delete(*, bulletin: Bulletin, user) -> None:
         )
     if not bulletin.is_draft:
         raise BulletinRefused([_("A published bulletin cannot be deleted.")])
+    audit_record(
+        action=AuditEvent.Action.BULLETIN_DELETED,
+        actor=user,
+        obj=bulletin,
+        region=bulletin.region,
+        details={"number": bulletin.number, "title": bulletin.title},
+    )
     bulletin.delete()

@@ -13,7 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.scoping import platforms_for, regions_for, report_layouts_for
+from apps.accounts.scoping import (
+    ordered_platforms,
+    platforms_for,
+    regions_for,
+    report_layouts_for,
+)
+from apps.core.methods import accepts
 from apps.core.sheets import sheet_export
 from apps.metrics.figures import data_span
 from apps.metrics.periods import default_period, period_groups
@@ -50,14 +56,18 @@ def _managed_draft(request: HttpRequest, pk: int) -> Bulletin:
 
 
 def _form_choices(request: HttpRequest) -> dict:
-    platforms = platforms_for(request.user)
-    regions = regions_for(request.user).exclude(level=Region.Level.COUNTY)
-    first_platform = platforms.order_by("code").first()
-    first, last = data_span(first_platform) if first_platform else (None, None)
+    """The form's choices: the user's platforms (their own level's first), each
+    with its own periods and default period, the regions and layouts."""
+    platforms = ordered_platforms(request.user)
+    periods = {}
+    for platform in platforms:
+        first, last = data_span(platform)
+        periods[platform.pk] = (period_groups(first, last), default_period(last) if last else None)
     return {
-        "platforms": platforms,
-        "regions": regions,
-        "periods": period_groups(first, last),
+        "platforms": platforms_for(request.user).filter(pk__in=[p.pk for p in platforms]),
+        "default_platform": platforms[0] if platforms else None,
+        "regions": regions_for(request.user).exclude(level=Region.Level.COUNTY),
+        "periods": periods,
         "layouts": report_layouts_for(request.user),
     }
 
@@ -99,6 +109,7 @@ def _corrected(request: HttpRequest) -> Bulletin | None:
 
 
 @login_required
+@accepts("POST")
 def bulletin_new(request: HttpRequest) -> HttpResponse:
     """A new draft, or (with `?corrects=<pk>`) the correction of a published
     bulletin, which keeps the original's platform, region and period."""
@@ -106,6 +117,7 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     corrects = _corrected(request)
     choices = _form_choices(request)
+    default_platform = choices.pop("default_platform")
     if request.method == "POST":
         form = BulletinForm(request.POST, creating=corrects is None, **choices)
         if form.is_valid():
@@ -143,12 +155,12 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
         )
         form = BulletinForm(initial=initial, creating=False, **choices)
     else:
-        platform = choices["platforms"].order_by("code").first()
+        platform = default_platform
         region = request.user.region or choices["regions"].first()
         initial = {}
         if platform is not None:
-            _first, last = data_span(platform)
-            initial = BulletinForm.initial_new(region, default_period(last), platform)
+            default = choices["periods"][platform.pk][1]
+            initial = BulletinForm.initial_new(region, default, platform)
         form = BulletinForm(initial=initial, creating=True, **choices)
     return render(
         request,
@@ -158,9 +170,11 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _managed_draft(request, pk)
     choices = _form_choices(request)
+    del choices["default_platform"]
     if request.method == "POST":
         form = BulletinForm(request.POST, creating=False, **choices)
         if form.is_valid():
@@ -208,6 +222,7 @@ CONFIRMED = "yes"
 
 
 @login_required
+@accepts("POST")
 def bulletin_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Publishing asks first: the page shows the checks and what the document
     says; only its form's POST (confirm=yes) publishes."""
@@ -236,6 +251,7 @@ def bulletin_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def bulletin_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Deleting a draft asks first, on its own page."""
     bulletin = _managed_draft(request, pk)

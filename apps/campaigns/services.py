@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.accounts.scoping import institutions_for, regions_for
+from apps.accounts.scoping import institutions_for, platforms_for, regions_for
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 from apps.institutions.models import Institution
 from apps.rectification.models import RectificationTask, TaskState
 from apps.rectification.services import task_close_by_figures, task_open
@@ -36,9 +38,14 @@ def may_manage(user: User, campaign: Campaign) -> bool:
 def campaign_save(
     *, user: User, campaign: Campaign, units: list[Institution] | None = None
 ) -> Campaign:
-    """Create or change a campaign: the region must be the user's, the units in
-    it, the period in order, and at least one dimension targeted."""
-    if not regions_for(user).filter(pk=campaign.region_id).exists() or not may_run_campaigns(user):
+    """Create or change a campaign: the region must be the user's, the platform one
+    the user sees, the units in the region, the period in order, and at least one
+    dimension targeted. Audited when something changed."""
+    if (
+        not may_run_campaigns(user)
+        or not regions_for(user).filter(pk=campaign.region_id).exists()
+        or not platforms_for(user).filter(pk=campaign.platform_id).exists()
+    ):
         raise PermissionDenied(_("Only the commission running the campaign may change it."))
     if campaign.end < campaign.start:
         raise ValidationError(_("The campaign ends before it starts."))
@@ -53,12 +60,38 @@ def campaign_save(
             raise ValidationError(_("Every unit must lie in the campaign's region."))
         if not units:
             raise ValidationError(_("Choose the units in the campaign."))
+    fields = [f.name for f in Campaign._meta.concrete_fields if f.name not in ("id", "created_at")]
+    before = (
+        Campaign.objects.filter(pk=campaign.pk)
+        .values(*[f.attname for f in _fields(fields)])
+        .first()
+        if campaign.pk
+        else None
+    )
     if campaign.pk is None:
         campaign.created_by = user
     campaign.save()
+    changes = {
+        f.name: {"old": before[f.attname] if before else None, "new": getattr(campaign, f.attname)}
+        for f in _fields(fields)
+        if before is None or before[f.attname] != getattr(campaign, f.attname)
+    }
     if units is not None and set(campaign.units.all()) != set(units):
+        changes["units"] = sorted(u.org_code for u in units)
         campaign.units.set(units)
+    if changes:
+        audit_record(
+            action=AuditEvent.Action.CAMPAIGN_SAVED,
+            actor=user,
+            obj=campaign,
+            region=campaign.region,
+            details={"created": before is None, **changes},
+        )
     return campaign
+
+
+def _fields(names):
+    return [Campaign._meta.get_field(name) for name in names]
 
 
 @transaction.atomic

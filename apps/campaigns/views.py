@@ -27,6 +27,7 @@ from apps.accounts.scoping import (
     regions_for,
 )
 from apps.core.errors import InvalidParameter
+from apps.core.methods import accepts
 from apps.core.sheets import Link, Sheet, sheet_export
 from apps.metrics.quality import quality_values
 from apps.quality.models import Dimension
@@ -240,11 +241,13 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
 
 
 @login_required
+@accepts("POST")
 def campaign_new(request: HttpRequest) -> HttpResponse:
     return _campaign_form(request, None)
 
 
 @login_required
+@accepts("POST")
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _campaign_form(request, _campaign(request, pk))
 
@@ -275,11 +278,13 @@ def _inspection_form(request: HttpRequest, campaign: Campaign, inspection: Inspe
 
 
 @login_required
+@accepts("POST")
 def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspection_form(request, _campaign(request, pk), None)
 
 
 @login_required
+@accepts("POST")
 def inspection_edit(request: HttpRequest, pk: int, inspection_pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     inspection = get_object_or_404(
@@ -289,6 +294,7 @@ def inspection_edit(request: HttpRequest, pk: int, inspection_pk: int) -> HttpRe
 
 
 @login_required
+@accepts("POST")
 def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A task from a problem of the list (`key`), or from an inspection's finding
     (`inspection`): the problem named, the requirement and due date to give."""

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
+from django.http import Http404
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
 ISO_DATE = "%Y-%m-%d"
+# The codes of Django's refusals of a choice outside a model choice field's queryset.
+FOREIGN_CHOICE = frozenset({"invalid_choice", "invalid_pk_value", "invalid_list"})
 
 # Django's own messages, reworded in our catalogue (LOCALE_PATHS wins over Django's).
 LENGTH_MESSAGES = (
@@ -98,6 +102,21 @@ class PortalForm(forms.Form):
     cards and filter bars) and every date field an ISO date picker."""
 
     small = True
+
+    def full_clean(self) -> None:
+        """A choice of objects (a platform, region, institution, bulletin, layout)
+        outside the field's queryset — the user's scope — answers 404, as the same
+        object named in a URL does: a request naming another region's platform or
+        hospital is refused whole, not re-shown as a form with a wrong choice."""
+        super().full_clean()
+        if not self._errors:
+            return
+        for name, errors in self._errors.as_data().items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField | forms.ModelMultipleChoiceField) and any(
+                error.code in FOREIGN_CHOICE for error in errors
+            ):
+                raise Http404(_("Page not found."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,9 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from apps.accounts.scoping import import_jobs_for, ingestion_platforms_for, may_import
+from apps.accounts.scoping import (
+    import_jobs_for,
+    ingestion_platforms_for,
+    institutions_for,
+    may_import,
+)
+from apps.core.methods import accepts, post_only
 from apps.core.sheets import XLSX_TYPE, Sheet, sheet_export, sheets_xlsx
 
 from .forms import ImportForm
@@ -61,12 +66,39 @@ def import_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The institution and regions the kinds' example rows name (the Xinyang demo's),
+# replaced in a template by the officer's own: a template never names another region.
+EXAMPLE_INSTITUTION = ("41150000001", "信阳市中心医院")
+EXAMPLE_REGION = ("411500", "信阳市", "410000")
+
+
+def _example(spec: ImportKind, user) -> list[str]:
+    """The kind's example row, naming the user's own region and institution."""
+    swaps: dict[str, str] = {}
+    region = user.region if user.role else None
+    if region is not None:
+        code, name, parent = EXAMPLE_REGION
+        swaps.update({code: region.code, name: region.name, parent: region.parent_id or ""})
+    own = (
+        institutions_for(user)
+        .filter(active=True)
+        .order_by("region__sort_key", "org_code")
+        .values_list("org_code", "name", "region_id")
+        .first()
+    )
+    if own is not None:
+        swaps.update({EXAMPLE_INSTITUTION[0]: own[0], EXAMPLE_INSTITUTION[1]: own[1]})
+        if spec.key == "institutions":
+            swaps[EXAMPLE_REGION[0]] = own[2]
+    return [swaps.get(value, value) for value in spec.example]
+
+
 @login_required
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An XLSX to fill in: the Chinese headers the importer reads and one example row."""
     spec = _kind(request, kind)
     headers = [aliases[0] if aliases else name for name, aliases in spec.columns.items()]
-    sheet = Sheet(spec.key, str(spec.label), headers, [list(spec.example)])
+    sheet = Sheet(spec.key, str(spec.label), headers, [_example(spec, request.user)])
     response = HttpResponse(sheets_xlsx([sheet]), content_type=XLSX_TYPE)
     name = quote(_("%(kind)s template.xlsx") % {"kind": spec.label}, safe="")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
@@ -74,6 +106,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def import_new(request: HttpRequest, kind: str) -> HttpResponse:
     spec = _kind(request, kind)
     platforms = _platforms(request.user)
@@ -148,7 +181,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if import_job_claim(job=job, user=request.user):
@@ -159,7 +192,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if import_job_cancel(job=job):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import may_import
+from apps.core.methods import accepts
 from apps.core.sheets import Mark, Sheet, sheet_export
 
 from .forms import IndicatorForm
@@ -37,6 +38,7 @@ def catalogue_sheet(indicators) -> Sheet:
 
 
 @login_required
+@accepts("POST")
 def indicator_list(request: HttpRequest) -> HttpResponse:
     if request.user.role == "hospital":
         raise Http404

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 from apps.indicators.models import DailyIndicator, Indicator
 from apps.indicators.services import IndicatorRow, indicator_add, indicators_store
 from apps.institutions.models import Institution
@@ -191,11 +193,16 @@ def _refusal(clashes, describe) -> ResolveRefused:
 
 
 def _store_waiting_values(
-    *, platform: Platform, waiting: list[UnknownIndicatorValue], institution_ids: dict[str, int]
+    *,
+    platform: Platform,
+    waiting: list[UnknownIndicatorValue],
+    institution_ids: dict[str, int],
+    refuse_clashes: bool = True,
 ) -> int:
     """Store waiting indicator values whose institution and indicator are now known;
     refused (ResolveRefused) if one would meet a value already stored for the same
-    institution, indicator and day. Returns how many were stored."""
+    institution, indicator and day, or with `refuse_clashes` False that one keeps
+    waiting. Returns how many were stored."""
     catalogue = dict(Indicator.objects.values_list("code", "pk"))
     ready, clashes = _ready_and_clashes(
         waiting,
@@ -207,7 +214,7 @@ def _store_waiting_values(
     )
     if not ready:
         return 0
-    if clashes:
+    if clashes and refuse_clashes:
         raise _refusal(
             clashes,
             lambda w: (
@@ -215,6 +222,9 @@ def _store_waiting_values(
                 % {"code": w.org_code, "indicator": w.indicator, "day": w.day.isoformat()}
             ),
         )
+    ready = [w for w in ready if w not in clashes]
+    if not ready:
+        return 0
     indicators_store(
         platform=platform,
         rows=[IndicatorRow(w.day, w.org_code, w.indicator, w.value) for w in ready],
@@ -283,12 +293,49 @@ def waiting_quality_store(*, platform: Platform) -> int:
         )
 
 
+def waiting_values_store(*, platform: Platform) -> int:
+    """Store the platform's waiting indicator values that can be now (their
+    indicator was added to the catalogue since, by the officers of another
+    platform, or their code mapped); a clash keeps its value waiting. Returns how
+    many were stored."""
+    from .services import known_codes
+
+    with transaction.atomic():
+        waiting = list(
+            UnknownIndicatorValue.objects.select_for_update().filter(
+                platform=platform, indicator__in=Indicator.objects.values("code")
+            )
+        )
+        if not waiting:
+            return 0
+        known = known_codes(platform)
+        return _store_waiting_values(
+            platform=platform,
+            waiting=waiting,
+            institution_ids={w.org_code: known[w.org_code] for w in waiting if w.org_code in known},
+            refuse_clashes=False,
+        )
+
+
+def _audit_decision(*, user, platform: Platform, what: str, code: str, stored: int, **more):
+    audit_record(
+        action=AuditEvent.Action.REVIEW_DECIDED,
+        actor=user,
+        obj=platform,
+        region=platform.region,
+        details={"decision": what, "code": code, "stored": stored, **more},
+    )
+
+
 def unknown_indicator_add(
-    *, code: str, name: str, unit: str, kind: str, group: str, user=None
+    *, code: str, name: str, unit: str, kind: str, group: str, user=None, platforms=None
 ) -> tuple[Indicator, int]:
     """Add an indicator a platform sent to the catalogue and store the values that
-    waited for it (those of known institutions; the others keep waiting for their
-    code). Returns the indicator and how many values were stored."""
+    waited for it on `platforms` (those the officer manages; None: every platform),
+    those of known institutions; the others keep waiting for their code, and those
+    of other platforms are stored by their platform's next pull
+    (`waiting_values_store`). Returns the indicator and how many values were
+    stored."""
     from .services import known_codes
 
     with transaction.atomic():
@@ -296,24 +343,28 @@ def unknown_indicator_add(
             user=user, code=code, name=name, unit=unit, kind=kind, group=group
         )
         stored = 0
-        platforms = (
-            UnknownIndicatorValue.objects.filter(indicator=code)
-            .values_list("platform", flat=True)
-            .distinct()
-        )
-        for platform in Platform.objects.filter(pk__in=list(platforms)):
+        waiting_on = UnknownIndicatorValue.objects.filter(indicator=code)
+        if platforms is not None:
+            waiting_on = waiting_on.filter(platform__in=platforms)
+        for platform in Platform.objects.filter(
+            pk__in=list(waiting_on.values_list("platform", flat=True).distinct())
+        ):
             waiting = list(
                 UnknownIndicatorValue.objects.select_for_update().filter(
                     platform=platform, indicator=code
                 )
             )
             known = known_codes(platform)
-            stored += _store_waiting_values(
+            here = _store_waiting_values(
                 platform=platform,
                 waiting=waiting,
                 institution_ids={
                     w.org_code: known[w.org_code] for w in waiting if w.org_code in known
                 },
+            )
+            stored += here
+            _audit_decision(
+                user=user, platform=platform, what="indicator_added", code=code, stored=here
             )
         return indicator, stored
 
@@ -383,7 +434,16 @@ def unknown_code_map(
             institution_ids={org_code: institution.pk},
         )
         UnknownUpload.objects.filter(pk__in=[w.pk for w in waiting]).delete()
-        return len(waiting) + stored_values + stored_results
+        total = len(waiting) + stored_values + stored_results
+        _audit_decision(
+            user=user,
+            platform=platform,
+            what="code_mapped",
+            code=org_code,
+            stored=total,
+            institution=institution.org_code,
+        )
+        return total
 
 
 def unknown_code_register(
@@ -395,9 +455,11 @@ def unknown_code_register(
     category: str,
     grade: str,
     user=None,
+    platforms=None,
 ) -> Institution:
     """Register the institution behind an unknown code (under that code) and
-    store its waiting rows, from this platform and any other that sent the code."""
+    store its waiting rows, from this platform and any other of `platforms` (those
+    the officer manages; None: every platform) that sent the code."""
     with transaction.atomic():
         if Institution.objects.filter(org_code=org_code).exists():
             raise ResolveRefused(
@@ -416,6 +478,10 @@ def unknown_code_register(
                 "platform", flat=True
             ),
         }
-        for other in Platform.objects.filter(pk__in=list(others)):
+        others.discard(platform.pk)
+        candidates = Platform.objects.filter(pk__in=list(others))
+        if platforms is not None:
+            candidates = candidates.filter(pk__in=platforms)
+        for other in candidates:
             unknown_code_map(platform=other, org_code=org_code, institution=institution, user=user)
         return institution

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import assessments_for, institutions_for
 from apps.core.errors import InvalidParameter
+from apps.core.methods import accepts
 from apps.core.sheets import Link, Mark, Sheet, sheet_export
 
 from .forms import AssessmentForm
@@ -165,10 +166,12 @@ def _form_page(request: HttpRequest, assessment: Assessment | None) -> HttpRespo
 
 
 @login_required
+@accepts("POST")
 def maturity_new(request: HttpRequest) -> HttpResponse:
     return _form_page(request, None)
 
 
 @login_required
+@accepts("POST")
 def maturity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, get_object_or_404(assessments_for(request.user), pk=pk))

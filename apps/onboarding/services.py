@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import OFFICER_ROLES, User
-from apps.accounts.scoping import institutions_for
-from apps.audit.services import audit_import
+from apps.accounts.scoping import institutions_for, manages_platform
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_import, audit_record
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, parse_date, read_rows
+from apps.core.tabular import FileRefused, date_problem, parse_date, read_rows
 from apps.institutions.models import Institution
 from apps.institutions.services import institution_ids_of_rows
 from apps.platforms.models import Platform
@@ -36,9 +37,10 @@ def may_edit_onboarding(user: User, institution: Institution) -> bool:
     )
 
 
-def may_plan_onboarding(user: User) -> bool:
-    """Province and city officers and superusers set a platform's plan."""
-    return user.is_authenticated and ((user.is_superuser and not user.role) or user.is_commission)
+def may_plan_onboarding(user: User, platform: Platform) -> bool:
+    """The officers who manage the platform (its region's province or city
+    officers, and superusers) set its phases, targets and steps."""
+    return manages_platform(user, platform)
 
 
 @transaction.atomic
@@ -49,9 +51,10 @@ def plan_create(
     name: str = "一期",
     note: str = "",
     steps: Sequence[str] = (),
+    user: User | None = None,
 ) -> OnboardingPlan:
     """A phase with the given steps in order, or the four usual ones. Its name is
-    unique on the platform."""
+    unique on the platform. Audited (`user` acting; None on the command line)."""
     name = name.strip()
     if not name:
         raise ValidationError(_("Name the phase."))
@@ -59,7 +62,48 @@ def plan_create(
         raise ValidationError(_("The platform already has a phase “%(name)s”.") % {"name": name})
     plan = OnboardingPlan.objects.create(platform=platform, name=name, deadline=deadline, note=note)
     plan_add_steps(plan=plan, steps=steps)
+    audit_record(
+        action=AuditEvent.Action.PHASE_CREATED,
+        actor=user,
+        obj=plan,
+        region=platform.region,
+        details={"platform": platform.code, "name": name, "deadline": deadline, "note": note},
+    )
     return plan
+
+
+def plan_has_history(plan: OnboardingPlan) -> bool:
+    """Whether anything was recorded against the phase: a step dated for one of
+    its institutions."""
+    return StepCompletion.objects.filter(step__plan=plan).exists()
+
+
+@transaction.atomic
+def plan_delete(*, plan: OnboardingPlan, user: User | None = None) -> None:
+    """Delete a phase created by mistake, with its steps and targets, while it has
+    no history (no step dated); audited with what it held."""
+    plan = OnboardingPlan.objects.select_for_update().select_related("platform").get(pk=plan.pk)
+    if plan_has_history(plan):
+        raise ValidationError(
+            _("The phase “%(name)s” has dated steps: it cannot be deleted.") % {"name": plan.name}
+        )
+    details = {
+        "platform": plan.platform.code,
+        "name": plan.name,
+        "deadline": plan.deadline,
+        "targets": plan.targets.count(),
+        "steps": list(plan.steps.values_list("name", flat=True)),
+    }
+    audit_record(
+        action=AuditEvent.Action.PHASE_DELETED,
+        actor=user,
+        object_type=OnboardingPlan._meta.label_lower,
+        object_id=str(plan.pk),
+        object_label=str(plan),
+        region=plan.platform.region,
+        details=details,
+    )
+    plan.delete()
 
 
 @transaction.atomic
@@ -82,6 +126,26 @@ def step_set_date(
         raise PermissionDenied(
             _("Only the officers supervising this institution may enter its onboarding.")
         )
+    before = (
+        StepCompletion.objects.filter(institution=institution, step=step)
+        .values_list("done_on", flat=True)
+        .first()
+    )
+    if before == done_on:
+        return StepCompletion.objects.filter(institution=institution, step=step).first()
+    audit_record(
+        action=AuditEvent.Action.ONBOARDING_CHANGED,
+        actor=user,
+        obj=institution,
+        region=institution.region,
+        details={
+            "platform": step.plan.platform.code,
+            "phase": step.plan.name,
+            "step": step.name,
+            "old": before,
+            "new": done_on,
+        },
+    )
     if done_on is None:
         StepCompletion.objects.filter(institution=institution, step=step).delete()
         return None
@@ -123,7 +187,7 @@ def phase_targets_import(
         where = _("Row %(row)d: ") % {"row": row.number}
         go_live = parse_date(text) if text else None
         if text and go_live is None:
-            problems.append(where + _("Unrecognised date “%(value)s”.") % {"value": text})
+            problems.append(where + date_problem(text))
         elif code in wanted:
             problems.append(
                 where + _("Repeats row %(other)d (same institution).") % {"other": wanted[code][0]}

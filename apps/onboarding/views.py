@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
-from apps.accounts.scoping import institutions_for, platforms_for, regions_for
+from apps.accounts.scoping import institutions_for, ordered_platforms, platforms_for, regions_for
+from apps.core.methods import accepts, post_only
 from apps.core.sheets import xlsx_response
 from apps.metrics.phases import phase_coverage
 from apps.web.context import resolve_request
@@ -26,7 +26,14 @@ from apps.web.context import resolve_request
 from .forms import PlanForm, StepDatesForm
 from .models import DEFAULT_STEPS, OnboardingPlan, StepCompletion
 from .selectors import onboarding_table, progress_by_region
-from .services import may_edit_onboarding, may_plan_onboarding, plan_create, step_set_date
+from .services import (
+    may_edit_onboarding,
+    may_plan_onboarding,
+    plan_create,
+    plan_delete,
+    plan_has_history,
+    step_set_date,
+)
 from .tables import institution_sheet, phase_sheet, region_sheet
 
 
@@ -55,18 +62,19 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "platform": platform,
-        "platforms": platforms_for(request.user).order_by("code"),
+        "platforms": ordered_platforms(request.user),
         "plans": plans,
         "plan": plan,
         "coverage": phase_sheet(coverage) if coverage else None,
         "region": region,
         "regions": regions_for(request.user),
         "not_done_only": bool(request.GET.get("not_done")),
-        "may_plan": may_plan_onboarding(request.user),
+        "may_plan": may_plan_onboarding(request.user, platform),
         "plan_form": PlanForm(),
         "default_steps": DEFAULT_STEPS,
     }
     if plan is not None:
+        context["may_delete"] = context["may_plan"] and not plan_has_history(plan)
         table = onboarding_table(request.user, plan, region=region)
         progress = progress_by_region(table)
         if context["not_done_only"]:
@@ -103,18 +111,17 @@ def onboarding(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def plan_new(request: HttpRequest, platform_code: str) -> HttpResponse:
-    if not may_plan_onboarding(request.user):
-        raise PermissionDenied
-    platform = get_object_or_404(platforms_for(request.user), code=platform_code)
+    """A new phase on a platform the user manages (any other answers 404)."""
+    platform = get_object_or_404(platforms_for(request.user, manage=True), code=platform_code)
     form = PlanForm(request.POST)
     query = f"?platform={platform.code}"
     if not form.is_valid():
         messages.error(request, _("Enter the phase's name and a valid go-live deadline."))
     else:
         try:
-            plan = plan_create(platform=platform, **form.cleaned_data)
+            plan = plan_create(platform=platform, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -125,6 +132,41 @@ def plan_new(request: HttpRequest, platform_code: str) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
+def plan_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a phase of a platform the user manages while nothing was recorded
+    against it, after asking on its own page (any other phase answers 404)."""
+    plan = get_object_or_404(
+        OnboardingPlan.objects.filter(
+            platform__in=platforms_for(request.user, manage=True)
+        ).select_related("platform"),
+        pk=pk,
+    )
+    back = f"{reverse('onboarding')}?platform={plan.platform.code}&phase={plan.pk}"
+    history = plan_has_history(plan)
+    if request.method == "POST" and request.POST.get("confirm") == "yes" and not history:
+        try:
+            plan_delete(plan=plan, user=request.user)
+        except ValidationError as exc:  # a step dated meanwhile
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(back)
+        messages.success(request, _("Build-out phase “%(name)s” deleted.") % {"name": plan.name})
+        return redirect(f"{reverse('onboarding')}?platform={plan.platform.code}")
+    return render(
+        request,
+        "onboarding/confirm_delete.html",
+        {
+            "plan": plan,
+            "history": history,
+            "targets": plan.targets.count(),
+            "back": back,
+        },
+    )
+
+
+@login_required
+@accepts("POST")
 def institution_edit(request: HttpRequest, pk: int, org_code: str) -> HttpResponse:
     institution = get_object_or_404(institutions_for(request.user), org_code=org_code)
     plan = get_object_or_404(

@@ -10,9 +10,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from apps.accounts.scoping import rectification_tasks_for
+from apps.core.methods import accepts, post_only
 from apps.core.sheets import xlsx_response
 
 from . import services
@@ -70,6 +70,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@accepts("POST")
 def task_new(request: HttpRequest) -> HttpResponse:
     if not _is_officer(request.user):
         raise PermissionDenied
@@ -123,7 +124,7 @@ def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def task_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -138,7 +139,7 @@ def task_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def task_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -150,7 +151,7 @@ def task_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -162,7 +163,7 @@ def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only
 def task_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,

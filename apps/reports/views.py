@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.scoping import (
     institutions_for,
-    platforms_for,
+    ordered_platforms,
     regions_for,
     report_layouts_for,
     saves_report_layouts,
 )
 from apps.core.errors import InvalidParameter
+from apps.core.methods import accepts
 from apps.core.sheets import Link, Sheet, sheet_export, xlsx_response
 from apps.indicators.models import Indicator
 from apps.institutions.models import Institution
@@ -45,6 +46,7 @@ from .columns import (
 from .forms import LayoutSaveForm
 from .models import ReportLayout
 from .operations import BUILDERS, PAGES
+from .services import layout_delete, layout_save
 
 
 def assessment_sheet(ranked, period: Period, platform) -> Sheet:
@@ -89,7 +91,7 @@ def assessment_sheet(ranked, period: Period, platform) -> Sheet:
 def _assessment(request: HttpRequest):
     if request.user.role == User.Role.HOSPITAL:
         raise Http404
-    platforms = list(platforms_for(request.user).order_by("code"))
+    platforms = ordered_platforms(request.user)
     if not platforms:
         raise Http404
     code = request.GET.get("platform")
@@ -267,6 +269,7 @@ def _query(context, saved: ReportLayout | None = None, **extra) -> str:
 
 
 @login_required
+@accepts("POST")
 def report(request: HttpRequest) -> HttpResponse:
     context = _report_context(request)
     empty = no_data_page(request, context["platform"], context["period"])
@@ -311,20 +314,14 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _save_layout(request: HttpRequest, context, data) -> ReportLayout:
-    region = request.user.region if request.user.role else None
-    layout, _created = ReportLayout.objects.update_or_create(
-        region=region,
+    return layout_save(
+        user=request.user,
         name=data["name"],
-        builtin=False,
-        defaults={
-            "title": data["title"],
-            "columns": context["keys"],
-            "order": context["order"],
-            "descending": context["descending"],
-            "updated_by": request.user,
-        },
+        title=data["title"],
+        columns=context["keys"],
+        order=context["order"],
+        descending=context["descending"],
     )
-    return layout
 
 
 def _delete_layout(request: HttpRequest, context) -> None:
@@ -332,7 +329,7 @@ def _delete_layout(request: HttpRequest, context) -> None:
     own_region = request.user.region if request.user.role else None
     if layout is None or layout.builtin or layout.region != own_region:
         raise Http404(_("No such layout."))
-    layout.delete()
+    layout_delete(user=request.user, layout=layout)
 
 
 def _pdf(request: HttpRequest, context) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from apps.accounts.scoping import platforms_for, platforms_serving
+from apps.accounts.scoping import ordered_platforms
 from apps.core.errors import InvalidParameter
 from apps.ingestion.health import night_problems
 from apps.metrics.figures import data_span
@@ -23,13 +23,12 @@ from apps.metrics.periods import (
 from apps.platforms.models import Platform
 
 
-def _ordered_platforms(request: HttpRequest) -> list[Platform]:
-    """City platforms first (the one a commission supervises), then by code; read
-    once per request (the platform's choice and the navigation both need them)."""
+def request_platforms(request: HttpRequest) -> list[Platform]:
+    """The user's platforms, their default first (`ordered_platforms`); read once
+    per request (the platform's choice, the navigation and the night's problems all
+    need them)."""
     if not hasattr(request, "_hipwatch_platforms"):
-        request._hipwatch_platforms = sorted(
-            platforms_for(request.user), key=lambda p: (p.level != Platform.Level.CITY, p.code)
-        )
+        request._hipwatch_platforms = ordered_platforms(request.user)
     return request._hipwatch_platforms
 
 
@@ -54,12 +53,13 @@ def parse_period(key: str) -> Period:
 def resolve_request(request: HttpRequest) -> tuple[Platform | None, Period | None]:
     """The platform (?platform=CODE) and period (?period=KEY) of a request.
 
-    Defaults: the first city platform by code, and the latest ended quarter with
-    data on the platform. An unknown platform answers 404, a malformed period
+    Defaults: the platform of the user's own level (`ordered_platforms`), and the
+    latest ended quarter with data on the platform. A platform the user does not
+    see answers 404, a malformed period
     or a year outside 2000–2099 answers 400 with the reason. (None, None) when no
     platform exists yet.
     """
-    platforms = _ordered_platforms(request)
+    platforms = request_platforms(request)
     if not platforms:
         return None, None
     code = request.GET.get("platform")
@@ -101,7 +101,7 @@ def navigation(request: HttpRequest, platform: Platform, period: Period) -> Navi
     """Every quarter, half-year, year and month with data on the platform (a
     county's or a hospital's missing months are what its users need to see)."""
     first, last = platform_span(request, platform)
-    return Navigation(platform, period, _ordered_platforms(request), period_groups(first, last))
+    return Navigation(platform, period, request_platforms(request), period_groups(first, last))
 
 
 def period_has_data(request: HttpRequest, platform: Platform, period: Period) -> bool:
@@ -128,6 +128,6 @@ def no_data_page(request: HttpRequest, platform: Platform, period: Period) -> Ht
             "last": last,
             "latest": default_period(last) if last else None,
             # Last night's failure matters most when nothing has arrived.
-            "problems": night_problems(platforms_serving(request.user)),
+            "problems": night_problems(request_platforms(request)),
         },
     )

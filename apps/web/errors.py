@@ -24,6 +24,13 @@ def _titles() -> dict[int, tuple[str, str]]:
             _("Access refused"),
             _("You may not do this. If you think you should, ask your commission's administrator."),
         ),
+        405: (
+            _("This action is not available here"),
+            _(
+                "The page cannot be sent this kind of request. Use the page's own buttons, "
+                "or start again from the home page."
+            ),
+        ),
         404: (
             _("Page not found"),
             _(
@@ -72,6 +79,12 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _respond(request, 404)
+
+
+def method_not_allowed(request: HttpRequest, allowed) -> HttpResponse:
+    response = _respond(request, 405)
+    response["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -18,7 +18,6 @@ from apps.accounts.scoping import (
     connection_changes_for,
     connections_for,
     institutions_for,
-    platforms_serving,
     regions_for,
     watches_for,
 )
@@ -48,7 +47,13 @@ from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
 from .breakdown import breakdown_sheet, region_breakdown, unconnected_sheet
-from .context import navigation, no_data_page, period_has_data, resolve_request
+from .context import (
+    navigation,
+    no_data_page,
+    period_has_data,
+    request_platforms,
+    resolve_request,
+)
 from .dashboard import Dashboard
 from .forms import InstitutionFilterForm
 from .standing import (
@@ -150,7 +155,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "regions": regions,
             "breakdown": breakdown,
             "sheets": {sheet.key: sheet for sheet in sheets},
-            "problems": night_problems(platforms_serving(user)),
+            "problems": night_problems(request_platforms(request)),
         },
     )
 
@@ -463,7 +468,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "summary": board.summary,
             "panels": panels,
             "charts": [{"id": p.sheet.key, **p.chart} for p in panels if p.chart],
-            "problems": night_problems(platforms_serving(user)),
+            "problems": night_problems(request_platforms(request)),
         },
     )
 

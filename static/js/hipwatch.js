@@ -35,3 +35,40 @@
     });
   }
 })();
+
+// A select marked data-follows="NAME" offers only the options of the value chosen in
+// the form's select NAME (each option's data-platform): the bulletin form lists the
+// chosen platform's own periods, and takes its default (data-default) when the
+// period chosen before is not one of them.
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-follows]").forEach(function (select) {
+    var leader = select.form && select.form.elements[select.getAttribute("data-follows")];
+    if (!leader) return;
+    function follow() {
+      var wanted = leader.value;
+      var current = select.value;
+      var keep = null;
+      var preset = null;
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var own = option.getAttribute("data-platform") === wanted;
+        option.hidden = option.disabled = !own;
+        if (!own) return;
+        if (first === null) first = option;
+        if (keep === null && option.value === current) keep = option;
+        if (preset === null && option.hasAttribute("data-default")) preset = option;
+      });
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+        group.hidden = !group.querySelector("option:not([disabled])");
+      });
+      var chosen = keep || preset || first;
+      if (chosen) chosen.selected = true;
+    }
+    leader.addEventListener("change", function () {
+      select.value = "";
+      follow();
+    });
+    follow();
+  });
+})();

@@ -160,12 +160,17 @@ def test_platform_by_code(quarter, users, client_for):
     assert {r["records"] for r in province["results"]} == {0}
 
 
-def test_platform_required_when_there_are_several(city, users, client_for):
-    PlatformFactory(code="province", name="省平台", level="province")
+def test_without_a_platform_the_users_own_level_is_read(city, users, client_for):
+    """With a province platform above the city's, a city officer's figures come from
+    the city's platform, as the pages open on it; the province's when asked."""
+    province = PlatformFactory(
+        code="province", name="省平台", level="province", region=city.province
+    )
     response = client_for(users.alice).get(URL, Q2)
-    assert response.status_code == 400
-    assert "platform" in response.json()["platform"][0]
-    assert "平台" in response.json()["platform"][0]
+    assert response.status_code == 200, response.json()
+    assert response.json()["platform"]["code"] == city.platform.code
+    asked = client_for(users.alice).get(URL, {**Q2, "platform": province.code})
+    assert asked.status_code == 200 and asked.json()["platform"]["code"] == "province"
 
 
 @pytest.mark.parametrize(

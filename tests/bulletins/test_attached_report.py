@@ -143,8 +143,8 @@ def test_the_form_offers_the_layouts_of_the_officers_scope_only(client, rated, u
         **{f"def_{k}": v for k, v in draft.definitions.items()},
     }
     edit = reverse("bulletin-edit", args=[draft.pk])
-    refused = client.post(edit, {**data, "report_layout": theirs.pk})
-    assert refused.status_code == 200 and refused.context["form"].errors["report_layout"]
+    # Another city's layout is no choice: the request naming it is refused whole.
+    assert client.post(edit, {**data, "report_layout": theirs.pk}).status_code == 404
     assert Bulletin.objects.get(pk=draft.pk).report_layout is None
     assert client.post(edit, {**data, "report_layout": ours.pk}).status_code == 302
     assert Bulletin.objects.get(pk=draft.pk).report_layout == ours

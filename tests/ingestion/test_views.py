@@ -230,7 +230,7 @@ def test_an_officer_maps_an_unknown_code_from_the_queue(client, users, city, pul
     client.force_login(users.alice)
     url = reverse("review-code", args=[platform.code, "UNKNOWN00000"])
     outside = client.post(url, {"action": "map", "institution": elsewhere.org_code})
-    assert outside.status_code == 200 and not OrgCodeAlias.objects.exists()
+    assert outside.status_code == 404 and not OrgCodeAlias.objects.exists()
     response = client.post(url, {"action": "map", "institution": "41152600001"})
     assert response.status_code == 302
     assert OrgCodeAlias.objects.get().institution == city.hc_people
@@ -250,7 +250,7 @@ def test_an_officer_registers_the_institution_behind_a_code(client, users, city,
         "grade": Institution.Grade.G2A,
     }
     other = RegionFactory(code="411700", name="驻马店市", level="city", parent=city.province)
-    assert client.post(url, {**form, "region": other.code}).status_code == 200
+    assert client.post(url, {**form, "region": other.code}).status_code == 404
     assert not Institution.objects.filter(org_code="UNKNOWN00000").exists()
     response = client.post(url, {**form, "region": city.huangchuan.code})
     assert response.status_code == 302

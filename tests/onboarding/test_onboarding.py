@@ -10,6 +10,7 @@ import time_machine
 from django.utils.translation import gettext, ngettext
 from openpyxl import load_workbook
 
+from apps.audit.models import AuditEvent
 from apps.onboarding.models import DEFAULT_STEPS, StepCompletion
 from apps.onboarding.services import plan_create, step_set_date
 
@@ -221,12 +222,18 @@ def test_a_city_officer_creates_the_plan_from_the_page(login, city, users):
         ("一期", dt.date(2023, 12, 31)),
         ("二期", dt.date(2024, 12, 31)),
     ]
+    # A county officer manages no platform: the platform is not found.
     assert (
         login(users.bob)
         .post("/onboarding/city/plan/", {"name": "三期", "deadline": "2023-12-31"})
         .status_code
-        == 403
+        == 404
     )
+    created = AuditEvent.objects.filter(action="phase_created").order_by("id")
+    assert [(e.actor, e.details["name"]) for e in created] == [
+        (users.alice, "一期"),
+        (users.alice, "二期"),
+    ]
 
 
 def test_the_table_takes_a_fixed_number_of_queries(

@@ -148,7 +148,7 @@ def test_an_officer_cannot_open_a_task_outside_their_region(login, city, users):
             "due_date": "2023-07-31",
         },
     )
-    assert response.status_code == 200  # the form refuses the choice
+    assert response.status_code == 404  # another county's hospital: refused whole
     assert not RectificationTask.objects.exists()
 
 

@@ -1,6 +1,7 @@
 """A small province for the security tests: the shared city (two counties and the
-市直 hospital) plus a second city, 南阳市, outside alice's scope. Every kind of
-object the portal shows exists on both sides of each user's scope boundary."""
+市直 hospital) on its platform, plus a second city, 南阳市, outside alice's scope,
+on a platform of its own. Every kind of object the portal shows exists on both
+sides of each user's scope boundary."""
 
 import datetime as dt
 from decimal import Decimal
@@ -21,7 +22,13 @@ from apps.onboarding.services import plan_create, step_set_date
 from apps.quality.services import quality_import, quality_rules_import
 from apps.rectification.services import task_answer, task_open
 from tests.conftest import connect, every_day, upload
-from tests.factories import InstitutionFactory, RegionFactory, UserFactory
+from tests.factories import (
+    EditionFactory,
+    InstitutionFactory,
+    PlatformFactory,
+    RegionFactory,
+    UserFactory,
+)
 
 Q2 = (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
 
@@ -76,29 +83,34 @@ def world(city, users, settings, tmp_path):
     w.nora = UserFactory(username="nora", role="city", region=w.nanyang)
     w.gina = UserFactory(username="gina", role="hospital", institution=city.gs_people)
     w.hc, w.gs = city.hc_people, city.gs_people
+    w.ny_platform = PlatformFactory(code="nanyang", name="南阳市卫生信息平台", region=w.nanyang)
+    EditionFactory(platform=w.ny_platform, name="2023", codes=["T1", "T2", "T3", "T4"])
     everyone = (city.central, w.hc, w.gs, w.ny)
+    platform_of = {inst: city.platform for inst in everyone} | {w.ny: w.ny_platform}
     for inst in everyone:
-        connect(inst, city.platform)
-    upload(
-        city.platform,
-        [
-            (day, inst.org_code, code, 10)
-            for day in every_day(*Q2)
-            for inst in everyone
-            for code in ("T1", "T2", "T3")
-        ],
-    )
-    # Quality results for everyone, so the quality page and quality=1 have rows.
-    quality_rules_import(
-        source=b"code,name,dimension\nR1,rule one,completeness\n", platform=city.platform
-    )
-    quality_import(
-        source=(
-            "date,org_code,rule,checked,failed\n"
-            + "".join(f"2023-05-01,{inst.org_code},R1,10,1\n" for inst in everyone)
-        ).encode(),
-        platform=city.platform,
-    )
+        connect(inst, platform_of[inst])
+    for platform in (city.platform, w.ny_platform):
+        members = [inst for inst in everyone if platform_of[inst] == platform]
+        upload(
+            platform,
+            [
+                (day, inst.org_code, code, 10)
+                for day in every_day(*Q2)
+                for inst in members
+                for code in ("T1", "T2", "T3")
+            ],
+        )
+        # Quality results for everyone, so the quality page and quality=1 have rows.
+        quality_rules_import(
+            source=b"code,name,dimension\nR1,rule one,completeness\n", platform=platform
+        )
+        quality_import(
+            source=(
+                "date,org_code,rule,checked,failed\n"
+                + "".join(f"2023-05-01,{inst.org_code},R1,10,1\n" for inst in members)
+            ).encode(),
+            platform=platform,
+        )
     # Maturity results for every institution; w.assessment names one per city.
     results = {
         inst.org_code: assessment_save(
@@ -118,7 +130,7 @@ def world(city, users, settings, tmp_path):
     w.pub_gs = bulletin(users.alice, city.platform, "信卫〔2023〕3号", city.guangshan)
     w.pub_hc = bulletin_publish(bulletin=w.pub_hc, user=users.alice)
     w.pub_gs = bulletin_publish(bulletin=w.pub_gs, user=users.alice)
-    w.draft_ny = bulletin(w.nora, city.platform, "宛卫〔2023〕1号", w.nanyang)
+    w.draft_ny = bulletin(w.nora, w.ny_platform, "宛卫〔2023〕1号", w.nanyang)
     # Rectification tasks, each answered with an attachment.
     w.task_hc = _task(users.bob, users.dana, w.hc, "潢川县人民医院数据不全")
     w.task_gs = _task(users.charlie, w.gina, w.gs, "光山县人民医院数据不全")
@@ -130,11 +142,13 @@ def world(city, users, settings, tmp_path):
     w.att_ny = w.task_ny.events.get(kind="answered").attachments.get()
     # Onboarding: a plan with a step done by each county's hospital.
     plan = w.plan = plan_create(platform=city.platform, deadline=dt.date(2023, 12, 31))
+    w.plan_ny = plan_create(platform=w.ny_platform, deadline=dt.date(2023, 12, 31))
     step = plan.steps.order_by("position").first()
     step_set_date(user=users.bob, institution=w.hc, step=step, done_on=dt.date(2023, 5, 1))
     step_set_date(user=users.charlie, institution=w.gs, step=step, done_on=dt.date(2023, 5, 2))
     # Alerts: every hospital silent on 2023-07-10; each officer and staff notified.
-    alerts_evaluate(platform=city.platform, today=dt.date(2023, 7, 10))
+    for platform in (city.platform, w.ny_platform):
+        alerts_evaluate(platform=platform, today=dt.date(2023, 7, 10))
     alerts_process_flips()
     w.note = {
         u.username: Notification.objects.filter(user=u).order_by("id").first()
@@ -189,12 +203,12 @@ def world(city, users, settings, tmp_path):
 
     # Campaigns: the city's over both counties, one over 潢川 only, 南阳's; an
     # inspection of 潢川's hospital and commission.
-    def campaign(user, name, units):
+    def campaign(user, name, units, platform=city.platform):
         return campaign_save(
             user=user,
             campaign=Campaign(
                 name=name,
-                platform=city.platform,
+                platform=platform,
                 region=user.region,
                 start=dt.date(2023, 4, 1),
                 end=dt.date(2023, 6, 30),
@@ -205,7 +219,7 @@ def world(city, users, settings, tmp_path):
 
     w.camp_city = campaign(users.alice, "全市专项", [w.hc, w.gs])
     w.camp_hc = campaign(users.alice, "潢川专项", [w.hc])
-    w.camp_ny = campaign(w.nora, "南阳专项", [w.ny])
+    w.camp_ny = campaign(w.nora, "南阳专项", [w.ny], platform=w.ny_platform)
     w.insp_hc = Inspection.objects.create(
         campaign=w.camp_city, day=dt.date(2023, 5, 19), institution=w.hc, region=city.huangchuan
     )

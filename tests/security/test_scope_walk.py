@@ -29,7 +29,6 @@ from apps.rectification.models import TaskEvent
 SKIPPED = {
     "login/": "the sign-in form: no data (throttling in test_hardening.py)",
     "logout/": "POST only, ends the session: no data",
-    "api/schema/": "the OpenAPI description: no data, same for everyone",
     "favicon.ico": "a redirect to the static icon: no data",
 }
 ADMIN_PREFIX = "admin/"  # staff only: see test_admin_is_closed_to_portal_users
@@ -304,12 +303,37 @@ ROUTES: dict[str, Callable] = {
         "/onboarding/?platform=city",
         extra=["export=institutions", "export=regions"],
     ),
+    # A phase is created on a platform the user manages: county and hospital users
+    # manage none, and nobody another region's.
     "onboarding/{platform_code}/plan/": lambda w: [
         Visit(
-            who, "/onboarding/city/plan/", 403, "post", {"name": "二期", "deadline": "2024-01-01"}
+            who,
+            f"/onboarding/{code}/plan/",
+            404,
+            "post",
+            {"name": "二期", "deadline": "2024-01-01"},
         )
-        for who in ("bob", "charlie", "dana")
+        for who in USERS
+        for code in (("nanyang",) if who == "alice" else ("city", "nanyang"))
     ],
+    "onboarding/phases/{pk}/delete/": lambda w: (
+        [
+            Visit(
+                who, f"/onboarding/phases/{w.plan.pk}/delete/", status, method, {"confirm": "yes"}
+            )
+            for who, status in {"bob": 404, "charlie": 404, "dana": 404}.items()
+            for method in ("get", "post")
+        ]
+        + [
+            Visit(
+                "alice",
+                f"/onboarding/phases/{w.plan_ny.pk}/delete/",
+                404,
+                "post",
+                {"confirm": "yes"},
+            )
+        ]
+    ),
     "onboarding/phases/{pk}/{org_code}/": onboarding_edit,
     "alerts/": listing("/alerts/", param=None),
     "alerts/read/": lambda w: [Visit(who, "/alerts/read/", 302, "post") for who in USERS],
@@ -384,6 +408,8 @@ ROUTES: dict[str, Callable] = {
         + [Visit(who, f"/search/?q={getattr(w, OWN_INST[who]).org_code}", 302) for who in USERS]
         + [Visit(who, "/search/?q=医院", (200, 302)) for who in USERS]
     ),
+    # The OpenAPI description: the same for every user of the API, for none outside it.
+    "api/schema/": listing("/api/schema/", param=None),
     "api/v1/institutions/": listing("/api/v1/institutions/"),
     "api/v1/institutions/{org_code}/": by_object(
         "/api/v1/institutions/{org_code}/", OWN_INST, FOREIGN_INST, "org_code"
