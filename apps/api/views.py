@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.scoping import institutions_for, platforms_for, regions_for
 from apps.institutions.models import Institution
-from apps.metrics.figures import period_figures
+from apps.metrics.figures import data_day, period_figures
 from apps.metrics.indicators import indicator_values
 from apps.metrics.quality import quality_values
 from apps.platforms.models import Connection
@@ -114,9 +114,12 @@ class MetricsView(generics.GenericAPIView):
             start=params["start"],
             end=params["end"],
         )
-        page = self.paginate_queryset(figures.rows)
+        latest = data_day(params["platform"])
+        # A period that starts after the platform's data day has no figures (metrics.md).
+        has_data = latest is not None and params["start"] <= latest
+        page = self.paginate_queryset(figures.rows if has_data else [])
         context = self.get_serializer_context()
-        if params.get("indicators"):
+        if params.get("indicators") and page:
             context["indicator_values"] = indicator_values(
                 institutions=institutions.filter(pk__in=[row.institution.pk for row in page]),
                 platform=params["platform"],
@@ -124,7 +127,7 @@ class MetricsView(generics.GenericAPIView):
                 end=params["end"],
                 indicators=params["indicators"],
             )
-        if params.get("quality"):
+        if params.get("quality") and page:
             context["quality_values"] = quality_values(
                 institutions=institutions.filter(pk__in=[row.institution.pk for row in page]),
                 platform=params["platform"],
@@ -133,9 +136,12 @@ class MetricsView(generics.GenericAPIView):
             )
         data = InstitutionFiguresSerializer(page, many=True, context=context).data
         response = self.get_paginated_response(data)
-        # Which platform's figures these are (the default is the user's own level's).
+        # Which platform's figures these are (the default is the user's own level's),
+        # and the last day they count: the period's end, or the platform's data day.
         response.data["platform"] = {
             "code": params["platform"].code,
             "name": params["platform"].name,
         }
+        response.data["data_day"] = latest
+        response.data["through"] = figures.through if has_data else None
         return response

@@ -283,6 +283,9 @@ def bulletin_build(bulletin: Bulletin) -> dict:
             "start": _json(bulletin.period_start),
             "end": _json(bulletin.period_end),
             "label": bulletin.period_label,
+            # The last day counted: the platform's data day where the period runs
+            # past it (metrics.md); the text says "截至" that day.
+            "through": _json(figures.through or bulletin.period_end),
         },
         "platform": {"code": bulletin.platform.code, "name": bulletin.platform.name},
         "region": {"code": bulletin.region.code, "name": bulletin.region.name},

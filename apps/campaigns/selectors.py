@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.scoping import campaigns_for, institutions_for
 from apps.institutions.models import Institution
 from apps.metrics.anomalies import volume_anomalies
-from apps.metrics.figures import last_complete_day, period_figures
+from apps.metrics.figures import counted_through, period_figures
 from apps.metrics.quality import quality_values
 from apps.platforms.models import CatalogueTable, ConnectionStatus
 from apps.quality.models import DailyQuality, Dimension, QualityRule
@@ -38,9 +38,9 @@ def threshold_text(value: Decimal) -> str:
 
 
 def campaign_window(campaign: Campaign) -> tuple[dt.date, dt.date]:
-    """The days the problems are read from: the campaign's days so far (start to
-    the last complete day, at most its end); before it starts, the 30 days before."""
-    last = min(campaign.end, last_complete_day())
+    """The days the problems are read from: the campaign's days so far (start to the
+    platform's data day, at most its end); before it starts, the 30 days before."""
+    last = counted_through(campaign.platform, campaign.end)
     if last < campaign.start:
         return campaign.start - dt.timedelta(days=BASELINE_DAYS), campaign.start - dt.timedelta(
             days=1

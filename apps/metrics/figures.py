@@ -58,6 +58,7 @@ from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 
 from .definitions import DEFAULT, Definitions
+from .periods import through_label
 from .rollups import period_sums
 
 ONE_DECIMAL = Decimal("0.1")
@@ -222,6 +223,14 @@ class PeriodFigures:
     end: dt.date
     definitions: Definitions
     rows: list[InstitutionFigures]
+    # The last day the figures count (metrics.md, data day): the period's end, or the
+    # platform's data day (or yesterday) where the period runs past it.
+    through: dt.date | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the figures stop before the period's end ("截至 through")."""
+        return self.through is not None and self.through < self.end
 
     @property
     def summary(self) -> Summary:
@@ -485,6 +494,30 @@ def last_complete_day() -> dt.date:
     return timezone.localdate() - dt.timedelta(days=1)
 
 
+def data_day(platform: Platform) -> dt.date | None:
+    """The platform's data day (数据截至日, metrics.md): the latest day for which it
+    holds statistics of any institution; None before its first."""
+    return data_span(platform)[1]
+
+
+def period_heading(platform: Platform, period) -> str:
+    """A period's label as pages, exports and reports head its figures: with the day
+    they stop at where that is before the period's end (截至…)."""
+    first, last = data_span(platform)
+    if not period.overlaps(first, last):
+        return period.label
+    return through_label(period.label, period.end, counted_through(platform, period.end))
+
+
+def counted_through(platform: Platform, end: dt.date) -> dt.date:
+    """The last day a period ending on `end` counts: `end`, or the platform's data day
+    where the period runs past it (a platform that stopped sending does not make every
+    hospital look interrupted), and never today (its statistics come tomorrow)."""
+    last = min(end, last_complete_day())
+    day = data_day(platform)
+    return min(last, day) if day is not None else last
+
+
 def period_figures(
     *,
     institutions: QuerySet[Institution],
@@ -693,7 +726,7 @@ def _period_figures(
     )
     nothing = _Uploads()
 
-    counted_until = min(end, last_complete_day())
+    counted_until = counted_through(platform, end)
     # The edition in force depends on the category alone: once per category.
     edition_of = functools.cache(lambda category: edition_in_force(editions, category, end))
     rows = []
@@ -777,7 +810,7 @@ def _period_figures(
         )
     if with_scores:
         _assign_scores(rows, platform, start, end, definitions)
-    return PeriodFigures(platform, start, end, definitions, rows)
+    return PeriodFigures(platform, start, end, definitions, rows, counted_until)
 
 
 TWO_DECIMALS = Decimal("0.01")

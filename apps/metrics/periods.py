@@ -172,6 +172,19 @@ class Period:
         return first is not None and last is not None and self.start <= last and self.end >= first
 
 
+def long_date(day: dt.date) -> str:
+    """2016-04-30 → 2016年4月30日 (the date style of official documents)."""
+    return _("%(y)d-%(m)d-%(d)d") % {"y": day.year, "m": day.month, "d": day.day}
+
+
+def through_label(label: str, end: dt.date, through: dt.date | None) -> str:
+    """A period's label, and the day its figures stop where that is before its end
+    (metrics.md, data day): 2016年第二季度（截至2016年4月30日）."""
+    if through is None or through >= end:
+        return label
+    return _("%(period)s (to %(day)s)") % {"period": label, "day": long_date(through)}
+
+
 def default_period(latest_data_day: dt.date | None, today: dt.date | None = None) -> Period:
     """The latest full (ended) quarter with data; with no data, the last ended quarter."""
     today = today or timezone.localdate()

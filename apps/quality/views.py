@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import institutions_for, regions_for
 from apps.core.sheets import sheet_export
+from apps.metrics.figures import period_heading
 from apps.metrics.quality import DIMENSIONS, quality_total, quality_values
 from apps.web.context import navigation, no_data_page, resolve_request
 
@@ -41,7 +42,10 @@ def quality(request: HttpRequest) -> HttpResponse:
         rules_sheet(total, platform),
     ]
     scope = region.name if region else platform.region.name
-    heading = _("%(scope)s data quality (%(period)s)") % {"scope": scope, "period": period.label}
+    heading = _("%(scope)s data quality (%(period)s)") % {
+        "scope": scope,
+        "period": period_heading(platform, period),
+    }
     export = sheet_export(request, sheets, f"quality-{period.key}", heading)
     if export:
         return export

@@ -32,7 +32,7 @@ from apps.core.methods import accepts
 from apps.core.sheets import Link, Sheet, sheet_export, xlsx_response
 from apps.indicators.models import Indicator
 from apps.institutions.models import Institution
-from apps.metrics.figures import data_span, period_figures, rank_by_score
+from apps.metrics.figures import data_span, period_figures, period_heading, rank_by_score
 from apps.metrics.periods import Period, PeriodInvalid, check_year
 from apps.web.context import navigation, no_data_page, resolve_request
 
@@ -145,7 +145,7 @@ def assessment_xlsx(request: HttpRequest) -> HttpResponse:
     context = _assessment(request)
     heading = _("%(platform)s · %(period)s · assessment score") % {
         "platform": context["platform"].name,
-        "period": context["period"].label,
+        "period": period_heading(context["platform"], context["period"]),
     }
     return xlsx_response([context["sheet"]], f"assessment-{context['period'].key}.xlsx", heading)
 
@@ -218,7 +218,7 @@ def _report_context(request: HttpRequest):
     )
     title = (layout.title if layout and layout.title and not picked else "") or _("Data upload")
     scope = region.name if region else platform.region.name
-    heading = report_heading(scope, title, period.label)
+    heading = report_heading(scope, title, period_heading(platform, period))
     sheet = report.sheet("report", heading)
     return {
         "platform": platform,
@@ -371,7 +371,7 @@ def operations(request: HttpRequest, page: str) -> HttpResponse:
         institutions=institutions, platform=platform, start=period.start, end=period.end
     )
     scope = region.name if region else platform.region.name
-    heading = f"{scope} {result.title}（{period.label}）"
+    heading = f"{scope} {result.title}（{period_heading(platform, period)}）"
     export = sheet_export(request, [result.sheet], f"{page}-{period.key}", heading)
     if export:
         return export

@@ -3,6 +3,7 @@ period the user is looking at, and the choices the navbar offers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,13 +13,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.scoping import ordered_platforms
 from apps.core.errors import InvalidParameter
 from apps.ingestion.health import night_problems
-from apps.metrics.figures import data_span
+from apps.metrics.figures import counted_through, data_span
 from apps.metrics.periods import (
     Period,
     PeriodGroup,
     PeriodInvalid,
     default_period,
     period_groups,
+    through_label,
 )
 from apps.platforms.models import Platform
 
@@ -86,6 +88,13 @@ class Navigation:
     period: Period
     platforms: list[Platform]
     groups: list[PeriodGroup]
+    # The last day the period's figures count (the platform's data day, metrics.md).
+    through: dt.date | None = None
+
+    @property
+    def period_label(self) -> str:
+        """The period as every page heads its figures: 2016年第二季度（截至2016年4月30日）."""
+        return through_label(self.period.label, self.period.end, self.through)
 
     @property
     def periods(self) -> list[Period]:
@@ -101,7 +110,10 @@ def navigation(request: HttpRequest, platform: Platform, period: Period) -> Navi
     """Every quarter, half-year, year and month with data on the platform (a
     county's or a hospital's missing months are what its users need to see)."""
     first, last = platform_span(request, platform)
-    return Navigation(platform, period, request_platforms(request), period_groups(first, last))
+    through = counted_through(platform, period.end) if period.overlaps(first, last) else None
+    return Navigation(
+        platform, period, request_platforms(request), period_groups(first, last), through
+    )
 
 
 def period_has_data(request: HttpRequest, platform: Platform, period: Period) -> bool:

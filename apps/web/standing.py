@@ -61,13 +61,15 @@ class CalendarMonth:
     weeks: list[list[CalendarDay]]
 
 
-def upload_calendar(days: list[DayFigures], row: InstitutionFigures | None) -> list[CalendarMonth]:
+def upload_calendar(
+    days: list[DayFigures], row: InstitutionFigures | None, through: dt.date | None = None
+) -> list[CalendarMonth]:
     """The period's days month by month, Monday first. A day without records counts
-    as a gap from the day the institution was connected until the last complete day,
-    as interruption days do (metrics.md)."""
+    as a gap from the day the institution was connected until `through` (the last day
+    the period's figures count: the data day, metrics.md), as interruption days do."""
     if not days:
         return []
-    counted_until = last_complete_day()
+    counted_until = through or last_complete_day()
     connected = row is not None and row.connection_status == ConnectionStatus.CONNECTED
     since = row.connected_since if row else None
     by_day = {d.day: d for d in days}

@@ -36,6 +36,7 @@ from apps.metrics.figures import (
     institution_standing,
     institution_tables,
     period_figures,
+    period_heading,
     table_adoption,
 )
 from apps.metrics.help import figure_help
@@ -94,7 +95,9 @@ def _nav_query(request: HttpRequest) -> str:
 def _export_heading(region, period, platform) -> str:
     """The first row of a workbook: where, when and which platform."""
     return " ".join(
-        part for part in (region.name if region else "", period.label, platform.name) if part
+        part
+        for part in (region.name if region else "", period_heading(platform, period), platform.name)
+        if part
     )
 
 
@@ -197,7 +200,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             [sheet_from_table(table, "institutions", _("Institution list"))],
             f"institutions-{period.key}.xlsx",
-            f"{period.label} {platform.name}",
+            f"{period_heading(platform, period)} {platform.name}",
         )
     return render(
         request,
@@ -302,7 +305,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         if row
         else None
     )
-    months = upload_calendar(days, row)
+    months = upload_calendar(days, row, figures.through)
     fixes = []
     if row and not row.exempt:
         peers = standing.peers
@@ -372,7 +375,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         + ([quality_sheet] if quality_sheet else [])
         + [anomaly_sheet],
         f"{institution.org_code}-{period.key}",
-        f"{institution.name} {period.label} {platform.name}",
+        f"{institution.name} {period_heading(platform, period)} {platform.name}",
     )
     if export:
         return export

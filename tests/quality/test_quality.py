@@ -14,6 +14,7 @@ from apps.metrics.definitions import Definitions
 from apps.metrics.quality import Counts, pass_rate, quality_score, quality_total, quality_values
 from apps.quality.models import DailyQuality, MonthlyQuality, QualityRule
 from apps.quality.services import quality_import, quality_rules_import
+from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,8 @@ def test_the_commands_import_the_files(rules, tmp_path):
 
 
 def test_the_metrics_api_adds_quality_as_json_numbers(client, rules, users):
+    # The platform's statistics reach May: the period holds data (metrics.md, data day).
+    upload(rules.platform, [(dt.date(2023, 5, 31), CENTRAL, "T1", 1)])
     quality_import(
         source=results(f"2023-05-01,{CENTRAL},OPV_ID,3,1", f"2023-05-01,{CENTRAL},OPV_SEX,4,0"),
         platform=rules.platform,

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from apps.metrics.periods import long_date
 from apps.reports.columns import snapshot_sheet
 
 register = template.Library()
@@ -20,8 +21,7 @@ def cn_date(value) -> str:
     """2023-06-30 → 2023年6月30日 (the date style of official documents)."""
     if not value:
         return ""
-    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return _("%(y)d-%(m)d-%(d)d") % {"y": day.year, "m": day.month, "d": day.day}
+    return long_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
 
 
 # 发文机关标志: 36 pt 小标宋 with 3 pt between characters, on the 156 mm line.
