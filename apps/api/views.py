@@ -45,6 +45,28 @@ def institutions_in_scope(request: Request, region_code: str | None) -> QuerySet
     return institutions
 
 
+def _summary(summary) -> dict:
+    """The scope's counts, each breakdown adding up to its whole (metrics.md): the
+    institutions = every connection status + not yet due; connected = good +
+    interrupted + no data uploaded."""
+    return {
+        "institutions": summary.institutions,
+        "connected": summary.connected,
+        "upstream": summary.upstream,
+        "integrating": summary.integrating,
+        "not_connected": summary.not_connected,
+        "not_yet_due": summary.not_yet_due,
+        "connection_rate": summary.connection_rate,
+        "continuity": {
+            "good": summary.continuity_good,
+            "interrupted": summary.continuity_interrupted,
+            "no_data": summary.continuity_none,
+        },
+        "tiers": {str(tier): count for tier, count in summary.tiers.items()},
+        "severely_missing": summary.severely_missing,
+    }
+
+
 @extend_schema(tags=["institutions"])
 class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
     """Institutions in the user's scope with their connection status on each platform."""
@@ -144,4 +166,5 @@ class MetricsView(generics.GenericAPIView):
         }
         response.data["data_day"] = latest
         response.data["through"] = figures.through if has_data else None
+        response.data["summary"] = _summary(figures.summary) if has_data else None
         return response

@@ -265,6 +265,15 @@ def bulletin_build(bulletin: Bulletin) -> dict:
         ]
         for key in ("good", "interrupted")
     }
+    # Connected and due, with nothing uploaded in the period: no continuity to judge
+    # (connected = good + interrupted + these, metrics.md).
+    continuity["none"] = [
+        {"org_code": r["org_code"], "name": r["name"]}
+        for r in attachment
+        if r["connection_status"] == "connected"
+        and r["section"] != "not_yet_due"
+        and r["continuity"] is None
+    ]
     return {
         "schema": SCHEMA_VERSION,
         "generated_at": timezone.now().isoformat(),
@@ -342,6 +351,9 @@ def bulletin_build(bulletin: Bulletin) -> dict:
             "good": continuity["good"],
             "interrupted_count": len(continuity["interrupted"]),
             "interrupted": continuity["interrupted"],
+            "none_count": len(continuity["none"]),
+            "none": continuity["none"],
+            "connected": summary.connected,
         },
         "attachment": attachment,
         "report": attached_report(bulletin, institutions, figures),

@@ -188,6 +188,9 @@ class Summary:
     mean_completeness: Decimal | None = None
     # 未到期: targets of a build-out phase whose go-live date is after the period.
     not_yet_due: int = 0
+    # Connected (and due) with no continuity: nothing uploaded in the period (未上传数据).
+    # connected = continuity_good + continuity_interrupted + continuity_none.
+    continuity_none: int = 0
 
     @property
     def due(self) -> int:
@@ -252,6 +255,11 @@ class PeriodFigures:
             continuity_good=sum(1 for r in self.rows if r.continuity == Continuity.GOOD),
             continuity_interrupted=sum(
                 1 for r in self.rows if r.continuity == Continuity.INTERRUPTED
+            ),
+            continuity_none=sum(
+                1
+                for r in due
+                if r.connection_status == ConnectionStatus.CONNECTED and r.continuity is None
             ),
             records=sum(r.records for r in self.rows),
             mean_completeness=_mean(
@@ -826,9 +834,14 @@ def _median(values: list[int]) -> Decimal | None:
     return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
 
 
-def _assessing_paths(regions: Sequence) -> dict[str, str]:
-    """For each region code, the path of the region whose commission assesses it:
-    its nearest ancestor (or itself) at city level, else its root. One query."""
+def _assessing_paths(regions: Sequence, platform: Platform) -> dict[str, str]:
+    """For each region code, the path of the region whose commission assesses it on
+    the platform: a province platform's units (city platforms, province hospitals)
+    are the province's to assess; a city platform's institutions, their nearest
+    ancestor (or themselves) at city level, else their root. One query at most."""
+    if platform.level == Platform.Level.PROVINCE and platform.region_id:
+        path = platform.region.path
+        return {r.code: path for r in regions}
     codes = {code for r in regions for code in r.path.split("/") if code}
     levels = dict(Region.objects.filter(code__in=codes).values_list("code", "level"))
     result = {}
@@ -882,7 +895,7 @@ def _assign_scores(
     if not rows:
         return
     assessing = _assessing_paths(
-        {r.institution.region_id: r.institution.region for r in rows}.values()
+        {r.institution.region_id: r.institution.region for r in rows}.values(), platform
     )
     peers_qs = Institution.objects.filter(active=True)
     condition = Q()
@@ -905,7 +918,7 @@ def _assign_scores(
         # A part of the city: its peers' records alone, not their whole figures.
         peers = _peer_records(peers_qs.filter(active=True), platform, start, end)
         regions = Region.objects.filter(pk__in=peers_qs.values("region_id"))
-        assessing.update(_assessing_paths(list(regions)))
+        assessing.update(_assessing_paths(list(regions), platform))
         for region, category, records in peers:
             uploaded[(assessing[region], category)].append(records)
     medians = {key: _median(values) for key, values in uploaded.items()}
@@ -1060,14 +1073,19 @@ def _span(key: str, platform: Platform, institutions: QuerySet[Institution] | No
 
 @dataclass
 class Standing:
-    """Where one institution stands among the institutions its city commission
-    assesses: rank by score overall and within its category (ties share a rank)."""
+    """Where one institution stands among the institutions the commission assesses
+    (its city's, or a province platform's province): rank by score overall and
+    within its category (ties share a rank), each among those that have a score."""
 
     rank: int | None
     of: int
     category_rank: int | None
     category_of: int
     peers: PeriodFigures
+    # The region of the assessing commission, and whether its peers are units (a
+    # province platform's city platforms and province hospitals) or institutions.
+    scope: Region | None = None
+    units: bool = False
 
 
 def institution_standing(
@@ -1076,7 +1094,8 @@ def institution_standing(
     """The institution's rank by score among the active institutions of its city
     (the region whose commission assesses it) and among those of its category.
     The peers' figures are read here only to rank; pages show the ranks alone."""
-    path = _assessing_paths([institution.region])[institution.region.code]
+    path = _assessing_paths([institution.region], platform)[institution.region.code]
+    scope = Region.objects.filter(path=path).first()
     peers = period_figures(
         institutions=Institution.objects.filter(region__path__startswith=path),
         platform=platform,
@@ -1093,7 +1112,15 @@ def institution_standing(
     category_rank, category_of = position(
         [r for r in peers.rows if r.institution.category == institution.category]
     )
-    return Standing(rank, of, category_rank, category_of, peers)
+    return Standing(
+        rank,
+        of,
+        category_rank,
+        category_of,
+        peers,
+        scope=scope,
+        units=platform.level == Platform.Level.PROVINCE,
+    )
 
 
 def table_adoption(figures: PeriodFigures) -> dict[str, int]:

@@ -61,3 +61,15 @@ class Region(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/")
+
+    @property
+    def whole_label(self) -> str:
+        """The region as a whole, as commissions write it: 全省, 全市, 全县（区）."""
+        return str(WHOLE_LABELS[self.level])
+
+
+WHOLE_LABELS = {
+    Region.Level.PROVINCE: _("the whole province"),
+    Region.Level.CITY: _("the whole city"),
+    Region.Level.COUNTY: _("the whole county"),
+}

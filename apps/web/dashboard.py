@@ -107,7 +107,13 @@ class Dashboard:
         if self.overdue is not None:
             panels.append(self.overdue_tasks())
         panels.append(self.anomalies())
-        panels += [self.connection(), self.tiers(), self.by_month(), self.interruptions()]
+        panels += [
+            self.connection(),
+            self.tiers(),
+            self.continuity(),
+            self.by_month(),
+            self.interruptions(),
+        ]
         if self.show_regions:
             panels.append(self.regions())
         panels.append(self.movers())
@@ -236,6 +242,14 @@ class Dashboard:
             ]
             for status, count in statuses
         ]
+        if s.not_yet_due:  # the statuses add up to the institutions in scope
+            rows.append(
+                [
+                    _("Not yet due"),
+                    s.not_yet_due,
+                    f"{round(s.not_yet_due * 100 / s.institutions)}%",
+                ]
+            )
         sheet = Sheet(
             "connection",
             _("Connection status"),
@@ -256,6 +270,26 @@ class Dashboard:
             "links": [self._list_url(status=status.value) for status, _count in statuses],
         }
         return Panel(sheet, chart)
+
+    def continuity(self) -> Panel:
+        """The connected institutions by continuity: good, interrupted, and those that
+        uploaded nothing in the period — adding up to the connected (metrics.md)."""
+        s = self.summary
+        rows = [
+            [_("Good"), s.continuity_good],
+            [_("Interrupted"), s.continuity_interrupted],
+            [_("No data uploaded"), s.continuity_none],
+            [_("Connected"), s.connected],
+        ]
+        sheet = Sheet(
+            "continuity",
+            _("Data continuity"),
+            [_("Continuity"), _("Institutions")],
+            rows,
+            numeric=frozenset({1}),
+        )
+        sheet.row_classes = ["", "", "", "report-total"]
+        return Panel(sheet)
 
     def tiers(self) -> Panel:
         s = self.summary

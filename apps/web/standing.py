@@ -170,29 +170,37 @@ def fix_first(
     adoption: dict[str, int],
     connected_peers: int,
     gap: tuple[dt.date, dt.date] | None,
+    scope: str = "",
+    units: bool = False,
 ) -> list[FixItem]:
-    """What to fix first: the missing tables most of the city's connected
-    institutions already upload, the longest gap, and the tables with rejected records."""
+    """What to fix first: the missing tables most of the connected peers (of `scope`,
+    全市 or 全省; `units` when they are a province's city platforms and hospitals)
+    already upload — never one that none of them uploads —, the longest gap, and the
+    tables with rejected records."""
     items = []
-    missing = [t for t in tables if t.in_catalogue and not t.uploaded]
+    missing = [t for t in tables if t.in_catalogue and not t.uploaded and adoption.get(t.code)]
     missing.sort(key=lambda t: (-adoption.get(t.code, 0), t.code))
     for t in missing[:FIX_FIRST_TABLES]:
-        items.append(
-            FixItem(
-                "table",
-                _(
-                    "Upload table %(code)s %(name)s (%(category)s): %(n)s of the city's "
-                    "%(of)s connected institutions upload it."
-                )
-                % {
-                    "code": t.code,
-                    "name": t.name,
-                    "category": t.category or "—",
-                    "n": adoption.get(t.code, 0),
-                    "of": connected_peers,
-                },
+        values = {
+            "code": t.code,
+            "name": t.name,
+            "category": t.category or "—",
+            "n": adoption.get(t.code, 0),
+            "of": connected_peers,
+            "scope": scope,
+        }
+        text = (
+            _(
+                "Upload table %(code)s %(name)s (%(category)s): %(n)s of the %(of)s "
+                "connected units of %(scope)s upload it."
+            )
+            if units
+            else _(
+                "Upload table %(code)s %(name)s (%(category)s): %(n)s of the %(of)s "
+                "connected institutions of %(scope)s upload it."
             )
         )
+        items.append(FixItem("table", text % values))
     if gap and row.longest_gap:
         items.append(
             FixItem(

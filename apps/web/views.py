@@ -315,6 +315,8 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
             adoption=table_adoption(peers),
             connected_peers=peers.summary.connected,
             gap=longest_gap_dates(days, months),
+            scope=standing.scope.whole_label if standing.scope else "",
+            units=standing.units,
         )
     trend = quarter_trend(
         institutions=institutions_for(request.user).filter(pk=institution.pk),

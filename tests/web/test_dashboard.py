@@ -39,8 +39,8 @@ def test_city_officer_sees_every_panel_with_its_figures(login, quarter, users):
     assert response.status_code == 200
     keys = [p.sheet.key for p in response.context["panels"]]
     assert keys == [
-        "silent", "overdue", "anomalies", "connection", "tiers", "months", "interruptions",
-        "regions", "movers",
+        "silent", "overdue", "anomalies", "connection", "tiers", "continuity", "months",
+        "interruptions", "regions", "movers",
     ]  # fmt: skip
     assert sheet_rows(response, "connection") == [
         ["已联通", "2", "50%"],
@@ -146,7 +146,7 @@ def test_a_panel_shows_its_first_rows_and_exports_them_all(login, quarter, users
 
 def test_export_all_gives_one_sheet_per_table(login, quarter, users):
     response = login(users.alice).get(DASHBOARD, {**Q2, "export": "all"})
-    assert len(workbook_rows(response)) == 9
+    assert len(workbook_rows(response)) == 10
 
 
 @pytest.mark.parametrize(

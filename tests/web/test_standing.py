@@ -31,21 +31,22 @@ def test_rank_among_the_city_and_the_category(login, quarter, users):
     # (not connected); 光山县中医院 is upstream, unranked.
     assert (standing.rank, standing.of) == (2, 3)
     assert (standing.category_rank, standing.category_of) == (2, 3)
-    assert "第 2 / 3 名" in section(response, "standing-rank")
+    assert "第2名（共3家机构）" in section(response, "standing-rank")
 
 
 def test_what_to_fix_first(login, quarter, users):
     response = page(login(users.dana), "41152600001")
     fixes = [(f.kind, f.text) for f in response.context["fixes"]]
     kinds = [k for k, _t in fixes]
-    assert kinds == ["table", "table", "table", "gap", "rejected"]
-    # T2 and T3 are uploaded by one of the city's two connected institutions, T4 by none.
-    assert "T2" in fixes[0][1] and "T3" in fixes[1][1] and "T4" in fixes[2][1]
+    assert kinds == ["table", "table", "gap", "rejected"]
+    # T2 and T3 are uploaded by one of the city's two connected institutions; T4 by
+    # none of them: no advice to upload it.
+    assert "T2" in fixes[0][1] and "T3" in fixes[1][1]
+    assert not any("T4" in text for _k, text in fixes)
     assert "全市 2 家已联通机构中已有 1 家上传" in fixes[0][1]
-    assert "全市 2 家已联通机构中已有 0 家上传" in fixes[2][1]
     # Uploaded on 10 April only: 11 April to 30 June without records.
-    assert "81" in fixes[3][1] and "2023-04-11" in fixes[3][1] and "2023-06-30" in fixes[3][1]
-    assert "T1" in fixes[4][1] and "有 2 条记录未通过校验" in fixes[4][1]
+    assert "81" in fixes[2][1] and "2023-04-11" in fixes[2][1] and "2023-06-30" in fixes[2][1]
+    assert "T1" in fixes[3][1] and "有 2 条记录未通过校验" in fixes[3][1]
 
 
 def test_calendar_marks_upload_days_and_gaps(login, quarter, users):
