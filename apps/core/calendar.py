@@ -1,5 +1,8 @@
 import datetime as dt
+import functools
 from calendar import monthrange
+
+import chinese_calendar
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -18,3 +21,27 @@ def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
     last = month_start(end) if end == month_end(end) else month_start(end) - dt.timedelta(days=1)
     last = month_start(last)
     return (first, last) if first <= last else None
+
+
+# China's working days as the State Council sets them each year (holidays, and the
+# weekend days made working days by 调休), from the chinese-calendar package.
+
+@functools.lru_cache(maxsize=8192)
+def is_working_day(day: dt.date) -> bool:
+    """Whether `day` is a working day (工作日, the make-up working days of 调休
+    included) or a rest day (weekends and public holidays). A year the calendar does
+    not know yet: Monday to Friday (see `calendar_knows`)."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+@functools.lru_cache(maxsize=256)
+def calendar_knows(year: int) -> bool:
+    """Whether the holiday calendar carries `year`'s holidays and 调休."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True

@@ -85,6 +85,7 @@ class Sheet:
     row_classes: list[str] = field(default_factory=list)  # a CSS class per row, or ""
     # At most this many rows on the page (a dashboard's panel), all in the export.
     shown: int | None = None
+    note: str = ""  # a line under the table on the page (how to read it)
 
     @property
     def hidden(self) -> int:

@@ -26,6 +26,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from apps.core.calendar import is_working_day
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REGIONS_CSV = DATA_DIR / "regions.csv"
 INSTITUTIONS_CSV = DATA_DIR / "institutions.csv"
@@ -46,6 +48,13 @@ VERY_LARGE_SENDER = 500_000
 MAX_SCATTERED_GAPS_BIG = 4
 
 UPLOADS_HEADER = ["date", "org_code", "table_code", "records", "rejected"]
+
+
+def quarter_day_factor(day: datetime.date) -> float:
+    """The second quarter's day weights: a rest day (a weekend or a public holiday)
+    weighs 0.55 of a working day (调休 included), as the State Council's calendar
+    has them."""
+    return 1.0 if is_working_day(day) else 0.55
 
 
 @dataclass(frozen=True)
@@ -253,7 +262,7 @@ def _generate_one(
         days = table_days[code]
         per_day = volume[code] / len(days)
         for d in days:
-            day_factor = 0.55 if d.weekday() >= 5 else 1.0
+            day_factor = quarter_day_factor(d)
             w = per_day * day_factor * rng.uniform(0.8, 1.2)
             cells.append((d, code))
             weights.append(max(1, int(w * 1_000_000)))

@@ -34,6 +34,8 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
+from apps.core.calendar import is_working_day
+
 from . import generator as g
 
 D = datetime.date
@@ -103,7 +105,8 @@ class Plan:
     days without uploads. ``volume``: records relative to the hospital's
     second-quarter pace. ``pace``: records on a weekday of an ordinary table, for
     a hospital without a second-quarter pace of its own. ``sparse``: a small sender
-    uploading on this many days only.
+    uploading on this many days only. ``faint`` ("MM-DD"): a day its interface half
+    works, sending a tenth of its usual records.
     """
 
     tables: int
@@ -114,6 +117,7 @@ class Plan:
     volume: float = 1.0
     pace: float | None = None
     sparse: int = 0
+    faint: str | None = None
 
 
 P = Plan
@@ -124,7 +128,8 @@ STORY: dict[str, dict[int, Plan]] = {
         1: P(24, gaps=5, volume=0.9),
         # The interface rebuilt at the end of June (its task is answered so).
         3: P(38, gaps=1, volume=1.1),
-        4: P(40, gaps=2, volume=1.15),
+        # A Tuesday its interface sent a tenth of the usual: a real 突降.
+        4: P(40, gaps=2, volume=1.15, faint="11-14"),
     },
     "信阳市人民医院": {
         1: P(9, gaps=10, pace=40),
@@ -196,14 +201,8 @@ STORY: dict[str, dict[int, Plan]] = {
     "新县人民医院": {1: P(15, gaps=1, volume=0.8), 3: P(21), 4: P(23, volume=1.05)},
 }
 
-# 2023's public holidays lower the volume like a Sunday; the make-up working days
-# (调休) are ordinary weekdays. Only the quarters generated here need them.
-HOLIDAYS = frozenset(
-    [D(2023, 1, 2)]
-    + [D(2023, 1, 21) + datetime.timedelta(days=i) for i in range(7)]
-    + [D(2023, 9, 29) + datetime.timedelta(days=i) for i in range(8)]
-)
-WORKDAYS = frozenset([D(2023, 1, 28), D(2023, 1, 29), D(2023, 10, 7), D(2023, 10, 8)])
+# Public holidays lower the volume like a Sunday; the make-up working days (调休) are
+# ordinary weekdays: the State Council's calendar (apps.core.calendar).
 
 
 # Tables of events a hospital does not have every day: the share of days with
@@ -227,17 +226,14 @@ SURGERY_TABLES = frozenset(
 RAMP_FIRST_TABLES = 3
 
 
-def is_working_day(day: datetime.date) -> bool:
-    return day in WORKDAYS or (day.weekday() < 5 and day not in HOLIDAYS)
-
-
 def day_factor(day: datetime.date) -> float:
-    """How busy a day is against an ordinary weekday."""
-    if day in HOLIDAYS:
-        return 0.45
-    if day in WORKDAYS:
+    """How busy a day is against an ordinary weekday: a public holiday like a quiet
+    Sunday, a make-up working day like any working day."""
+    if is_working_day(day):
         return 1.0
-    return {5: 0.6, 6: 0.5}.get(day.weekday(), 1.0)
+    if day.weekday() < 5:  # a public holiday on a weekday
+        return 0.45
+    return {5: 0.6, 6: 0.5}[day.weekday()]
 
 
 # ---------------------------------------------------------------------------
@@ -263,14 +259,14 @@ def _ranking(rng: random.Random, codes: list[str], sent: list[str]) -> list[str]
 
 
 def _paces(rows: list[Row]) -> tuple[dict[str, float], float | None]:
-    """Per table, the second quarter's records on an ordinary weekday (the
-    second quarter's weekends weighed 0.55); and the hospital's pace, the median
+    """Per table, the second quarter's records on an ordinary working day (its rest
+    days weighed 0.55); and the hospital's pace, the median
     of those per unit of table volume."""
     sums: dict[str, float] = defaultdict(float)
     weight: dict[str, float] = defaultdict(float)
     for day, _org, code, records, _rejected in rows:
         sums[code] += records
-        weight[code] += 0.55 if day.weekday() >= 5 else 1.0
+        weight[code] += g.quarter_day_factor(day)
     base = {code: sums[code] / weight[code] for code in sums}
     daily = sorted(
         base[code] / g._profile(code)[1] for code in base if g._profile(code)[0] == "daily"
@@ -341,8 +337,11 @@ def _quarter(
             per_day = pace * rng.uniform(0.5, 1.5)
         else:
             per_day = pace * volume * rng.uniform(0.4, 1.6)
+        faint = _on(plan.faint) if plan.faint else None
         for d in sorted(set(table_days[code])):
             records = max(1, round(per_day * day_factor(d) * rng.uniform(0.8, 1.2)))
+            if d == faint:
+                records = max(1, records // 10)
             rejected = 0 if records < 20 else int(records * rates[code] * rng.uniform(0.5, 1.0))
             rows.append((d, org, code, records, rejected))
     return rows

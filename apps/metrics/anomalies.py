@@ -1,10 +1,12 @@
 """Volume anomalies (异常波动), exactly as metrics.md defines them: a day's records of
 an institution is an outlier when its modified z-score against the institution's
-own previous 28 upload days, 0.6745 × (x − median) / MAD, exceeds 3.5 in absolute
-value; MAD = 0: not computed; at least 14 previous upload days are needed. Only
-days with uploads are judged (a day without any is a silence, which the continuity
-figures and the silent alerts already count). The one implementation: the
-dashboard and the institution page read it (no alert fires on it yet)."""
+own previous 28 upload days **of the same kind** (working days, 调休 included, or
+rest days: weekends and public holidays, from the State Council's calendar; a year
+the calendar does not know yet: Monday–Friday), 0.6745 × (x − median) / MAD,
+exceeds 3.5 in absolute value; MAD = 0: not computed; at least 14 previous upload
+days of that kind are needed. Only days with uploads are judged (a day without any is
+a silence, which the continuity figures and the silent alerts already count). The one
+implementation: the dashboard, the institution page and the drop alerts read it."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
+from apps.core.calendar import calendar_knows, is_working_day
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 from apps.uploads.models import DailyTotal
@@ -28,6 +32,9 @@ from .figures import _as_date, _cache_key, _fetch
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 14
+# Upload days read back per institution: 28 rest days lie among the last 98 days of
+# an institution that uploads every day (two in seven are rest days).
+LOOK_BACK = BASELINE_DAYS * 7 // 2
 THRESHOLD = Decimal("3.5")
 CONSTANT = Decimal("0.6745")
 
@@ -46,6 +53,11 @@ class Anomaly:
     def drop(self) -> bool:
         """突降 (a fall); otherwise 突增 (a rise)."""
         return self.z < 0
+
+    @property
+    def working_day(self) -> bool:
+        """Whether the day, and so its baseline, is a working day (else a rest day)."""
+        return is_working_day(self.day)
 
     @property
     def share(self) -> Decimal | None:
@@ -145,14 +157,14 @@ RECENT_DAYS = 14
 
 
 def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
-    """(institution, day, records) of each institution's 28 last upload days
-    before `before`."""
+    """(institution, day, records) of each institution's last upload days before
+    `before`: enough for 28 of each kind (LOOK_BACK)."""
     return _fetch(
         uploaded.filter(day__lt=before)
         .annotate(
             back=Window(RowNumber(), partition_by=[F("institution_id")], order_by=F("day").desc())
         )
-        .filter(back__lte=BASELINE_DAYS)
+        .filter(back__lte=LOOK_BACK)
         .values_list("institution_id", "day", "records")
     )
 
@@ -160,17 +172,17 @@ def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
 def _series(
     uploaded: QuerySet, start: dt.date, end: dt.date, institutions: Sequence[int] = ()
 ) -> dict[int, list]:
-    """Per institution, its upload days of start..end and the 28 before start,
-    (day, records), oldest first. Two queries; given the `institutions` of the
-    scope, three: the 28 looked for in the eight weeks before start first (a window
+    """Per institution, its upload days of start..end and the LOOK_BACK before
+    start, (day, records), oldest first. Two queries; given the `institutions` of the
+    scope, three: those looked for in the LOOK_BACK days before start first (a window
     over a province's whole history costs more than the rest), then over all of it
     for those with fewer there."""
     if institutions:
         recent = _last_upload_days(
-            uploaded.filter(day__gte=start - dt.timedelta(days=2 * BASELINE_DAYS)), start
+            uploaded.filter(day__gte=start - dt.timedelta(days=LOOK_BACK)), start
         )
         counts = Counter(inst for inst, _day, _records in recent)
-        full = {inst for inst, n in counts.items() if n >= BASELINE_DAYS}
+        full = {inst for inst, n in counts.items() if n >= LOOK_BACK}
         # The others named when they are few (an index walk each), else excluded.
         rest = [pk for pk in institutions if pk not in full]
         others = (
@@ -200,18 +212,25 @@ def _judge(
 ) -> tuple[dict[int, list[Anomaly]], bool]:
     """The anomalies of the days from `start` on, and whether `latest` of them were
     found (the days judged from the last back, every anomaly of the last day judged)."""
-    judged: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)
+    # Each institution's days split by kind: a day is judged against the days of its
+    # own kind before it.
+    by_kind: dict[tuple[int, bool], list] = defaultdict(list)
     for inst, days in series.items():
+        for day, records in days:
+            by_kind[(inst, is_working_day(day))].append((day, records))
+    judged: dict[dt.date, list[tuple[tuple[int, bool], int]]] = defaultdict(list)
+    for key, days in by_kind.items():
         for n, (day, _records) in enumerate(days):
             if day >= start:
-                judged[day].append((inst, n))
+                judged[day].append((key, n))
     found: dict[int, list[Anomaly]] = defaultdict(list)
     count = 0
     for day in sorted(judged, reverse=latest is not None):
         if latest is not None and count >= latest:
             break
-        for inst, n in judged[day]:
-            days = series[inst]
+        for key, n in judged[day]:
+            inst = key[0]
+            days = by_kind[key]
             records = days[n][1]
             baseline = [r for _d, r in days[max(0, n - BASELINE_DAYS) : n]]
             if not _beyond_threshold(records, baseline):
@@ -227,3 +246,27 @@ def _judge(
                 count += 1
     complete = latest is not None and count >= latest
     return {inst: sorted(days, key=lambda a: a.day) for inst, days in found.items()}, complete
+
+
+def calendar_gaps(start: dt.date, end: dt.date) -> list[int]:
+    """The years of start..end (and of the baseline before it) whose holidays the
+    calendar does not know: their working days are Monday to Friday, as pages say."""
+    first = (start - dt.timedelta(days=LOOK_BACK)).year
+    return [year for year in range(first, end.year + 1) if not calendar_knows(year)]
+
+
+def baseline_note(start: dt.date, end: dt.date) -> str:
+    """How the days were judged, as pages say it under their tables: against days
+    of the same kind, and which years fell back to Monday–Friday."""
+    text = _(
+        "Each day is compared with the institution's own last 28 upload days of the same "
+        "kind: working days (make-up working days included) or rest days (weekends and "
+        "public holidays)."
+    )
+    gaps = calendar_gaps(start, end)
+    if gaps:
+        text += " " + _(
+            "The holiday calendar does not cover %(years)s yet: there, working days are "
+            "Monday to Friday."
+        ) % {"years": "、".join(str(y) for y in gaps)}
+    return text

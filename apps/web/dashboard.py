@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.sheets import Link, Mark, Sheet
 from apps.institutions.models import Institution
-from apps.metrics.anomalies import volume_anomalies
+from apps.metrics.anomalies import baseline_note, volume_anomalies
 from apps.metrics.figures import FiguresReader, InstitutionFigures, Tier
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
@@ -23,6 +23,7 @@ from apps.regions.models import Region
 
 from .breakdown import region_breakdown
 from .forms import TIER_UNCONNECTED, TIER_UPSTREAM
+from .standing import day_kind_label
 
 MONTHS_SHOWN = 6
 LONGEST_INTERRUPTIONS = 15
@@ -166,6 +167,7 @@ class Dashboard:
                 self._name(by_pk[a.institution_id]),
                 by_pk[a.institution_id].institution.region_label,
                 a.day,
+                day_kind_label(a),
                 Mark(
                     _("Drop") if a.drop else _("Rise"),
                     "badge text-bg-danger" if a.drop else "badge text-bg-warning",
@@ -185,15 +187,17 @@ class Dashboard:
                     _("Institution"),
                     _("Region"),
                     _("Day"),
+                    _("Kind of day"),
                     _("Direction"),
                     _("Records"),
-                    _("Usual (median of 28 upload days)"),
+                    _("Usual (median of 28 upload days of the kind)"),
                     _("Share of usual (%)"),
                     _("Modified z-score"),
                 ],
                 rows,
-                numeric=frozenset({4, 5, 6, 7}),
+                numeric=frozenset({5, 6, 7, 8}),
                 empty_text=_("No day of the period is out of line with its institution's own."),
+                note=baseline_note(self.period.start, self.period.end),
             )
         )
 

@@ -224,26 +224,33 @@ QUALITY_FIXES = 3
 ANOMALY_FIXES = 3
 
 
-def anomalies_sheet(anomalies: list[Anomaly]) -> Sheet:
+def day_kind_label(anomaly: Anomaly) -> str:
+    return str(_("Working day") if anomaly.working_day else _("Rest day"))
+
+
+def anomalies_sheet(anomalies: list[Anomaly], note: str = "") -> Sheet:
     """The institution's days of the period out of line with its own baseline."""
     sheet = Sheet(
         "anomalies",
         _("Volume drops and rises"),
         [
             _("Day"),
+            _("Kind of day"),
             _("Direction"),
             _("Records"),
-            _("Usual (median of 28 upload days)"),
+            _("Usual (median of 28 upload days of the kind)"),
             _("Share of usual (%)"),
             _("Modified z-score"),
         ],
-        numeric=frozenset({2, 3, 4, 5}),
+        numeric=frozenset({3, 4, 5, 6}),
         empty_text=_("No day of the period is out of line with its institution's own."),
+        note=note,
     )
     for a in anomalies:
         sheet.rows.append(
             [
                 a.day,
+                day_kind_label(a),
                 Mark(
                     _("Drop") if a.drop else _("Rise"),
                     "badge text-bg-danger" if a.drop else "badge text-bg-warning",

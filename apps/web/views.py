@@ -28,7 +28,7 @@ from apps.core.sheets import Bar, Mark, Sheet, sheet_export, sheet_from_table, x
 from apps.ingestion.health import night_problems
 from apps.institutions.models import Institution
 from apps.maturity.selectors import current_assessments
-from apps.metrics.anomalies import volume_anomalies
+from apps.metrics.anomalies import baseline_note, volume_anomalies
 from apps.metrics.definitions import DEFAULT
 from apps.metrics.figures import (
     Tier,
@@ -350,7 +350,7 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
         if row and not row.exempt
         else []
     )
-    anomaly_sheet = anomalies_sheet(anomalies)
+    anomaly_sheet = anomalies_sheet(anomalies, baseline_note(period.start, period.end))
     fixes += anomaly_fixes(anomalies)
     quality = None
     if row and not row.exempt:

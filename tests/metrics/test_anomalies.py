@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from apps.core.calendar import is_working_day
 from apps.institutions.models import Institution
 from apps.metrics.anomalies import THRESHOLD, _beyond_threshold, modified_z, volume_anomalies
 from tests.conftest import connect, upload
@@ -19,8 +20,23 @@ pytestmark = pytest.mark.django_db
 CENTRAL, HC = "41150000001", "41152600001"
 
 
+def working_days(first: dt.date, count: int) -> list[dt.date]:
+    """The first `count` working days from `first` (the State Council's calendar)."""
+    found, day = [], first
+    while len(found) < count:
+        if is_working_day(day):
+            found.append(day)
+        day += dt.timedelta(days=1)
+    return found
+
+
 def days(first: dt.date, values: list[int], org=CENTRAL):
-    return [(first + dt.timedelta(days=n), org, "T1", v) for n, v in enumerate(values) if v]
+    """`values` on the working days from `first` on (0: no upload that day)."""
+    return [
+        (day, org, "T1", v)
+        for day, v in zip(working_days(first, len(values)), values, strict=True)
+        if v
+    ]
 
 
 def found(city, start, end):
@@ -41,43 +57,46 @@ def test_the_formula_at_its_edges():
 
 
 def test_a_drop_and_a_rise_against_the_baseline_before_the_period(city):
-    april = dt.date(2023, 4, 1)
-    usual = [100, 101, 102, 103, 104] * 6
-    upload(city.platform, days(april, usual))  # April 1–30
-    may = dt.date(2023, 5, 1)
-    # May: a tenth of the usual, a gap (no uploads: a silence, not judged), a rise.
-    upload(city.platform, days(may, [10, 0, 0, 102, 108, 104]))
-    result = found(city, may, dt.date(2023, 5, 31))[city.central.pk]
-    assert [(a.day.day, a.drop) for a in result] == [(1, True), (5, False)]
+    march = dt.date(2023, 3, 1)
+    usual = [100, 101, 102, 103, 104] * 6  # 30 working days
+    # Then a tenth of the usual, two working days without uploads (a silence, not
+    # judged), a rise.
+    upload(city.platform, days(march, usual + [10, 0, 0, 102, 108, 104]))
+    span = working_days(march, 36)
+    judged = span[30:]
+    result = found(city, judged[0], judged[-1])[city.central.pk]
+    assert [(a.day, a.drop) for a in result] == [(judged[0], True), (judged[4], False)]
     drop = result[0]
     assert drop.records == 10 and drop.median == 102 and drop.z == Decimal("-62.05")
-    assert drop.share == Decimal("9.8")
-    # 108 against the 28 upload days before it (the drop of May 1 among them):
-    # median 102, MAD 1 → 0.6745 × 6 = 4.05 > 3.5.
+    assert drop.share == Decimal("9.8") and drop.working_day
+    # 108 against the 28 upload days before it (the drop among them): median 102,
+    # MAD 1 → 0.6745 × 6 = 4.05 > 3.5.
     assert result[1].z == Decimal("4.05")
-    # April itself: its first 14 days have no baseline, the rest are ordinary.
-    assert city.central.pk not in found(city, april, dt.date(2023, 4, 30))
+    # The baseline itself: its first 14 days have none, the rest are ordinary.
+    assert city.central.pk not in found(city, span[0], span[29])
 
 
 def test_too_little_history_or_a_flat_baseline_finds_nothing(city):
     april = dt.date(2023, 4, 1)
     upload(city.platform, days(april, [100] * 20 + [3]))  # flat: MAD 0
     upload(city.platform, days(april, [100, 101, 102] * 4 + [1], org=HC))  # 12 days before
-    assert found(city, april, dt.date(2023, 4, 30)) == {}
+    assert found(city, april, dt.date(2023, 6, 30)) == {}
 
 
 def test_the_dashboard_and_the_hospital_see_the_drop(client, city, users):
     connect(city.central, city.platform)
     april = dt.date(2023, 4, 1)
-    usual = [100, 101, 102, 103, 104] * 18  # April to June
-    usual[60] = 9  # 2023-05-31
+    q2 = [d for d in working_days(april, 70) if d <= dt.date(2023, 6, 30)]
+    usual = [100 + n % 5 for n in range(len(q2))]
+    usual[q2.index(dt.date(2023, 5, 31))] = 9
     upload(city.platform, days(april, usual))
     client.force_login(users.alice)
     page = client.get(reverse("dashboard"), {"period": "2023Q2"})
     panel = next(p for p in page.context["panels"] if p.sheet.key == "anomalies")
-    assert [(str(r[0]), r[2], str(r[3])) for r in panel.sheet.rows] == [
-        ("信阳市中心医院", dt.date(2023, 5, 31), "突降")
+    assert [(str(r[0]), r[2], r[3], str(r[4])) for r in panel.sheet.rows] == [
+        ("信阳市中心医院", dt.date(2023, 5, 31), "工作日", "突降")
     ]
+    assert "同类日" in panel.sheet.note
     client.force_login(users.dana)  # 潢川's staff see nothing of the city's hospital
     assert (
         client.get(reverse("institution-detail", args=[CENTRAL]), {"period": "2023Q2"}).status_code
@@ -118,49 +137,47 @@ def test_the_integer_screen_lets_every_outlier_through():
 def test_the_latest_anomalies_are_those_of_the_whole_period_from_the_end(city):
     """latest=N judges the days from the last one back until N are found: every
     anomaly of those days, the same as the whole period's (the dashboard's panel)."""
-    april = dt.date(2023, 4, 1)
+    march = dt.date(2023, 3, 1)
     usual = [100, 101, 102, 103, 104] * 6
-    upload(city.platform, days(april, usual))
-    upload(city.platform, days(april, usual, org=HC))
-    may = dt.date(2023, 5, 1)
-    upload(city.platform, days(may, [10, 102, 103, 9, 101, 300]))  # 1, 4 and 6 May
-    upload(city.platform, days(may, [101, 102, 5, 103, 104, 400], org=HC))  # 3 and 6 May
-    end = dt.date(2023, 5, 31)
-    whole = found(city, may, end)
-    assert [a.day.day for a in whole[city.central.pk]] == [1, 4, 6]
-    assert [a.day.day for a in whole[city.hc_people.pk]] == [3, 6]
+    upload(city.platform, days(march, usual + [10, 102, 103, 9, 101, 300]))
+    upload(city.platform, days(march, usual + [101, 102, 5, 103, 104, 400], org=HC))
+    span = working_days(march, 36)
+    judged, end = span[30:], span[-1]
+    whole = found(city, judged[0], end)
+    assert [a.day for a in whole[city.central.pk]] == [judged[0], judged[3], judged[5]]
+    assert [a.day for a in whole[city.hc_people.pk]] == [judged[2], judged[5]]
 
     def latest(n):
         result = volume_anomalies(
             institutions=Institution.objects.all(),
             platform=city.platform,
-            start=may,
+            start=judged[0],
             end=end,
             latest=n,
         )
-        return sorted((a.day.day, a.institution_id, a.z) for v in result.values() for a in v)
+        return sorted((a.day, a.institution_id, a.z) for v in result.values() for a in v)
 
-    everything = sorted((a.day.day, a.institution_id, a.z) for v in whole.values() for a in v)
-    assert latest(1) == latest(2) == [x for x in everything if x[0] == 6]  # the whole day
-    assert latest(3) == [x for x in everything if x[0] >= 4]
+    everything = sorted((a.day, a.institution_id, a.z) for v in whole.values() for a in v)
+    assert latest(1) == latest(2) == [x for x in everything if x[0] == end]  # the whole day
+    assert latest(3) == [x for x in everything if x[0] >= judged[3]]
     assert latest(10) == everything  # fewer in the last two weeks: the whole period
     # A period whose last two weeks hold enough reads only those.
     early = volume_anomalies(
         institutions=Institution.objects.all(),
         platform=city.platform,
-        start=april,
-        end=dt.date(2023, 5, 6),
+        start=span[0],
+        end=end,
         latest=2,
     )
-    # The same anomalies, scores and medians as the whole period's on those days.
-    whole_early = found(city, april, dt.date(2023, 5, 6))
+    # The same anomalies, scores and medians as the whole period's on that day.
+    whole_early = found(city, span[0], end)
     assert sorted(
         (a.day, a.institution_id, a.z, a.median) for v in early.values() for a in v
     ) == sorted(
         (a.day, a.institution_id, a.z, a.median)
         for v in whole_early.values()
         for a in v
-        if a.day == dt.date(2023, 5, 6)
+        if a.day == end
     )
     assert {a.institution_id for v in early.values() for a in v} == {
         city.central.pk,
