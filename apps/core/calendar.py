@@ -26,6 +26,7 @@ def full_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
 # China's working days as the State Council sets them each year (holidays, and the
 # weekend days made working days by 调休), from the chinese-calendar package.
 
+
 @functools.lru_cache(maxsize=8192)
 def is_working_day(day: dt.date) -> bool:
     """Whether `day` is a working day (工作日, the make-up working days of 调休
