@@ -227,6 +227,9 @@ DEMO_TASKS = [
 DEMO_ANSWER = "已完成接口改造，7月起按日上传38张数据表。"
 PHASE_ONE_DEADLINE = dt.date(2022, 12, 31)
 PHASE_TWO_DEADLINE = dt.date(2023, 3, 31)
+# 一期 holds the hospitals connected by its date and the two that followed in the first
+# week of 2023 (逾期完成); 二期 the others.
+PHASE_ONE_LAST = dt.date(2023, 1, 7)
 # The day after the demo's statistics end: the alerts are evaluated as of then.
 DEMO_ALERTS_DAY = year.YEAR_END + dt.timedelta(days=1)
 
@@ -260,9 +263,10 @@ def demo_rectification_and_onboarding() -> None:
     if OnboardingPlan.objects.filter(platform=platform).exists():
         return
     # Two build-out phases, as Mianyang built its platform: 一期 the institutions
-    # connected by the end of 2023's first quarter, 二期 the others. Their go-live
-    # dates lie on or before each one's connection (or the quarter's end), so the
-    # 2023 figures, which the seed bulletin gives back, are those without phases.
+    # connected by its date (31 December 2022) and two that followed a few days late,
+    # 二期 the others (due 31 March 2023). A go-live date counts in the figures only
+    # before it (the second quarter's, which the seed bulletin gives back, are those
+    # without phases).
     phases = {
         "一期": plan_create(
             platform=platform,
@@ -291,7 +295,7 @@ def demo_rectification_and_onboarding() -> None:
             for c in changes
             if c.to_status in (ConnectionStatus.CONNECTED, ConnectionStatus.UPSTREAM)
         ]
-        first = "一期" if joined and joined[0] <= PHASE_TWO_DEADLINE else "二期"
+        first = "一期" if joined and joined[0] <= PHASE_ONE_LAST else "二期"
         plan = phases[first]
         PhaseTarget.objects.create(plan=plan, platform=platform, institution=connection.institution)
         if connection.status == ConnectionStatus.UPSTREAM:

@@ -18,7 +18,12 @@ from apps.indicators.services import (
 )
 from apps.ingestion.review import waiting_quality_store
 from apps.institutions.services import INSTITUTION_COLUMNS, institutions_import
-from apps.onboarding.services import TARGET_COLUMNS, phase_targets_import
+from apps.onboarding.services import (
+    STEP_COLUMNS,
+    TARGET_COLUMNS,
+    phase_steps_import,
+    phase_targets_import,
+)
 from apps.platforms.services import (
     CONNECTION_COLUMNS,
     DECLARATION_COLUMNS,
@@ -130,6 +135,12 @@ def _quality(job, source, progress):
 
 def _phase_targets(job, source, progress):
     return phase_targets_import(
+        source=source, platform=job.platform, phase=job.options["phase"], within=job.region
+    )
+
+
+def _phase_steps(job, source, progress):
+    return phase_steps_import(
         source=source, platform=job.platform, phase=job.options["phase"], within=job.region
     )
 
@@ -261,6 +272,20 @@ KINDS: dict[str, ImportKind] = {
             ["41150000001", "2024-06-30"],
             "import_phase_targets",
             _phase_targets,
+            needs_platform=True,
+            phase=True,
+        ),
+        ImportKind(
+            Kind.PHASE_STEPS,
+            _(
+                "The days institutions completed the steps of a build-out phase: each row an "
+                "institution, a step as the phase names it and the day (empty clears it). "
+                "Steps record the way to the connection; a target is done once connected."
+            ),
+            STEP_COLUMNS,
+            ["41150000001", "网络联调", "2023-03-15"],
+            "import_phase_steps",
+            _phase_steps,
             needs_platform=True,
             phase=True,
         ),

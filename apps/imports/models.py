@@ -21,6 +21,7 @@ class ImportJob(models.Model):
         QUALITY_RULES = "quality_rules", _("Quality rules")
         QUALITY = "quality", _("Daily quality results")
         PHASE_TARGETS = "phase_targets", _("Build-out phase targets")
+        PHASE_STEPS = "phase_steps", _("Build-out step dates")
 
     class State(models.TextChoices):
         CHECKING = "checking", _("Being checked")

@@ -61,3 +61,10 @@ class Institution(models.Model):
                 return self.region.name
             return str(_("Directly under the city"))
         return self.region.name
+
+
+def name_header(institutions) -> str:
+    """The name column's header of a list of institutions: 单位名称 where one is a city
+    platform (a province's units), else 医院名称."""
+    units = any(i.category == Institution.Category.REGIONAL_PLATFORM for i in institutions)
+    return str(_("Unit name") if units else _("Institution"))

@@ -5,6 +5,7 @@ the officers supervising it)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from apps.regions.models import Region
 from .models import DEFAULT_STEPS, OnboardingPlan, OnboardingStep, PhaseTarget, StepCompletion
 
 TARGET_COLUMNS = {"org_code": ["机构代码"], "go_live": ["应接入日期"]}
+STEP_COLUMNS = {"org_code": ["机构代码"], "step": ["步骤"], "done_on": ["完成日期"]}
 
 
 def may_edit_onboarding(user: User, institution: Institution) -> bool:
@@ -238,4 +240,111 @@ def phase_targets_import(
         target.delete()
         result.remove(f"{code} {target.institution.name}")
     audit_import(what=f"phase targets {platform.code} {plan.name}", source=source, result=result)
+    return result
+
+
+def _phase(platform: Platform, phase: str) -> OnboardingPlan:
+    plan = OnboardingPlan.objects.filter(platform=platform, name=phase.strip()).first()
+    if plan is None:
+        raise FileRefused(
+            [
+                _("The platform has no build-out phase “%(phase)s”: create it first.")
+                % {"phase": phase}
+            ]
+        )
+    return plan
+
+
+@transaction.atomic
+def phase_steps_import(
+    *,
+    source: str | Path | bytes,
+    platform: Platform,
+    phase: str,
+    within: Region | None = None,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Load the days institutions completed a phase's steps (org_code, step — its
+    name —, done_on; an empty day clears the step). Only the steps the file names
+    change. Unknown institutions or steps, institutions that are no target of a phase
+    that has targets, bad or future days and repeated (institution, step) pairs
+    refuse the file; nothing is written then. Audited as an import."""
+    plan = _phase(platform, phase)
+    today = today or timezone.localdate()
+    steps = {s.name: s for s in plan.steps.all()}
+    rows = read_rows(source, STEP_COLUMNS, optional=("done_on",))
+    problems: list[str] = []
+    wanted: dict[tuple[str, str], tuple[int, dt.date | None]] = {}
+    for row in rows:
+        code, name = row.values["org_code"], row.values["step"].strip()
+        text = row.values.get("done_on", "").strip()
+        where = _("Row %(row)d: ") % {"row": row.number}
+        day = parse_date(text) if text else None
+        if name not in steps:
+            problems.append(
+                where
+                + _("The phase has no step “%(step)s” (its steps: %(steps)s).")
+                % {"step": name, "steps": "、".join(steps)}
+            )
+        elif text and day is None:
+            problems.append(where + date_problem(text))
+        elif day is not None and day > today:
+            problems.append(where + _("A step cannot be done in the future."))
+        elif (code, name) in wanted:
+            problems.append(
+                where
+                + _("Repeats row %(other)d (same institution and step).")
+                % {"other": wanted[(code, name)][0]}
+            )
+        else:
+            wanted[(code, name)] = (row.number, day)
+    if problems:
+        raise FileRefused(problems)
+    ids = institution_ids_of_rows(Counter(code for code, _step in wanted), within=within)
+    targets = set(plan.targets.values_list("institution_id", flat=True))
+    if targets:
+        outside = sorted(
+            {
+                (number, code)
+                for (code, _s), (number, _d) in wanted.items()
+                if ids[code] not in targets
+            }
+        )
+        if outside:
+            raise FileRefused(
+                [
+                    _("Row %(row)d: ") % {"row": number}
+                    + _("Institution %(code)s is no target of the phase “%(phase)s”.")
+                    % {"code": code, "phase": plan.name}
+                    for number, code in outside
+                ]
+            )
+    current = {
+        (c.institution_id, c.step_id): c
+        for c in StepCompletion.objects.filter(
+            step__plan=plan, institution_id__in=set(ids.values())
+        )
+    }
+    result = ImportResult()
+    for (code, name), (number, day) in wanted.items():
+        step = steps[name]
+        key = f"{code} {name}"
+        before = current.get((ids[code], step.pk))
+        if day is None:
+            if before is None:
+                result.same()
+            else:
+                before.delete()
+                result.change(number, key, [(name, before.done_on, None)])
+        elif before is None:
+            StepCompletion.objects.create(institution_id=ids[code], step=step, done_on=day)
+            result.add(number, key)
+        elif before.done_on != day:
+            result.change(number, key, [(name, before.done_on, day)])
+            before.done_on = day
+            before.entered_at = timezone.now()
+            before.save(update_fields=["done_on", "entered_at"])
+        else:
+            result.same()
+    audit_import(what=f"phase steps {platform.code} {plan.name}", source=source, result=result)
     return result

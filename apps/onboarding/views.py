@@ -34,7 +34,13 @@ from .services import (
     plan_has_history,
     step_set_date,
 )
-from .tables import institution_sheet, phase_sheet, region_sheet
+from .tables import (
+    group_header,
+    institution_sheet,
+    not_done_sheet,
+    phase_sheet,
+    region_sheet,
+)
 
 
 def _is_officer(user: User) -> bool:
@@ -81,7 +87,8 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             table = dataclasses.replace(table, rows=[r for r in table.rows if not r.done])
         sheets = {
             "institutions": institution_sheet(table, links=_is_officer(request.user)),
-            "regions": region_sheet(progress),
+            "not_done": not_done_sheet(table),
+            "regions": region_sheet(progress, group_header(table)),
         }
         if coverage:
             sheets["phases"] = context["coverage"]
@@ -105,6 +112,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
                 "institutions": sheets["institutions"],
                 "by_region": sheets["regions"],
                 "not_done": sum(p.not_done for p in progress),
+                "late": table.late,
             }
         )
     return render(request, "onboarding/onboarding.html", context)

@@ -73,3 +73,11 @@ WHOLE_LABELS = {
     Region.Level.CITY: _("the whole city"),
     Region.Level.COUNTY: _("the whole county"),
 }
+
+# The institutions attached directly to a region, as lists write them beside its
+# subregions: 省直 beside a province's cities, 市直 beside a city's counties.
+DIRECT_LABELS = {
+    Region.Level.PROVINCE: _("Directly under the province"),
+    Region.Level.CITY: _("Directly under the city"),
+    Region.Level.COUNTY: _("Directly under the county"),
+}

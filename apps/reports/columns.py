@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.sheets import Mark, Sheet
 from apps.indicators.models import Indicator
-from apps.institutions.models import Institution
+from apps.institutions.models import name_header
 from apps.metrics.figures import InstitutionFigures, PeriodFigures, period_figures
 from apps.metrics.indicators import IndicatorValue, indicator_values, total_rate
 from apps.metrics.quality import QualityFigures, quality_total, quality_values
@@ -152,11 +152,7 @@ class Report:
     @property
     def name_header(self) -> str:
         """单位名称 where a row is a city platform (a province's units), else 医院名称."""
-        units = any(
-            r.figures.institution.category == Institution.Category.REGIONAL_PLATFORM
-            for r in self.rows
-        )
-        return str(_("Unit name") if units else _("Institution"))
+        return name_header(r.figures.institution for r in self.rows)
 
     def sheet(self, key: str = "report", title: str = "") -> Sheet:
         """The table as one `Sheet` (the page, the Excel and the PDF read it)."""

@@ -8,17 +8,10 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from apps.core.sheets import Link, Sheet
 from apps.metrics.figures import InstitutionFigures, PeriodFigures, Summary, Tier
-from apps.regions.models import Region
-
-DIRECT_LABELS = {
-    Region.Level.PROVINCE: gettext_lazy("Directly under the province"),
-    Region.Level.CITY: gettext_lazy("Directly under the city"),
-    Region.Level.COUNTY: gettext_lazy("Directly under the county"),
-}
+from apps.regions.models import DIRECT_LABELS, Region
 
 
 @dataclass

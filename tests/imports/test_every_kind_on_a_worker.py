@@ -20,6 +20,7 @@ FIELDS = {
     "tables": {"edition": "2024", "valid_from": "2024-01-01"},
     "declarations": {"edition": "2023"},
     "phase_targets": {"phase": "二期"},
+    "phase_steps": {"phase": "二期"},
 }
 
 

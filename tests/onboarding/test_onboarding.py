@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from apps.audit.models import AuditEvent
 from apps.onboarding.models import DEFAULT_STEPS, StepCompletion
 from apps.onboarding.services import plan_create, step_set_date
+from tests.conftest import connect
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DEADLINE = dt.date(2023, 6, 30)
@@ -33,6 +34,8 @@ def plan(city, users):
         step_set_date(
             user=users.bob, institution=city.hc_people, step=step, done_on=dt.date(2023, 5, 8)
         )
+    # Done means connected (metrics.md): 信阳市中心医院 was on 1 June, before the date.
+    connect(city.central, city.platform, since=dt.date(2023, 6, 1))
     return plan
 
 
@@ -83,10 +86,26 @@ def test_the_table_shows_each_step_date_done_and_days_past_the_deadline(login, u
             d(2023, 5, 1),
             d(2023, 6, 1),
             DEADLINE,
+            gettext("Connected"),
+            d(2023, 6, 1),
             yes,
             None,
         ],
-        [2, "光山县", "光山县人民医院", "41152200001", None, None, None, None, DEADLINE, no, 10],
+        [
+            2,
+            "光山县",
+            "光山县人民医院",
+            "41152200001",
+            None,
+            None,
+            None,
+            None,
+            DEADLINE,
+            gettext("Not connected"),
+            None,
+            no,
+            10,
+        ],
         [
             3,
             "潢川县",
@@ -97,6 +116,8 @@ def test_the_table_shows_each_step_date_done_and_days_past_the_deadline(login, u
             None,
             None,
             DEADLINE,
+            gettext("Not connected"),
+            None,
             no,
             10,
         ],
@@ -104,8 +125,8 @@ def test_the_table_shows_each_step_date_done_and_days_past_the_deadline(login, u
     summary = ngettext("%(n)s institution not done", "%(n)s institutions not done", 2) % {"n": 2}
     assert summary in response.content.decode()
     regions = cells(response.context["by_region"])
-    # region, institutions, done, not done
-    assert regions == [[directly, 1, 1, 0], ["光山县", 1, 0, 1], ["潢川县", 1, 0, 1]]
+    # region, institutions, done, of which late, not done
+    assert regions == [[directly, 1, 1, 0, 0], ["光山县", 1, 0, 0, 1], ["潢川县", 1, 0, 0, 1]]
 
 
 def test_before_the_deadline_nothing_is_past_it(login, users, plan):
@@ -130,11 +151,13 @@ def test_the_export_is_the_list_a_province_sends_out(login, users, plan):
     assert "2023-06-30" in heading[0]
     assert headers == [
         gettext("No."),
-        gettext("Region"),
+        gettext("County / directly under the city"),
         gettext("Institution name"),
         gettext("Institution code"),
         *DEFAULT_STEPS,
         gettext("Go-live date"),
+        gettext("Connection status"),
+        gettext("Connected on"),
         gettext("Completed?"),
         gettext("Days past deadline"),
     ]
@@ -244,7 +267,9 @@ def test_the_table_takes_a_fixed_number_of_queries(
 
     for n in range(30):
         InstitutionFactory(org_code=f"HC{n:04d}", region=city.huangchuan)
-    with django_assert_max_num_queries(4):
+    # The steps, the targets, the institutions, the step dates, the connection
+    # changes, the regions of the next level: six, whatever the count.
+    with django_assert_max_num_queries(6):
         table = onboarding_table(users.alice, plan)
         progress_by_region(table)
     assert len(table.rows) == 33

@@ -238,11 +238,13 @@ def test_the_onboarding_page_shows_each_phase_and_its_targets(quarter, users, lo
     assert page.context["plan"] == one
     coverage = [[str(c) for c in row] for row in page.context["coverage"].rows]
     assert [r[0] for r in coverage] == ["一期", "二期"]
-    assert [r[2:] for r in coverage] == [["1", "1", "0", "100"], ["2", "1", "1", "50"]]
+    # targets, connected, of which late, not connected, coverage: 信阳市中心医院 was
+    # connected on 1 January 2023, a day after 一期's date.
+    assert [r[2:] for r in coverage] == [["1", "1", "1", "0", "100"], ["2", "1", "0", "1", "50"]]
     second = client.get("/onboarding/", {"platform": "city", "phase": two.pk})
     rows = second.context["institutions"].rows
     # Only the phase's targets, each with its go-live date.
-    assert [(r[3], r[-3]) for r in rows] == [
+    assert [(r[3], r[8]) for r in rows] == [
         ("41152200001", D(2023, 9, 30)),
         ("41152600001", D(2023, 10, 31)),
     ]
@@ -266,3 +268,16 @@ def test_the_institution_page_shows_the_go_live_date_and_not_yet_due(quarter, us
     assert 'id="go-live"' in html and "2023-09-30" in html
     assert gettext("Not yet due") in html
     assert page.context["row"].not_yet_due
+
+
+def test_the_demos_first_phase_shows_its_late_completions(client, demo, officer):
+    """一期's date is 31 December 2022: two of its hospitals connected in 2023's first
+    quarter, completed late, and are shown as such — not as plainly done."""
+    client.force_login(officer)
+    page = client.get("/onboarding/", {"platform": "xinyang"})
+    assert page.context["plan"].name == "一期"
+    late = [r for r in page.context["institutions"].rows if str(r[-2]).startswith("逾期")]
+    assert len(late) == 2 and all(str(r[-2]).endswith("天完成") for r in late)
+    assert page.context["late"] == 2 and "2 家逾期完成" in page.content.decode()
+    first = next(r for r in page.context["coverage"].rows if r[0] == "一期")
+    assert first[4] == 2  # of which late

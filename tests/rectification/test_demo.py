@@ -38,9 +38,9 @@ def test_the_demo_has_tasks_and_an_onboarding_plan_and_a_second_run_adds_nothing
 
 def test_the_demo_county_user_sees_the_not_done_list(client, county):
     client.force_login(county)
-    # 二期 holds the institutions not connected by the end of 2023's first quarter.
+    # 二期 holds the institutions not connected in the first week of 2023.
     second = OnboardingPlan.objects.get(name="二期")
     response = client.get("/onboarding/", {"not_done": "1", "phase": second.pk})
     rows = response.context["institutions"].rows
-    assert rows and all(r[1] == "潢川县" for r in rows)
+    assert rows and all(r[1] == "潢川县" for r in rows)  # the county officer's next level
     assert "潢川县妇幼保健院" in {str(r[2]) for r in rows}

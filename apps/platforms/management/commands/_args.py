@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from apps.core.tabular import parse_date
+from apps.core.tabular import date_problem, parse_date
 from apps.platforms.models import Platform
 
 
@@ -20,7 +20,5 @@ def platform_arg(code: str) -> Platform:
 def date_arg(text: str) -> dt.date:
     day = parse_date(text)
     if day is None:
-        raise CommandError(
-            _("Unrecognised date “%(value)s”: expected YYYY-MM-DD.") % {"value": text}
-        )
+        raise CommandError(date_problem(text) + " " + _("Expected YYYY-MM-DD."))
     return day
