@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc from our static files (no CDN)
     "django_filters",
     "django_tables2",
     "django_celery_beat",
@@ -337,6 +338,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The description of the API is for its users, as the API is.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "apps.platforms.models.ConnectionStatus"},
 }
 
@@ -345,7 +349,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/hipwatch.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_bad_requests": {"()": "apps.core.logs.OneLineBadRequests"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_bad_requests"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # WeasyPrint and fontTools narrate every step at INFO.
     "loggers": {

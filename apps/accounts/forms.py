@@ -61,8 +61,10 @@ class UserForm(PortalForm):
         help_text=_("Untick to deactivate the account; it is kept with its history."),
     )
 
-    def __init__(self, *args, regions, institutions, creating: bool, **kwargs):
+    def __init__(self, *args, regions, institutions, creating: bool, roles=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if roles is not None:  # the roles below the officer's own
+            self.fields["role"].choices = roles
         self.fields["region"].queryset = regions.order_by("sort_key")
         self.fields["institution"].queryset = institutions.select_related("region").order_by(
             "region__sort_key", "name"

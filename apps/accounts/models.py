@@ -97,3 +97,15 @@ class User(AbstractUser):
 # The roles whose scope is a region, and those of them that run the portal for it.
 OFFICER_ROLES = (User.Role.PROVINCE, User.Role.CITY, User.Role.COUNTY)
 COMMISSION_ROLES = (User.Role.PROVINCE, User.Role.CITY)
+
+# The roles from the widest scope to the narrowest.
+ROLE_ORDER = (User.Role.PROVINCE, User.Role.CITY, User.Role.COUNTY, User.Role.HOSPITAL)
+
+
+def roles_below(user) -> list[tuple[str, str]]:
+    """The roles an officer may give: those below their own (a city officer: county
+    officers and hospital staff); a superuser, every role."""
+    if user.role not in ROLE_ORDER:
+        return list(User.Role.choices)
+    below = ROLE_ORDER[ROLE_ORDER.index(user.role) + 1 :]
+    return [(role.value, role.label) for role in below]

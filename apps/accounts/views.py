@@ -17,7 +17,7 @@ from apps.core.methods import accepts
 from apps.core.sheets import sheet_export
 
 from .forms import OwnPasswordForm, UserForm
-from .models import User
+from .models import User, roles_below
 from .services import (
     AccountRefused,
     user_create,
@@ -37,7 +37,11 @@ def _choices(request: HttpRequest) -> dict:
     regions = regions_for(request.user)
     if request.user.role:
         regions = regions.exclude(pk=request.user.region_id)  # below, never their own
-    return {"regions": regions, "institutions": institutions_for(request.user)}
+    return {
+        "regions": regions,
+        "institutions": institutions_for(request.user),
+        "roles": roles_below(request.user),
+    }
 
 
 @login_required

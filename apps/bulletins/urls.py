@@ -11,5 +11,4 @@ urlpatterns = [
     path("<int:pk>/delete/", views.bulletin_delete_view, name="bulletin-delete"),
     path("<int:pk>/pdf/", views.bulletin_pdf_view, name="bulletin-pdf"),
     path("<int:pk>/xlsx/", views.bulletin_xlsx_view, name="bulletin-xlsx"),
-    path("<int:pk>/json/", views.bulletin_json_view, name="bulletin-json"),
 ]

@@ -3,7 +3,6 @@ Every bulletin is fetched through `bulletins_for`; anything else answers 404."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -292,10 +291,3 @@ def bulletin_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _filename(bulletin, "xlsx"),
     )
-
-
-@login_required
-def bulletin_json_view(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = _bulletin(request, pk)
-    data = json.dumps(bulletin_content(bulletin), ensure_ascii=False, indent=2).encode("utf-8")
-    return _download(data, "application/json; charset=utf-8", _filename(bulletin, "json"))

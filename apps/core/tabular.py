@@ -251,6 +251,24 @@ def read_rows(
     return result
 
 
+def file_rows(source: bytes, numbers) -> tuple[list[str], dict[int, list[str]]]:
+    """The header row and the cells of the rows numbered `numbers` (as `read_rows`
+    numbers them): what a preview shows of a row, every column of it."""
+    rows = _raw_rows(source)
+    while rows and not any(rows[0]):
+        rows.pop(0)
+    if not rows:
+        return [], {}
+    wanted = set(numbers)
+    width = len(rows[0])
+    picked = {
+        number: (cells + [""] * width)[:width]
+        for number, cells in enumerate(rows[1:], start=2)
+        if number in wanted
+    }
+    return [h.lstrip("\ufeff") for h in rows[0]], picked
+
+
 def _cell_problems(
     values: Mapping[str, str], labels: Mapping[str, str], max_lengths: Mapping[str, int]
 ) -> list[str]:

@@ -291,3 +291,61 @@ KINDS: dict[str, ImportKind] = {
         ),
     )
 }
+
+
+# What each column of the import files holds, for the 填写说明 sheet of a template:
+# the accepted values where there is a list of them.
+OPTIONAL_COLUMNS = frozenset({"go_live", "done_on", "source", "table_code", "description"})
+
+
+def _choices(values) -> str:
+    return "、".join(str(v) for v in values)
+
+
+def column_note(kind: ImportKind, name: str) -> str:
+    """How to fill the column `name` of `kind`'s files."""
+    from apps.institutions.models import Institution
+    from apps.platforms.models import ConnectionStatus
+    from apps.quality.models import Dimension
+
+    if name == "org_code":
+        return str(_("The institution code as the registry holds it."))
+    if name in ("date", "since", "done_on", "go_live"):
+        return str(_("A day written 2023-06-30 (or 2023/6/30, 20230630), from 2000 to 2099."))
+    if name == "category" and kind.key == Kind.INSTITUTIONS:
+        return _("One of %(choices)s.") % {"choices": _choices(Institution.Category.values)}
+    if name == "grade":
+        return _("One of %(choices)s.") % {"choices": _choices(Institution.Grade.values)}
+    if name == "status":
+        return _("One of %(choices)s.") % {
+            "choices": _choices(str(label) for label in ConnectionStatus.labels)
+        }
+    if name == "dimension":
+        return _("One of %(choices)s.") % {
+            "choices": _choices(str(label) for label in Dimension.labels)
+        }
+    if name == "level":
+        return _("One of %(choices)s.") % {"choices": "省、市、县"}
+    if name in ("records", "rejected", "value", "checked", "failed"):
+        return str(_("A whole number, 0 or more."))
+    if name == "period":
+        return str(_("A month (2023-05) or a year (2023)."))
+    if name == "indicator":
+        return str(_("An indicator code of the catalogue, e.g. outpatient_visits."))
+    if name == "step":
+        return str(_("A step of the phase, as the onboarding page names it."))
+    if name in ("region_code", "parent_code"):
+        return str(_("A region code (GB/T 2260) of the registry."))
+    return ""
+
+
+def instructions(kind: ImportKind) -> list[list[str]]:
+    """The 填写说明 rows of a template: each column, whether it must be filled, how."""
+    rows = []
+    for name, aliases in kind.columns.items():
+        header = aliases[0] if aliases else name
+        required = name not in OPTIONAL_COLUMNS and not (
+            name == "category" and kind.key == Kind.TABLES
+        )
+        rows.append([header, str(_("Yes") if required else _("No")), column_note(kind, name)])
+    return rows

@@ -59,21 +59,38 @@ def jobs_sheet(jobs) -> Sheet:
     return sheet
 
 
-def added_sheet(result: dict) -> Sheet:
+def added_sheet(result: dict, *, done: bool = False, header=(), cells: dict | None = None) -> Sheet:
+    """The rows added (or to add), each with every column of the file's row where
+    `cells` holds it (by row number), else the record's key."""
+    rows = result.get("added_rows", [])
+    if cells and header:
+        return Sheet(
+            "added",
+            _("Rows added") if done else _("Rows to add"),
+            [_("Row number"), *header],
+            [[r["row"], *cells.get(r["row"], [r["key"]])] for r in rows],
+            numeric=frozenset({0}),
+        )
     return Sheet(
         "added",
-        _("Rows to add"),
+        _("Rows added") if done else _("Rows to add"),
         [_("Row number"), _("Record")],
-        [[r["row"], r["key"]] for r in result.get("added_rows", [])],
+        [[r["row"], r["key"]] for r in rows],
         numeric=frozenset({0}),
     )
 
 
-def changed_sheet(result: dict) -> Sheet:
+def changed_sheet(result: dict, *, done: bool = False) -> Sheet:
     sheet = Sheet(
         "changed",
-        _("Rows to change"),
-        [_("Row number"), _("Record"), _("Field"), _("Now"), _("After the import")],
+        _("Rows changed") if done else _("Rows to change"),
+        [
+            _("Row number"),
+            _("Record"),
+            _("Field"),
+            _("Before") if done else _("Now"),
+            _("Now") if done else _("After the import"),
+        ],
         numeric=frozenset({0}),
     )
     for r in result.get("changed_rows", []):
@@ -82,11 +99,11 @@ def changed_sheet(result: dict) -> Sheet:
     return sheet
 
 
-def deleted_sheet(result: dict) -> Sheet:
+def deleted_sheet(result: dict, *, done: bool = False) -> Sheet:
     return Sheet(
         "deleted",
-        _("Rows to remove"),
-        [_("What is removed")],
+        _("Rows removed") if done else _("Rows to remove"),
+        [_("What was removed") if done else _("What is removed")],
         [[r["key"]] for r in result.get("deleted_rows", [])],
     )
 

@@ -20,9 +20,10 @@ from apps.accounts.scoping import (
 )
 from apps.core.methods import accepts, post_only
 from apps.core.sheets import XLSX_TYPE, Sheet, sheet_export, sheets_xlsx
+from apps.core.tabular import FileRefused, file_rows
 
 from .forms import ImportForm
-from .kinds import KINDS, ImportKind
+from .kinds import KINDS, ImportKind, instructions
 from .models import ImportJob
 from .services import (
     import_job_cancel,
@@ -99,10 +100,26 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     spec = _kind(request, kind)
     headers = [aliases[0] if aliases else name for name, aliases in spec.columns.items()]
     sheet = Sheet(spec.key, str(spec.label), headers, [_example(spec, request.user)])
-    response = HttpResponse(sheets_xlsx([sheet]), content_type=XLSX_TYPE)
+    notes = Sheet(
+        "instructions",
+        _("Instructions"),
+        [_("Column"), _("Required"), _("What to write")],
+        instructions(spec),
+    )
+    response = HttpResponse(sheets_xlsx([sheet, notes]), content_type=XLSX_TYPE)
     name = quote(_("%(kind)s template.xlsx") % {"kind": spec.label}, safe="")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     return response
+
+
+def _file_cells(job: ImportJob, numbers: list[int]) -> tuple[list[str], dict]:
+    """The file's header and the cells of the rows a preview shows, every column."""
+    if not numbers:
+        return [], {}
+    try:
+        return file_rows(bytes(job.content), numbers)
+    except FileRefused:
+        return [], {}
 
 
 @login_required
@@ -154,11 +171,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems = problems_sheet(job.problems) if job.problems else None
     sections = []
     if shown:
+        done = job.state == ImportJob.State.DONE
+        header, cells = _file_cells(job, [r["row"] for r in shown["added_rows"] if r["row"]])
         # Each table with how many rows it stands for: a result keeps a sample of each.
         for sheet, total, rows in (
-            (added_sheet(shown), shown["created"], shown["added_rows"]),
-            (changed_sheet(shown), shown["updated"], shown["changed_rows"]),
-            (deleted_sheet(shown), shown["deleted"], shown["deleted_rows"]),
+            (
+                added_sheet(shown, done=done, header=header, cells=cells),
+                shown["created"],
+                shown["added_rows"],
+            ),
+            (changed_sheet(shown, done=done), shown["updated"], shown["changed_rows"]),
+            (deleted_sheet(shown, done=done), shown["deleted"], shown["deleted_rows"]),
         ):
             if sheet.rows:
                 sections.append({"sheet": sheet, "total": total, "sample": len(rows)})

@@ -79,10 +79,14 @@ def institutions_import(
             )
         if v["category"] not in categories:
             row_problems.append(
-                _("Unknown institution category “%(value)s”.") % {"value": v["category"]}
+                _("Unknown institution category “%(value)s”: it must be one of %(choices)s.")
+                % {"value": v["category"], "choices": "、".join(Institution.Category.values)}
             )
         if v["grade"] not in grades:
-            row_problems.append(_("Unknown grade “%(value)s”.") % {"value": v["grade"]})
+            row_problems.append(
+                _("Unknown grade “%(value)s”: it must be one of %(choices)s.")
+                % {"value": v["grade"], "choices": "、".join(Institution.Grade.values)}
+            )
         if row_problems:
             problems.extend(where + p for p in row_problems)
         else:

@@ -72,6 +72,7 @@ def breakdown_sheet(groups: list[RegionGroup], query=None) -> Sheet:
                 s.severely_missing,
                 s.continuity_good,
                 s.continuity_interrupted,
+                s.continuity_none,
             ]
         )
     return Sheet(
@@ -89,9 +90,10 @@ def breakdown_sheet(groups: list[RegionGroup], query=None) -> Sheet:
             _("Severely missing"),
             _("Good continuity"),
             _("Interrupted continuity"),
+            _("Continuity: no data uploaded"),
         ],
         rows,
-        numeric=frozenset(range(1, 10 + len(tier_labels))) - {6},
+        numeric=frozenset(range(1, 11 + len(tier_labels))) - {6},
     )
 
 

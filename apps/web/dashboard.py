@@ -206,7 +206,7 @@ class Dashboard:
             [
                 Link(task.institution.name, reverse("rectification-detail", args=[task.pk])),
                 task.institution.region_label,
-                task.problem[:60],
+                task.problem if len(task.problem) <= 30 else task.problem[:29] + "…",
                 task.due_date,
                 task.days_overdue(),
                 task.get_state_display(),

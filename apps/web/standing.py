@@ -202,13 +202,13 @@ def fix_first(
         )
         items.append(FixItem("table", text % values))
     if gap and row.longest_gap:
-        items.append(
-            FixItem(
-                "gap",
-                _("No records for %(days)s days in a row, %(first)s to %(last)s: find the cause.")
-                % {"days": row.longest_gap, "first": gap[0], "last": gap[1]},
-            )
+        text = (
+            _("No records on %(day)s (1 day): find the cause.") % {"day": gap[0]}
+            if gap[0] == gap[1]
+            else _("No records for %(days)s days in a row, %(first)s to %(last)s: find the cause.")
+            % {"days": row.longest_gap, "first": gap[0], "last": gap[1]}
         )
+        items.append(FixItem("gap", text))
     for t in sorted((t for t in tables if t.rejected), key=lambda t: (-t.rejected, t.code))[:3]:
         items.append(
             FixItem(

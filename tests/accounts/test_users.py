@@ -77,7 +77,8 @@ def test_an_officer_creates_a_county_user_who_must_change_the_password(alice, qu
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"role": "city", "region": "411526"}, "市级用户的管辖区划须为市"),
+        # A city officer gives only the roles below their own: city is not offered.
+        ({"role": "city", "region": "411526"}, "选择一个有效的选项"),
         ({"role": "hospital", "region": "", "institution": ""}, "医院用户须指定所属机构"),
     ],
 )
@@ -165,7 +166,7 @@ def test_every_user_changes_their_own_password(client, users):
             "new_password2": "Dana#Secret2x",
         },
     )
-    assert response.status_code == 200 and "旧密码不正确" in response.content.decode()
+    assert response.status_code == 200 and "您输入的原密码不正确" in response.content.decode()
     response = client.post(
         reverse("password-change"),
         {

@@ -54,6 +54,7 @@ def test_a_good_night_closes_a_campaign_task(
 ):
     officer = sign_in("city")
     officer.goto(live_server.url)
+    officer.locator("#menu-work > a").click()  # the menu's 工作 group
     officer.get_by_role("link", name="专项行动").click()
     officer.get_by_role("link", name="数据质量专项提升行动").click()
     problems = officer.locator("#sheet-problems")

@@ -27,6 +27,7 @@ def test_an_officer_imports_institutions_from_the_browser(
     demo, sign_in, live_server, shot, celery_in_process
 ):
     page = sign_in("city")
+    page.locator("#menu-admin > a").click()  # the menu's 管理 group
     page.get_by_role("link", name="数据导入").click()
     page.locator("#kind-institutions").get_by_role("link", name="导入文件").click()
     page.set_input_files(
@@ -36,7 +37,10 @@ def test_an_officer_imports_institutions_from_the_browser(
     page.get_by_role("button", name="上传并检查").click()
     page.wait_for_load_state()
     refused = page.locator("#job-problems").inner_text()
-    assert "第 3 行：机构名称为空。" in refused and "第 3 行：未知的机构类别“诊所”。" in refused
+    assert (
+        "第 3 行：机构名称为空。" in refused
+        and "第 3 行：未知的机构类别“诊所”，机构类别须为：综合医院" in refused
+    )
     assert "未写入任何数据" in page.locator("#job-refused").inner_text()
     assert not Institution.objects.filter(org_code__in=["41152600099", "41152600098"]).exists()
     shot(page, "import-refused")
@@ -46,7 +50,10 @@ def test_an_officer_imports_institutions_from_the_browser(
     page.get_by_role("button", name="上传并检查").click()
     page.wait_for_load_state()
     assert page.locator("#count-created").inner_text() == "1"
-    assert "41152600099 潢川县城南医院" in page.locator("#section-added").inner_text()
+    assert (
+        "41152600099\t潢川县城南医院\t411526\t综合医院\t二级乙等"
+        in page.locator("#section-added").inner_text()
+    )
     assert not Institution.objects.filter(org_code="41152600099").exists()
     shot(page, "import-preview")
     page.get_by_role("button", name="确认导入").click()
@@ -62,6 +69,7 @@ def test_an_officer_creates_a_county_user_who_changes_the_password(
     demo, sign_in, live_server, browser, shot
 ):
     page = sign_in("city")
+    page.locator("#menu-admin > a").click()
     page.get_by_role("link", name="账号管理").click()
     page.get_by_role("link", name="新建账号").click()
     page.fill("input[name=username]", "lihua")
@@ -105,6 +113,7 @@ def test_an_officer_sets_and_tests_the_platform_interface(demo, sign_in, live_se
     url = simulator.start()
     try:
         page = sign_in("city")
+        page.locator("#menu-admin > a").click()
         page.get_by_role("link", name="数据同步").click()
         page.get_by_role("link", name="拉取记录与补拉").first.click()
         page.fill("input[name=api_url]", url)

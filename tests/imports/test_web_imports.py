@@ -65,7 +65,7 @@ def test_a_file_with_a_bad_row_is_refused_by_row_and_writes_nothing(officer_clie
     assert "文件未通过检查" in page and "未写入任何数据" in page
     assert "第 5 行：机构代码“4115 XX”格式不正确。" in page
     assert "第 5 行：机构名称为空。" in page
-    assert "第 5 行：未知的机构类别“诊所”。" in page
+    assert "第 5 行：未知的机构类别“诊所”，机构类别须为：综合医院" in page
     assert Institution.objects.count() == before
     assert not imports_audited().exists()
     assert 'id="confirm-import"' not in page
@@ -77,7 +77,7 @@ def test_preview_shows_what_would_change_and_writes_nothing(officer_client, city
     assert job.state == ImportJob.State.READY
     assert (job.preview["created"], job.preview["updated"], job.preview["unchanged"]) == (1, 1, 1)
     page = officer_client.get(reverse("import-detail", args=[job.pk])).content.decode()
-    assert "41152600009 潢川县新城医院" in page
+    assert "<td>41152600009</td><td>潢川县新城医院</td>" in page  # every column of the row
     # The change, old → new, under the file's own header.
     assert "机构名称" in page and "信阳市中心医院（东院区）" in page and "信阳市中心医院<" in page
     assert 'id="confirm-import"' in page

@@ -79,6 +79,8 @@ def test_every_page_answers_with_the_strict_policy(client, world, who):
                 assert "Content-Security-Policy" not in response, visit.url
                 continue
             assert "Content-Security-Policy" in response, (visit.url, response.status_code)
+            if kind.startswith("text/html") and visit.url in DOCUMENTATION:
+                continue  # test_the_api_documentation_keeps_scripts_strict
             if kind.startswith("text/html"):
                 pages += 1
                 assert_strict(response, visit.url)
@@ -124,6 +126,30 @@ def test_the_browsable_api_alone_may_use_inline_styles(client, world):
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert_strict(client.get("/api/v1/institutions/", HTTP_ACCEPT="application/json"), "json")
+
+
+DOCUMENTATION = {"/api/docs/", "/api/redoc/"}
+
+
+def test_the_api_documentation_keeps_scripts_strict(client, world):
+    """Swagger UI and Redoc lay themselves out with inline styles: allowed there
+    alone; every script, style sheet and font is one of our static files (no CDN)."""
+    client.force_login(world.alice)
+    for url in sorted(DOCUMENTATION):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        directives = policy(page)
+        assert directives["script-src"] == "'self'", url
+        assert directives["style-src"] == "'self' 'unsafe-inline'", url
+        html = page.content.decode()
+        assert not re.search(r"(src|href)=\"https?://", html), url
+        assert "/static/drf_spectacular_sidecar/" in html, url
+        assert not INLINE["inline script"].search(html), url
+    # The init script of Swagger UI is a file of its own, under the strict policy.
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
+    client.logout()
+    assert client.get("/api/docs/").status_code in (401, 403)
 
 
 @pytest.mark.parametrize(("percent", "css"), [(0, "pct-0"), (37.4, "pct-37"), (140, "pct-100")])

@@ -273,9 +273,6 @@ ROUTES: dict[str, Callable] = {
     "bulletins/{pk}/xlsx/": by_object(
         "/bulletins/{pk}/xlsx/", OWN_BULLETIN, FOREIGN_BULLETIN, "pk"
     ),
-    "bulletins/{pk}/json/": by_object(
-        "/bulletins/{pk}/json/", OWN_BULLETIN, FOREIGN_BULLETIN, "pk"
-    ),
     "sync/": listing("/sync/", gate=OFFICER_ONLY, param=None),
     "sync/runs/{pk}/": sync_run,
     "sync/unknown/": listing("/sync/unknown/", gate=OFFICER_ONLY, param=None),
@@ -410,6 +407,9 @@ ROUTES: dict[str, Callable] = {
     ),
     # The OpenAPI description: the same for every user of the API, for none outside it.
     "api/schema/": listing("/api/schema/", param=None),
+    "api/docs/": listing("/api/docs/", param=None),
+    "api/redoc/": listing("/api/redoc/", param=None),
+    "api/v1/": listing("/api/v1/", param=None),
     "api/v1/institutions/": listing("/api/v1/institutions/"),
     "api/v1/institutions/{org_code}/": by_object(
         "/api/v1/institutions/{org_code}/", OWN_INST, FOREIGN_INST, "org_code"

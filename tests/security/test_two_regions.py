@@ -260,7 +260,8 @@ def test_a_user_never_reads_the_other_region(client, both, who):
     forbidden = forbidden_for(user)
     other = both[OTHER[REGION_OF[who]]].platform
     assert other.name in forbidden
-    queue, seen, kinds = ["/", "/api/v1/institutions/", "/api/v1/bulletins/"], set(), Counter()
+    start = ["/", "/api/v1/", "/api/v1/metrics/?start=2016-03-01&end=2023-12-31"]
+    queue, seen, kinds = start, set(), Counter()
     problems, read = [], Counter()
     while queue and len(seen) < 400:
         url = queue.pop(0)
@@ -299,7 +300,8 @@ def test_a_user_never_reads_the_other_region(client, both, who):
                 queue.append(href)
         elif kind == "application/json":
             for link in re.findall(r'"(?:next|url)":\s*"http://testserver(/[^"]+)"', text):
-                queue.append(link)
+                if not link.endswith("/metrics/"):  # it needs a period: walked below
+                    queue.append(link)
     assert not problems, "\n".join(problems)
     # The crawl read the kinds of answer the portal gives.
     assert read["text/html"] > (10 if user.role == User.Role.HOSPITAL else 30), read

@@ -29,6 +29,14 @@ ISSUER_SIZE, ISSUER_SPACING, ISSUER_LINE = 36.0, 3.0, 156 / 25.4 * 72
 
 
 @register.filter
+def thousands(value) -> str:
+    """27307 → 27,307: a count as the tables print it."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
 def issuer_size(name: str) -> str:
     """The issuer's font size in pt: 36, or less for a name too long for one line
     at 36 (GB/T 9704 7.2.3: 以醒目美观庄重为原则), "江苏省卫生和计划生育委员会" say."""
