@@ -35,6 +35,8 @@ ROWS: tuple[tuple[str, str, float | tuple[float, float], str], ...] = (
     ("revised-day", "one night's revised day, the store", 3.0, "×"),
     ("list-load", "institution list, 20 clients back to back", (100.0, 200.0), "ms"),
     ("dashboard", "dashboard of the province, cold", 1.5, "s"),
+    # Issue 25: the institution page within twice the figures it shows, computed alone.
+    ("institution-page", "an institution's page, cold", 2.0, "×"),
     ("pdf", "province bulletin PDF", 8.0, "s"),
 )
 
@@ -101,6 +103,63 @@ def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float
             start=span.start,
             end=span.end,
             with_scores=False,
+        )
+
+    return best_cold(page, repeat), best_cold(figures, repeat)
+
+
+def institution_page_cold(platform, period: str, repeat: int = 3) -> tuple[float, float]:
+    """(an institution's page of `period`, the figures it shows computed alone):
+    each the best of `repeat` runs, cold, seconds. The figures: the institution's for
+    the period and the one before, its last four quarters, and its indicators for the
+    period, the one before and the last twelve months (the metrics module's own
+    calls, one reader for the quarters, one series for the months)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts.models import User
+    from apps.indicators.models import Indicator
+    from apps.institutions.models import Institution
+    from apps.metrics.figures import FiguresReader, period_figures
+    from apps.metrics.indicators import indicator_months, indicator_values
+    from apps.metrics.periods import Period
+    from apps.regions.models import Region
+
+    province = Region.objects.get(code="410000")
+    user, _ = User.objects.get_or_create(
+        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
+    )
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    institution = Institution.objects.order_by("org_code").first()
+    url = f"/institutions/{institution.org_code}/?platform={platform.code}&period={period}"
+    assert client.get(url).status_code == 200
+    span = Period.parse(period)
+    one = Institution.objects.filter(pk=institution.pk)
+
+    def page():
+        assert client.get(url).status_code == 200
+
+    def figures():
+        indicators = list(Indicator.objects.all())
+        for p in (span, span.previous()):
+            period_figures(institutions=one, platform=platform, start=p.start, end=p.end)
+            indicator_values(
+                institutions=one, platform=platform, start=p.start, end=p.end, indicators=indicators
+            )
+        quarters = [Period.containing_quarter(span.end)]
+        for _n in range(3):
+            quarters.append(quarters[-1].previous_quarter())
+        reader = FiguresReader(institutions=one, platform=platform)
+        reader.prefetch(quarters[-1].start, quarters[0].end)
+        for q in quarters:
+            reader.figures(q.start, q.end)
+        indicator_months(
+            institutions=one,
+            platform=platform,
+            months=[m.start for m in span.months_to_end(12)],
+            indicators=indicators,
         )
 
     return best_cold(page, repeat), best_cold(figures, repeat)

@@ -132,6 +132,13 @@ def demo(db):
 
 
 @pytest.fixture
+def full_demo(db):
+    """The Xinyang demo with its business indicators and references too."""
+    call_command("load_demo", without_quality=True, stdout=io.StringIO())
+    return Platform.objects.get(code="xinyang")
+
+
+@pytest.fixture
 def officer(demo):
     return User.objects.get(username="city")
 

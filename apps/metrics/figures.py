@@ -974,23 +974,21 @@ def institution_tables(
     """Per table for one institution: every required table (uploaded or missing)
     and every other table it sent, catalogue tables first."""
     catalogue = list(figures.edition.tables.order_by("id")) if figures.edition else []
+    # One aggregate: per table, its records, rejected, days with records and the last.
+    sent = Q(records__gt=0)
     stats = {
         row["table_code"]: row
         for row in DailyUpload.objects.filter(
             platform=platform, institution=figures.institution, day__gte=start, day__lte=end
         )
         .values("table_code")
-        .annotate(r=Sum("records"), x=Sum("rejected"), last=Max("day"))
+        .annotate(
+            r=Sum("records"),
+            x=Sum("rejected"),
+            last=Max("day", filter=sent),
+            d=Count("day", filter=sent),
+        )
     }
-    days = Counter(
-        DailyUpload.objects.filter(
-            platform=platform,
-            institution=figures.institution,
-            day__gte=start,
-            day__lte=end,
-            records__gt=0,
-        ).values_list("table_code", flat=True)
-    )
 
     def build(code: str, name: str, category: str, known: bool) -> TableFigures:
         s = stats.get(code, {})
@@ -1001,8 +999,8 @@ def institution_tables(
             in_catalogue=known,
             records=s.get("r") or 0,
             rejected=s.get("x") or 0,
-            upload_days=days.get(code, 0),
-            last_upload_date=s.get("last") if (s.get("r") or 0) > 0 else None,
+            upload_days=s.get("d") or 0,
+            last_upload_date=_as_date(s["last"]) if s.get("last") else None,
         )
 
     result = [build(t.code, t.name, t.category, True) for t in catalogue]
@@ -1124,20 +1122,13 @@ def institution_standing(
 
 
 def table_adoption(figures: PeriodFigures) -> dict[str, int]:
-    """Per table code: how many of these connected institutions uploaded records of
-    it in the period. One query."""
-    ids = [
-        r.institution.pk for r in figures.rows if r.connection_status == ConnectionStatus.CONNECTED
-    ]
-    counts = (
-        DailyUpload.objects.filter(
-            platform=figures.platform,
-            institution__in=ids,
-            day__gte=figures.start,
-            day__lte=figures.end,
-            records__gt=0,
-        )
-        .values("table_code")
-        .annotate(n=Count("institution", distinct=True))
-    )
-    return {c["table_code"]: c["n"] for c in counts}
+    """Per catalogue table code: how many of these connected institutions uploaded
+    records of it in the period — read off their figures (the tables of their
+    edition they did not miss), no query."""
+    counts: Counter[str] = Counter()
+    for row in figures.rows:
+        if row.connection_status != ConnectionStatus.CONNECTED or row.edition is None:
+            continue
+        missing = set(row.missing_codes)
+        counts.update(code for code in row.edition.codes if code not in missing)
+    return dict(counts)

@@ -331,3 +331,104 @@ def _months_of(start: dt.date, end: dt.date) -> list[dt.date] | None:
         months.append(month)
         month = month_end(month) + dt.timedelta(days=1)
     return months
+
+
+def indicator_months(
+    *,
+    institutions: QuerySet[Institution],
+    platform: Platform,
+    months: Sequence[dt.date],
+    indicators: Sequence[Indicator],
+) -> dict[dt.date, dict[int, dict[str, IndicatorValue]]]:
+    """`indicator_values` of each whole calendar month of `months` (their first
+    days): per month, per institution id, per indicator code. One query of the year
+    rows the months lie in (and for a stock with nothing in them, the roll-up and
+    the references before them) instead of one reading per month: an institution's
+    twelve months of rates."""
+    if not months:
+        return {}
+    scope = institutions.filter(active=True)
+    insts = list(scope.values_list("pk", flat=True))
+    if not indicators or not insts:
+        return {m: {inst: {} for inst in insts} for m in months}
+    by_pk = {i.pk: i for i in indicators}
+    first_year, last_year = min(months).year, max(months).year
+    if min(months).month == 1:
+        first_year -= 1  # a January's stock looks into the year before, as a period's
+    columns = [f"{p}{m}" for p in ("t", "v", "r") for m in range(1, 13)]
+    rows: dict[tuple[int, int], dict[int, tuple]] = {}
+    for inst, ind, year, y, *cells in _fetch(
+        IndicatorYear.objects.filter(
+            platform=platform,
+            institution__in=insts,
+            indicator_id__in=list(by_pk),
+            year__gte=first_year,
+            year__lte=last_year,
+        )
+        .order_by()
+        .values_list("institution_id", "indicator_id", "year", "y", *columns)
+    ):
+        rows.setdefault((inst, ind), {})[year] = (y, cells[:12], cells[12:24], cells[24:])
+
+    def stock(years: dict, month: dt.date) -> tuple[int | None, int | None]:
+        value = reference = None
+        for year in range(month.year, first_year - 1, -1):
+            row = years.get(year)
+            if row is None:
+                continue
+            y, _t, v, r = row
+            last = month.month if year == month.year else 12
+            if value is None:
+                value = next((v[m] for m in range(last - 1, -1, -1) if v[m] is not None), None)
+            if reference is None:
+                reference = next((r[m] for m in range(last - 1, -1, -1) if r[m] is not None), y)
+            if value is not None and reference is not None:
+                break
+        return value, reference
+
+    result: dict[dt.date, dict[int, dict[str, IndicatorValue]]] = {m: {} for m in months}
+    missing_values: set[tuple[int, int]] = set()
+    missing_refs: set[tuple[int, int]] = set()
+    for month in months:
+        for inst in insts:
+            row = result[month][inst] = {}
+            for ind in indicators:
+                years = rows.get((inst, ind.pk), {})
+                if ind.is_stock:
+                    value, reference = stock(years, month)
+                    if value is None:
+                        missing_values.add((inst, ind.pk))
+                    if reference is None:
+                        missing_refs.add((inst, ind.pk))
+                else:
+                    cells = years.get(month.year)
+                    value = (cells[1][month.month - 1] or 0) if cells else 0
+                    reference = cells[3][month.month - 1] if cells else None
+                row[ind.code] = IndicatorValue(value, reference)
+    if missing_values or missing_refs:
+        _months_further_back(
+            platform, scope, insts, by_pk, first_year, missing_values, missing_refs, result
+        )
+    return result
+
+
+def _months_further_back(platform, scope, insts, by_pk, since, values, refs, result) -> None:
+    """A stock with no value or reference in the months' years: what
+    `_stocks_further_back` finds before them, for every month still without one."""
+    found_values: dict[tuple[int, int], int] = {}
+    found_refs: dict[tuple[int, int], int] = {}
+    stock_ids = sorted({ind for _inst, ind in values | refs})
+    _stocks_further_back(
+        platform, scope.values("pk"), insts, stock_ids, since, found_values, found_refs
+    )
+    for months in result.values():
+        for inst, row in months.items():
+            for ind in stock_ids:
+                code = by_pk[ind].code
+                current = row[code]
+                row[code] = IndicatorValue(
+                    current.value if current.value is not None else found_values.get((inst, ind)),
+                    current.reference
+                    if current.reference is not None
+                    else found_refs.get((inst, ind)),
+                )

@@ -16,12 +16,12 @@ from apps.indicators.models import Indicator, Reference
 from apps.metrics.anomalies import Anomaly
 from apps.metrics.figures import (
     DayFigures,
+    FiguresReader,
     InstitutionFigures,
     TableFigures,
     last_complete_day,
-    period_figures,
 )
-from apps.metrics.indicators import indicator_values
+from apps.metrics.indicators import indicator_months, indicator_values
 from apps.metrics.periods import Period
 from apps.metrics.quality import QualityFigures
 from apps.platforms.models import ConnectionStatus, Platform
@@ -122,10 +122,11 @@ def quarter_trend(*, institutions, platform: Platform, period: Period, query: st
         quarters.append(quarter)
         quarter = quarter.previous_quarter()
     rows = []
+    # One reader: the registry read once, the quarters' months in one query.
+    reader = FiguresReader(institutions=institutions, platform=platform)
+    reader.prefetch(quarters[-1].start, quarters[0].end)
     for q in reversed(quarters):
-        figures = period_figures(
-            institutions=institutions, platform=platform, start=q.start, end=q.end
-        ).rows
+        figures = reader.figures(q.start, q.end).rows
         if not figures:
             continue
         r = figures[0]
@@ -414,7 +415,13 @@ def hospital_rates(*, institutions, platform: Platform, period: Period) -> Hospi
         [_("Month"), *[i.name for i in rated]],
         numeric=frozenset(range(1, len(rated) + 1)),
     )
+    series = indicator_months(
+        institutions=institutions,
+        platform=platform,
+        months=[m.start for m in months],
+        indicators=rated,
+    )
     for month in months:
-        values = values_of(month)
+        values = series[month.start].get(institution.pk, {})
         month_sheet.rows.append([month.label, *[_rate_cell(values.get(i.code)) for i in rated]])
     return HospitalRates(sheet, month_sheet, missing)

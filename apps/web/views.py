@@ -276,13 +276,27 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     # Without statistics for the period the page still shows the institution, its
     # connection and history, and says so instead of a tier.
     has_data = period_has_data(request, platform, period)
-    figures = period_figures(
-        institutions=institutions_for(request.user).filter(pk=institution.pk),
-        platform=platform,
-        start=period.start,
-        end=period.end,
+    # The institution ranks among those its commission assesses: their figures hold
+    # its own (the same, score included: one score on every page), read once.
+    standing = (
+        institution_standing(
+            institution=institution, platform=platform, start=period.start, end=period.end
+        )
+        if has_data and institution.active
+        else None
     )
-    row = figures.rows[0] if figures.rows and has_data else None
+    row = standing.peers.by_org_code().get(institution.org_code) if standing else None
+    through = standing.peers.through if standing else None
+    if has_data and row is None:
+        figures = period_figures(
+            institutions=institutions_for(request.user).filter(pk=institution.pk),
+            platform=platform,
+            start=period.start,
+            end=period.end,
+        )
+        row, through = (figures.rows[0] if figures.rows else None), figures.through
+    if row is None:
+        standing = None
     tables = (
         institution_tables(figures=row, platform=platform, start=period.start, end=period.end)
         if row
@@ -298,16 +312,9 @@ def institution_detail(request: HttpRequest, org_code: str) -> HttpResponse:
     connection = (
         connections_for(request.user).filter(platform=platform, institution=institution).first()
     )
-    standing = (
-        institution_standing(
-            institution=institution, platform=platform, start=period.start, end=period.end
-        )
-        if row
-        else None
-    )
-    months = upload_calendar(days, row, figures.through)
+    months = upload_calendar(days, row, through)
     fixes = []
-    if row and not row.exempt:
+    if row and not row.exempt and standing is not None:
         peers = standing.peers
         fixes = fix_first(
             row=row,
