@@ -328,6 +328,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.StandardPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "apps.api.exceptions.api_exception_handler",
+    "VIEW_NAME_FUNCTION": "apps.api.docs.view_name",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipwatch API",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from csp.constants import UNSAFE_INLINE
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
@@ -67,3 +68,22 @@ class ApiDocs(_Documentation, SpectacularSwaggerSplitView):
 class ApiRedoc(_Documentation, SpectacularRedocView):
     url_name = "schema"
     title = "hipwatch API · Redoc"
+
+
+# The browsable API's titles and breadcrumbs: each view by the portal's name for it.
+VIEW_NAMES = {
+    ("ApiIndex", None): pgettext_lazy("api", "API index"),
+    ("InstitutionViewSet", "List"): pgettext_lazy("api", "Institutions"),
+    ("InstitutionViewSet", "Instance"): pgettext_lazy("api", "Institution"),
+    ("BulletinViewSet", "List"): pgettext_lazy("api", "Bulletins"),
+    ("BulletinViewSet", "Instance"): pgettext_lazy("api", "Bulletin"),
+    ("MetricsView", None): pgettext_lazy("api", "Figures"),
+}
+
+
+def view_name(view) -> str:
+    """DRF's VIEW_NAME_FUNCTION: the portal's name of a view, else DRF's own."""
+    from rest_framework.views import get_view_name
+
+    name = VIEW_NAMES.get((type(view).__name__, getattr(view, "suffix", None)))
+    return str(name) if name is not None else get_view_name(view)

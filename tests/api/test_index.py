@@ -25,3 +25,11 @@ def test_the_help_page_links_the_documentation(client, users):
     client.force_login(users.alice)
     html = client.get("/help/").content.decode()
     assert 'href="/api/docs/"' in html and 'href="/api/redoc/"' in html
+
+
+def test_the_browsable_api_speaks_the_portals_words(client, users):
+    client.force_login(users.alice)
+    html = client.get("/api/v1/institutions/", HTTP_ACCEPT="text/html").content.decode()
+    assert "<title>机构列表 · 健康信息平台互联互通监管门户 API</title>" in html
+    assert "Django REST framework" not in html.split("<body", 1)[1].split("</nav>", 1)[0]
+    assert "接口目录" in html  # the breadcrumb back to the index
