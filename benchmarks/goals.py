@@ -69,17 +69,12 @@ def best_cold(fn, repeat: int = 3) -> float:
     return min(times)
 
 
-def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float]:
-    """(the province officer's dashboard of `period`, its figures alone): each the
-    best of `repeat` runs, cold (the caches cleared before each), seconds. Through
-    Django's test client logged in as a province officer of region 410000."""
+def province_client():
+    """Django's test client signed in as a province officer of region 410000."""
     from django.conf import settings
     from django.test import Client
 
     from apps.accounts.models import User
-    from apps.institutions.models import Institution
-    from apps.metrics.figures import period_figures
-    from apps.metrics.periods import Period
     from apps.regions.models import Region
 
     province = Region.objects.get(code="410000")
@@ -89,6 +84,19 @@ def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(user)
+    return client
+
+
+def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float]:
+    """(the province officer's dashboard of `period`, its figures alone): each the
+    best of `repeat` runs, cold (the caches cleared before each), seconds. Through
+    Django's test client logged in as a province officer of region 410000."""
+
+    from apps.institutions.models import Institution
+    from apps.metrics.figures import period_figures
+    from apps.metrics.periods import Period
+
+    client = province_client()
     url = f"/dashboard/?platform={platform.code}&period={period}"
     assert client.get(url).status_code == 200  # the first request imports the views
     span = Period.parse(period)
@@ -114,24 +122,14 @@ def institution_page_cold(platform, period: str, repeat: int = 3) -> tuple[float
     the period and the one before, its last four quarters, and its indicators for the
     period, the one before and the last twelve months (the metrics module's own
     calls, one reader for the quarters, one series for the months)."""
-    from django.conf import settings
-    from django.test import Client
 
-    from apps.accounts.models import User
     from apps.indicators.models import Indicator
     from apps.institutions.models import Institution
     from apps.metrics.figures import FiguresReader, period_figures
     from apps.metrics.indicators import indicator_months, indicator_values
     from apps.metrics.periods import Period
-    from apps.regions.models import Region
 
-    province = Region.objects.get(code="410000")
-    user, _ = User.objects.get_or_create(
-        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
-    )
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(user)
+    client = province_client()
     institution = Institution.objects.order_by("org_code").first()
     url = f"/institutions/{institution.org_code}/?platform={platform.code}&period={period}"
     assert client.get(url).status_code == 200

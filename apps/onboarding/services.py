@@ -173,14 +173,7 @@ def phase_targets_import(
     omits leave the phase. Unknown phases or institutions, bad dates, rows repeated
     and institutions already targets of another phase of the platform refuse the
     file; nothing is written then."""
-    plan = OnboardingPlan.objects.filter(platform=platform, name=phase.strip()).first()
-    if plan is None:
-        raise FileRefused(
-            [
-                _("The platform has no build-out phase “%(phase)s”: create it first.")
-                % {"phase": phase}
-            ]
-        )
+    plan = _phase(platform, phase)
     rows = read_rows(source, TARGET_COLUMNS, optional=("go_live",))
     problems: list[str] = []
     wanted: dict[str, tuple[int, dt.date | None]] = {}
