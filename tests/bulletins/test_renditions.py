@@ -72,3 +72,26 @@ def test_xlsx_has_the_attachment_figures(draft):
     assert not tiers & {1, 2, 3, 4, "1", "2", "3", "4"}
     assert any(str(t).endswith("（严重缺失）") for t in tiers)
     assert "共 51 张表" in str(sheet.cell(2, 4).value) or "51" in str(sheet.cell(2, 4).value)
+
+
+def test_the_attachment_prints_records_with_separators(demo, officer):
+    """The attachment's records read 10,607,746, as the tables print counts."""
+    import io as _io
+
+    from pypdf import PdfReader as _Reader
+
+    from apps.bulletins.pdf import bulletin_pdf_bytes
+    from tests.conftest import make_bulletin
+
+    bulletin = make_bulletin(officer, demo, number="信卫信息函〔2023〕9号")
+    text = "".join(
+        p.extract_text() for p in _Reader(_io.BytesIO(bulletin_pdf_bytes(bulletin))).pages
+    )
+    records = bulletin_content_records(bulletin)
+    assert records and all(f"{n:,}" in text for n in records)
+
+
+def bulletin_content_records(bulletin) -> list[int]:
+    from apps.bulletins.content import bulletin_content
+
+    return [r["records"] for r in bulletin_content(bulletin)["attachment"] if r["records"] >= 1000]
