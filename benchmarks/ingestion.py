@@ -61,6 +61,7 @@ def main() -> int:
     from apps.platforms.models import Platform
     from apps.regions.models import Region
     from apps.uploads.models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
+    from apps.uploads.services import UPLOADS
 
     call_command("migrate", verbosity=0)
     platform, _ = Platform.objects.get_or_create(code="ingest", defaults={"name": "拉取基准平台"})
@@ -106,7 +107,7 @@ def main() -> int:
     )
     try:
         t0 = time.perf_counter()
-        fetched = PlatformSource(platform.api_url, "bench").upload_stats(DAY)
+        fetched = PlatformSource(platform.api_url, "bench").measure_day(UPLOADS, DAY)
         fetch = time.perf_counter() - t0
         assert sum(1 for _ in fetched.items) == rows
 

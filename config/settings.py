@@ -268,6 +268,10 @@ CACHES["local"] = {
 HIPWATCH_FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=900)
 
 # Pulling the platforms' statistics interface (apps/ingestion).
+# A platform's folder (apps.ingestion.file_source): a day's file without its
+# companion <name>.ok is taken once it has not changed for this many seconds.
+HIPWATCH_FILES_SETTLE_SECONDS = env.int("FILES_SETTLE_SECONDS", default=60)
+
 HIPWATCH_PULL = {
     "connect_timeout": env.float("PULL_CONNECT_TIMEOUT", default=10.0),
     "read_timeout": env.float("PULL_READ_TIMEOUT", default=60.0),

@@ -179,6 +179,7 @@ def read_rows(
     columns: Mapping[str, Sequence[str]],
     optional: Sequence[str] = (),
     max_lengths: Mapping[str, int] | None = None,
+    refused: list[tuple[int, str]] | None = None,
 ) -> list[Row]:
     """Read a file into rows keyed by the English column names.
 
@@ -187,7 +188,9 @@ def read_rows(
     file: nothing in a spreadsheet is dropped silently. Blank rows are skipped.
     A cell with a control character, or longer than its column's `max_lengths`
     (what the database column holds), refuses its row: such a value would either
-    be stored other than it was read or make the database fail half-way.
+    be stored other than it was read or make the database fail half-way. With
+    `refused`, such rows are listed there, (row number, problem), and the others
+    read: a pull stores the rows it can; an import refuses the file.
     """
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     rows = _raw_rows(raw)
@@ -223,6 +226,7 @@ def read_rows(
         raise FileRefused(problems)
 
     result = []
+    row_problems: list[tuple[int, str]] = []
     used = set(positions.values())
     labels = {name: header[index] for name, index in positions.items()}
     for number, cells in enumerate(rows[1:], start=2):
@@ -230,9 +234,8 @@ def read_rows(
             continue
         extra = [c for i, c in enumerate(cells) if c.strip() and i not in used]
         if extra:
-            problems.append(
-                _("Row %(row)d: “%(value)s” lies outside the header’s columns.")
-                % {"row": number, "value": extra[0]}
+            row_problems.append(
+                (number, _("“%(value)s” lies outside the header’s columns.") % {"value": extra[0]})
             )
             continue
         values = {
@@ -241,13 +244,15 @@ def read_rows(
         }
         cell_problems = _cell_problems(values, labels, max_lengths or {})
         if cell_problems:
-            problems.extend(
-                _("Row %(row)d: ") % {"row": number} + problem for problem in cell_problems
-            )
+            row_problems.extend((number, problem) for problem in cell_problems)
             continue
         result.append(Row(number, values))
-    if problems:
-        raise FileRefused(problems)
+    if refused is not None:
+        refused.extend(row_problems)
+    elif row_problems:
+        raise FileRefused(
+            [_("Row %(row)d: ") % {"row": number} + problem for number, problem in row_problems]
+        )
     return result
 
 

@@ -5,9 +5,8 @@ which keep the monthly roll-up and move the data version in the same transaction
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,26 +23,26 @@ from apps.core.tabular import (
     FIRST_DAY,
     LAST_DAY,
     FileRefused,
-    date_problem,
     parse_count,
-    parse_date,
     read_rows,
 )
 from apps.core.versioning import data_changed
 from apps.institutions.models import Institution
 from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
+from apps.measures.kinds import Measure, Value
+from apps.measures.pipeline import (
+    code_ids_of_rows,
+    measure_import,
+    measure_parse,
+    measure_replace_day,
+    measure_store,
+)
 from apps.platforms.models import Platform
 from apps.regions.models import Region
 
 from .models import DailyIndicator, Indicator, IndicatorYear, MonthlyIndicator, Reference
 from .years import months_refresh, years_rebuild
 
-INDICATOR_COLUMNS = {
-    "date": ["日期"],
-    "org_code": ["机构代码"],
-    "indicator": ["指标代码"],
-    "value": ["数值"],
-}
 REFERENCE_COLUMNS = {
     "period": ["期间"],
     "org_code": ["机构代码"],
@@ -70,89 +69,18 @@ class IndicatorRow:
 
 def indicators_parse(source: str | Path | bytes) -> list[IndicatorRow]:
     """Read and check an indicators file; any bad row refuses the whole file."""
-    rows = read_rows(source, INDICATOR_COLUMNS)
-    day_of, org_ok, count_of = (
-        functools.cache(read) for read in (parse_date, is_valid_org_code, parse_count)
-    )
-    problems: list[str] = []
-    parsed: list[IndicatorRow] = []
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        v = row.values
-        row_problems = []
-        day = day_of(v["date"])
-        if day is None:
-            row_problems.append(date_problem(v["date"]))
-        if not org_ok(v["org_code"]):
-            row_problems.append(
-                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
-            )
-        if not is_valid_indicator_code(v["indicator"]):
-            row_problems.append(
-                _("Indicator code “%(code)s” is malformed.") % {"code": v["indicator"]}
-            )
-        value = count_of(v["value"])
-        if value is None:
-            row_problems.append(
-                _("Value “%(value)s” should be 0 or a positive whole number.")
-                % {"value": v["value"]}
-            )
-        if not row_problems:
-            key = (day, v["org_code"], v["indicator"])
-            if key in seen:
-                row_problems.append(
-                    _("Repeats row %(other)d (same date, institution and indicator).")
-                    % {"other": seen[key]}
-                )
-            else:
-                seen[key] = row.number
-                parsed.append(IndicatorRow(day, v["org_code"], v["indicator"], value, row.number))
-        if row_problems:
-            where = _("Row %(row)d: ") % {"row": row.number}
-            problems.extend(where + p for p in row_problems)
-    if problems:
-        raise FileRefused(problems)
-    return parsed
+    return measure_parse(INDICATORS, source)
 
 
-def indicator_ids_of_rows(rows_by_code: Counter) -> dict[str, int]:
-    """The id of each indicator code a file names; unknown codes refuse the file."""
-    known = dict(Indicator.objects.filter(code__in=list(rows_by_code)).values_list("code", "pk"))
-    unknown = sorted(set(rows_by_code) - known.keys())
-    if unknown:
-        raise FileRefused(
-            [
-                _(
-                    "Unknown indicator %(code)s (%(n)d rows): add it to the indicator catalogue first."
-                )
-                % {"code": code, "n": rows_by_code[code]}
-                for code in unknown
-            ]
-        )
-    return known
-
-
-@transaction.atomic
 def indicators_import(
     *, source: str | Path | bytes, platform: Platform, within: Region | None = None
 ) -> ImportResult:
     """Load daily indicator values (date, org_code, indicator, value). Unknown
     institutions or indicators, and for an officer institutions outside their region,
     refuse the file; nothing is written on refusal."""
-    rows = indicators_parse(source)
-    institution_ids = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
-    indicator_ids = indicator_ids_of_rows(Counter(r.indicator for r in rows))
-    result = indicators_store(
-        platform=platform,
-        rows=rows,
-        institution_ids=institution_ids,
-        indicator_ids=indicator_ids,
-    )
-    audit_import(what=f"indicators {platform.code}", source=source, result=result)
-    return result
+    return measure_import(INDICATORS, source=source, platform=platform, within=within)
 
 
-@transaction.atomic
 def indicators_store(
     *,
     platform: Platform,
@@ -163,39 +91,15 @@ def indicators_store(
     """Write checked rows: new keys are added, changed values replace the stored
     ones (a later export wins), equal ones are left alone. The monthly roll-up is
     brought up to date."""
-    rows = list(rows)
-    result = ImportResult()
-    if not rows:
-        return result
-    days = [r.day for r in rows]
-    existing = {
-        (inst, ind, day): value
-        for inst, ind, day, value in DailyIndicator.objects.filter(
-            platform=platform,
-            institution_id__in=set(institution_ids.values()),
-            day__gte=min(days),
-            day__lte=max(days),
-        ).values_list("institution_id", "indicator_id", "day", "value")
-    }
-    label = INDICATOR_COLUMNS["value"][0]
-    written: list[tuple[int, int, dt.date, int, int]] = []
-    for r in rows:
-        inst, ind = institution_ids[r.org_code], indicator_ids[r.indicator]
-        old = existing.get((inst, ind, r.day))
-        if old == r.value:
-            result.same()
-            continue
-        key = f"{r.day.isoformat()} {r.org_code} {r.indicator}"
-        if old is None:
-            result.add(r.row, key)
-        else:
-            result.change(r.row, key, [(label, old, r.value)])
-        written.append((inst, ind, r.day, r.value, old or 0))
-    _write(platform, written)
-    return result
+    return measure_store(
+        INDICATORS,
+        platform=platform,
+        rows=rows,
+        institution_ids=institution_ids,
+        code_ids=indicator_ids,
+    )
 
 
-@transaction.atomic
 def indicators_replace_day(
     *,
     platform: Platform,
@@ -206,33 +110,22 @@ def indicators_replace_day(
 ) -> ImportResult:
     """Replace everything stored for one platform and day by `rows` (a platform's
     complete, newer figures for that day): what the new figures lack is deleted."""
-    result = ImportResult()
-    old = dict(
-        (((inst, ind), value))
-        for inst, ind, value in DailyIndicator.objects.filter(
-            platform=platform, day=day
-        ).values_list("institution_id", "indicator_id", "value")
+    return measure_replace_day(
+        INDICATORS,
+        platform=platform,
+        day=day,
+        rows=rows,
+        institution_ids=institution_ids,
+        code_ids=indicator_ids,
     )
-    new = {(institution_ids[r.org_code], indicator_ids[r.indicator]): r.value for r in rows}
-    gone = old.keys() - new.keys()
-    by_inst: dict[int, list[int]] = defaultdict(list)
-    for inst, ind in gone:
-        by_inst[inst].append(ind)
-    for inst, inds in by_inst.items():
-        DailyIndicator.objects.filter(
-            platform=platform, day=day, institution_id=inst, indicator_id__in=inds
-        ).delete()
-    changed = [key for key, value in new.items() if old.get(key) != value]
-    result.created = sum(1 for key in changed if key not in old)
-    result.updated = len(changed) - result.created
-    result.unchanged = len(new) - len(changed)
-    result.deleted = len(gone)
+
+
+def _roll_up(platform: Platform, written: list[tuple], gone: list[tuple]) -> None:
     _write(
         platform,
-        [(inst, ind, day, new[(inst, ind)], old.get((inst, ind), 0)) for inst, ind in changed],
-        gone=[(inst, ind, day, old[(inst, ind)]) for inst, ind in gone],
+        [(inst, ind, day, new[0], old[0] if old else 0) for inst, ind, day, new, old in written],
+        gone=[(inst, ind, day, old[0]) for inst, ind, day, old in gone],
     )
-    return result
 
 
 def _write(
@@ -421,7 +314,7 @@ def references_import(
     if problems:
         raise FileRefused(problems)
     institution_ids = institution_ids_of_rows(Counter(p[2] for p in parsed), within=within)
-    indicator_ids = indicator_ids_of_rows(Counter(p[3] for p in parsed))
+    indicator_ids = code_ids_of_rows(INDICATORS, platform, Counter(p[3] for p in parsed))
     existing = {
         (r.institution_id, r.indicator_id, r.span, r.start): r
         for r in Reference.objects.filter(
@@ -527,3 +420,34 @@ def indicator_add(*, user, code: str, name: str, unit: str, kind: str, group: st
         details={"change": "added", "indicator": code, "kind": kind},
     )
     return indicator
+
+
+def _catalogue(_platform: Platform) -> dict[str, int]:
+    return dict(Indicator.objects.values_list("code", "pk"))
+
+
+INDICATORS = Measure(
+    name="indicators",
+    code="indicator",
+    code_header="指标代码",
+    code_ok=is_valid_indicator_code,
+    code_problem=lambda: _("Indicator code “%(code)s” is malformed."),
+    values=(
+        Value(
+            "value",
+            "数值",
+            lambda: _("Value “%(value)s” should be 0 or a positive whole number."),
+        ),
+    ),
+    repeats=lambda: _("Repeats row %(other)d (same date, institution and indicator)."),
+    twice=lambda: _("the same institution and indicator twice"),
+    row=IndicatorRow,
+    daily_model=DailyIndicator,
+    code_column="indicator_id",
+    roll_up=_roll_up,
+    catalogue=_catalogue,
+    unknown_code=lambda: _(
+        "Unknown indicator %(code)s (%(n)d rows): add it to the indicator catalogue first."
+    ),
+)
+INDICATOR_COLUMNS = INDICATORS.columns

@@ -114,3 +114,120 @@ class PlatformSettingsForm(PortalForm):
         max_value=60,
         help_text=_("A connected institution with no records on this many days raises an alert."),
     )
+
+
+QUERY_LABELS = {
+    "uploads": _("Upload statistics"),
+    "indicators": _("Business indicators"),
+    "quality": _("Data quality results"),
+    "quality_rules": _("Data quality rules"),
+    "institutions": _("Institutions and connection statuses"),
+}
+TEXTAREA = {"class": "form-control form-control-sm font-monospace", "rows": 4}
+TEXT = {"class": "form-control form-control-sm"}
+
+
+class SourceForm(PortalForm):
+    """Where a platform's pulls read (platform-api.md): the kind and its settings.
+    The password and the private key are write-only: always empty here, and left
+    empty they keep the stored ones."""
+
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[
+            ("http", _("Statistics interface (HTTP)")),
+            ("sql", _("The platform's database (SQL)")),
+            ("files", _("A folder of daily files (local or SFTP)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    sql_url = forms.CharField(
+        label=_("Database URL"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+        help_text=_(
+            "SQLAlchemy's form without the password: postgresql+psycopg://user@host:5432/name "
+            "(also openGauss, KingbaseES), mysql+pymysql://…, oracle+oracledb://…, "
+            "mssql+pymssql://…"
+        ),
+    )
+    sql_password = forms.CharField(
+        label=_("Password of the read-only account"),
+        max_length=500,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={**TEXT, "autocomplete": "new-password"}
+        ),
+        help_text=_("Left empty, the stored password is kept. It is never shown again."),
+    )
+    sql_timeout = forms.IntegerField(
+        label=_("Query timeout (seconds)"),
+        min_value=1,
+        max_value=3600,
+        initial=300,
+        widget=forms.NumberInput(attrs=TEXT),
+    )
+    files_location = forms.CharField(
+        label=_("Folder"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+        help_text=_("A local path (/data/platform/daily) or sftp://user@host:port/path"),
+    )
+    files_private_key = forms.CharField(
+        label=_("SFTP private key"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={**TEXTAREA, "autocomplete": "off"}),
+        help_text=_("Left empty, the stored key is kept. It is never shown again."),
+    )
+    files_host_key = forms.CharField(
+        label=_("SFTP host key"),
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+        help_text=_(
+            "The server's public key (ssh-ed25519 AAAA…); a test shows the key the "
+            "server offers, to confirm."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in QUERY_LABELS.items():
+            self.fields[f"query_{kind}"] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs=TEXTAREA),
+            )
+
+    @classmethod
+    def of(cls, platform, data=None) -> SourceForm:
+        initial = {
+            "source": platform.source,
+            "sql_url": platform.sql_url,
+            "sql_timeout": platform.sql_timeout,
+            "files_location": platform.files_location,
+            "files_host_key": platform.files_host_key,
+        }
+        initial |= {f"query_{k}": q for k, q in (platform.sql_queries or {}).items()}
+        return cls(data, initial=initial)
+
+    def settings(self) -> dict:
+        """The cleaned data as the services take it (secrets None when left empty)."""
+        data = self.cleaned_data
+        return {
+            "source": data["source"],
+            "sql_url": data["sql_url"].strip(),
+            "sql_password": data["sql_password"] or None,
+            "sql_queries": {
+                kind: data[f"query_{kind}"].strip()
+                for kind in QUERY_LABELS
+                if data[f"query_{kind}"].strip()
+            },
+            "sql_timeout": data["sql_timeout"],
+            "files_location": data["files_location"].strip(),
+            "files_private_key": data["files_private_key"] or None,
+            "files_host_key": data["files_host_key"].strip(),
+        }

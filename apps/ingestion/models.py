@@ -85,6 +85,8 @@ class PulledDay(models.Model):
     )
     day = models.DateField(_("day"))
     generated_at = models.DateTimeField(_("generated at (platform)"))
+    # A file's SHA-256 (a folder source): the same file read again is not newer.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     run = models.ForeignKey(
         SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

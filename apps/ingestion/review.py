@@ -1,6 +1,6 @@
 """The review queue: rows a platform sent for institution codes the registry does
-not know wait in UnknownUpload (and their indicator values in UnknownIndicatorValue)
-until an officer maps the code to an institution (an alias every later pull uses)
+not know wait in their kind's queue (apps.ingestion.kinds: UnknownUpload,
+UnknownIndicatorValue, UnknownQualityValue) until an officer maps the code to an institution (an alias every later pull uses)
 or registers the institution. Either way the waiting rows are then stored and
 count, in one transaction. Indicator values for an indicator the catalogue lacks
 wait the same way until an officer adds the indicator; quality results for a rule
@@ -16,16 +16,16 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
-from apps.indicators.models import DailyIndicator, Indicator
-from apps.indicators.services import IndicatorRow, indicator_add, indicators_store
+from apps.indicators.models import Indicator
+from apps.indicators.services import indicator_add
 from apps.institutions.models import Institution
+from apps.measures.pipeline import measure_store
 from apps.platforms.models import Platform
-from apps.quality.models import DailyQuality, QualityRule
-from apps.quality.services import QualityRow, quality_store
-from apps.uploads.models import DailyUpload
-from apps.uploads.services import UploadRow, uploads_store
+from apps.quality.models import QualityRule
 
-from .models import OrgCodeAlias, UnknownIndicatorValue, UnknownQualityValue, UnknownUpload
+from .kinds import BY_SYNC_KIND, PULLED, Pulled
+from .models import OrgCodeAlias, SyncRun, UnknownIndicatorValue
+from .pull import known_codes
 
 
 class ResolveRefused(Exception):
@@ -119,11 +119,11 @@ class WaitingIndicator:
     last_day: object
 
 
-def waiting_indicators(unknown_values) -> list[WaitingIndicator]:
-    """One line per (platform, indicator code the catalogue lacks)."""
-    lines = (
-        unknown_values.exclude(indicator__in=Indicator.objects.values("code"))
-        .values("platform_id", "indicator")
+def _waiting_code_lines(waiting, field: str) -> list[dict]:
+    """One line per (platform, code in `field`) of waiting rows: how many rows,
+    institutions and days, the first and the last."""
+    return list(
+        waiting.values("platform_id", field)
         .annotate(
             rows=Count("id"),
             institutions=Count("org_code", distinct=True),
@@ -131,9 +131,14 @@ def waiting_indicators(unknown_values) -> list[WaitingIndicator]:
             first_day=Min("day"),
             last_day=Max("day"),
         )
-        .order_by("platform_id", "indicator")
+        .order_by("platform_id", field)
     )
-    return [WaitingIndicator(**line) for line in lines]
+
+
+def waiting_indicators(unknown_values) -> list[WaitingIndicator]:
+    """One line per (platform, indicator code the catalogue lacks)."""
+    unknown = unknown_values.exclude(indicator__in=Indicator.objects.values("code"))
+    return [WaitingIndicator(**line) for line in _waiting_code_lines(unknown, "indicator")]
 
 
 @dataclass(frozen=True)
@@ -152,169 +157,91 @@ class WaitingRule:
 def waiting_rules(unknown_results) -> list[WaitingRule]:
     """One line per (platform, rule code its rules lack)."""
     listed = QualityRule.objects.filter(platform=OuterRef("platform"), code=OuterRef("rule"))
-    lines = (
-        unknown_results.exclude(Exists(listed))
-        .values("platform_id", "rule")
-        .annotate(
-            rows=Count("id"),
-            institutions=Count("org_code", distinct=True),
-            days=Count("day", distinct=True),
-            first_day=Min("day"),
-            last_day=Max("day"),
-        )
-        .order_by("platform_id", "rule")
-    )
-    return [WaitingRule(**line) for line in lines]
+    unknown = unknown_results.exclude(Exists(listed))
+    return [WaitingRule(**line) for line in _waiting_code_lines(unknown, "rule")]
 
 
-def _ready_and_clashes(waiting, institution_ids, known, field, stored, code_path):
-    """The waiting rows whose institution and `field` (an indicator's or a rule's
-    code, among `known`) are now known, and those of them that would meet a row of
-    `stored` (the platform's daily rows; their code at `code_path`) for the same
-    institution, code and day."""
-    ready = [w for w in waiting if w.org_code in institution_ids and getattr(w, field) in known]
+def _store_waiting(
+    pulled: Pulled,
+    *,
+    platform: Platform,
+    waiting: list,
+    institution_ids: dict[str, int],
+    refuse_clashes: bool = True,
+    name: str = "",
+) -> int:
+    """Store the rows of `waiting` (of `pulled`'s review queue) whose institution
+    and code are now known. One that would meet a row already stored for the same
+    institution, code and day refuses the whole (ResolveRefused, ten named), or
+    with `refuse_clashes` False keeps waiting. Returns how many were stored."""
+    measure = pulled.measure
+    catalogue = measure.catalogue(platform) if measure.catalogue else None
+
+    def code_id(w):
+        code = measure.code_of(w)
+        return code if catalogue is None else catalogue[code]
+
+    ready = [
+        w
+        for w in waiting
+        if w.org_code in institution_ids and (catalogue is None or measure.code_of(w) in catalogue)
+    ]
     if not ready:
-        return [], []
+        return 0
     have = set(
-        stored.filter(
-            institution_id__in=set(institution_ids.values()), day__in={w.day for w in ready}
-        ).values_list("institution_id", code_path, "day")
-    )
-    clashes = [w for w in ready if (institution_ids[w.org_code], getattr(w, field), w.day) in have]
-    return ready, clashes
-
-
-def _refusal(clashes, describe) -> ResolveRefused:
-    """The clashes named, ten at most, and how many more."""
-    problems = [describe(w) for w in clashes[:10]]
-    if len(clashes) > 10:
-        problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
-    return ResolveRefused(problems)
-
-
-def _store_waiting_values(
-    *,
-    platform: Platform,
-    waiting: list[UnknownIndicatorValue],
-    institution_ids: dict[str, int],
-    refuse_clashes: bool = True,
-) -> int:
-    """Store waiting indicator values whose institution and indicator are now known;
-    refused (ResolveRefused) if one would meet a value already stored for the same
-    institution, indicator and day, or with `refuse_clashes` False that one keeps
-    waiting. Returns how many were stored."""
-    catalogue = dict(Indicator.objects.values_list("code", "pk"))
-    ready, clashes = _ready_and_clashes(
-        waiting,
-        institution_ids,
-        catalogue,
-        "indicator",
-        DailyIndicator.objects.filter(platform=platform),
-        "indicator__code",
-    )
-    if not ready:
-        return 0
-    if clashes and refuse_clashes:
-        raise _refusal(
-            clashes,
-            lambda w: (
-                _("Code %(code)s already has a value of %(indicator)s on %(day)s.")
-                % {"code": w.org_code, "indicator": w.indicator, "day": w.day.isoformat()}
-            ),
-        )
-    ready = [w for w in ready if w not in clashes]
-    if not ready:
-        return 0
-    indicators_store(
-        platform=platform,
-        rows=[IndicatorRow(w.day, w.org_code, w.indicator, w.value) for w in ready],
-        institution_ids=institution_ids,
-        indicator_ids=catalogue,
-    )
-    UnknownIndicatorValue.objects.filter(pk__in=[w.pk for w in ready]).delete()
-    return len(ready)
-
-
-def _store_waiting_quality(
-    *,
-    platform: Platform,
-    waiting: list[UnknownQualityValue],
-    institution_ids: dict[str, int],
-    refuse_clashes: bool = True,
-) -> int:
-    """Store waiting quality results whose institution and rule are now known. One
-    that would meet a result already stored for the same institution, rule and day
-    refuses the whole (ResolveRefused), or with `refuse_clashes` False keeps
-    waiting. Returns how many were stored."""
-    rules = dict(QualityRule.objects.filter(platform=platform).values_list("code", "pk"))
-    ready, clashes = _ready_and_clashes(
-        waiting,
-        institution_ids,
-        rules,
-        "rule",
-        DailyQuality.objects.filter(platform=platform),
-        "rule__code",
-    )
-    if not ready:
-        return 0
-    if clashes and refuse_clashes:
-        raise _refusal(
-            clashes,
-            lambda w: (
-                _("Code %(code)s already has a result of rule %(rule)s on %(day)s.")
-                % {"code": w.org_code, "rule": w.rule, "day": w.day.isoformat()}
-            ),
-        )
-    ready = [w for w in ready if w not in clashes]
-    quality_store(
-        platform=platform,
-        rows=[QualityRow(w.day, w.org_code, w.rule, w.checked, w.failed) for w in ready],
-        institution_ids=institution_ids,
-        rule_ids=rules,
-    )
-    UnknownQualityValue.objects.filter(pk__in=[w.pk for w in ready]).delete()
-    return len(ready)
-
-
-def waiting_quality_store(*, platform: Platform) -> int:
-    """Store the platform's waiting quality results that can be now (their rule was
-    listed or imported since, their code mapped); a clash keeps its result waiting.
-    Returns how many were stored."""
-    from .services import known_codes
-
-    with transaction.atomic():
-        waiting = list(UnknownQualityValue.objects.select_for_update().filter(platform=platform))
-        known = known_codes(platform)
-        return _store_waiting_quality(
+        measure.daily_model.objects.filter(
             platform=platform,
-            waiting=waiting,
-            institution_ids={w.org_code: known[w.org_code] for w in waiting if w.org_code in known},
-            refuse_clashes=False,
-        )
+            institution_id__in=set(institution_ids.values()),
+            day__in={w.day for w in ready},
+        ).values_list("institution_id", measure.code_column, "day")
+    )
+    clashes = [w for w in ready if (institution_ids[w.org_code], code_id(w), w.day) in have]
+    if clashes and refuse_clashes:
+        problems = [pulled.clash(w, name) for w in clashes[:10]]
+        if len(clashes) > 10:
+            problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
+        raise ResolveRefused(problems)
+    ready = [w for w in ready if w not in clashes]
+    measure_store(
+        measure,
+        platform=platform,
+        rows=[
+            measure.row(w.day, w.org_code, measure.code_of(w), *measure.values_of(w)) for w in ready
+        ],
+        institution_ids=institution_ids,
+        code_ids=catalogue,
+    )
+    pulled.waiting.objects.filter(pk__in=[w.pk for w in ready]).delete()
+    return len(ready)
 
 
-def waiting_values_store(*, platform: Platform) -> int:
-    """Store the platform's waiting indicator values that can be now (their
-    indicator was added to the catalogue since, by the officers of another
-    platform, or their code mapped); a clash keeps its value waiting. Returns how
-    many were stored."""
-    from .services import known_codes
-
+def waiting_store(pulled: Pulled, *, platform: Platform) -> int:
+    """Store the platform's rows waiting in `pulled`'s queue that can be now (their
+    code was added to the catalogue or listed by the platform's rules since, their
+    institution's code mapped); a clash keeps its row waiting. Returns how many
+    were stored."""
     with transaction.atomic():
-        waiting = list(
-            UnknownIndicatorValue.objects.select_for_update().filter(
-                platform=platform, indicator__in=Indicator.objects.values("code")
-            )
-        )
+        waiting = list(pulled.waiting.objects.select_for_update().filter(platform=platform))
         if not waiting:
             return 0
         known = known_codes(platform)
-        return _store_waiting_values(
+        return _store_waiting(
+            pulled,
             platform=platform,
             waiting=waiting,
             institution_ids={w.org_code: known[w.org_code] for w in waiting if w.org_code in known},
             refuse_clashes=False,
         )
+
+
+def waiting_quality_store(*, platform: Platform) -> int:
+    """`waiting_store` of the quality results (an import of rules calls it)."""
+    return waiting_store(BY_SYNC_KIND[SyncRun.Kind.QUALITY], platform=platform)
+
+
+def waiting_values_store(*, platform: Platform) -> int:
+    """`waiting_store` of the indicator values."""
+    return waiting_store(BY_SYNC_KIND[SyncRun.Kind.INDICATORS], platform=platform)
 
 
 def _audit_decision(*, user, platform: Platform, what: str, code: str, stored: int, **more):
@@ -336,8 +263,6 @@ def unknown_indicator_add(
     of other platforms are stored by their platform's next pull
     (`waiting_values_store`). Returns the indicator and how many values were
     stored."""
-    from .services import known_codes
-
     with transaction.atomic():
         indicator = indicator_add(
             user=user, code=code, name=name, unit=unit, kind=kind, group=group
@@ -355,7 +280,8 @@ def unknown_indicator_add(
                 )
             )
             known = known_codes(platform)
-            here = _store_waiting_values(
+            here = _store_waiting(
+                BY_SYNC_KIND[SyncRun.Kind.INDICATORS],
                 platform=platform,
                 waiting=waiting,
                 institution_ids={
@@ -378,22 +304,15 @@ def unknown_code_map(
     of the same tables on one of the same days (they would add up). Returns the
     number of rows stored (upload rows and indicator values)."""
     with transaction.atomic():
-        waiting = list(
-            UnknownUpload.objects.select_for_update()
-            .filter(platform=platform, org_code=org_code)
-            .order_by("day", "table_code")
-        )
-        values = list(
-            UnknownIndicatorValue.objects.select_for_update()
-            .filter(platform=platform, org_code=org_code)
-            .order_by("day", "indicator")
-        )
-        results = list(
-            UnknownQualityValue.objects.select_for_update()
-            .filter(platform=platform, org_code=org_code)
-            .order_by("day", "rule")
-        )
-        if not waiting and not values and not results:
+        waiting = {
+            pulled: list(
+                pulled.waiting.objects.select_for_update()
+                .filter(platform=platform, org_code=org_code)
+                .order_by("day", pulled.measure.code)
+            )
+            for pulled in PULLED
+        }
+        if not any(waiting.values()):
             raise ResolveRefused([_("No rows wait for code %(code)s.") % {"code": org_code}])
         if org_code != institution.org_code:
             if Institution.objects.filter(org_code=org_code).exists():
@@ -402,39 +321,19 @@ def unknown_code_map(
                 )
             if OrgCodeAlias.objects.filter(platform=platform, org_code=org_code).exists():
                 raise ResolveRefused([_("Code %(code)s is already mapped.") % {"code": org_code}])
-        days = {w.day for w in waiting}
-        stored = set(
-            DailyUpload.objects.filter(
-                platform=platform, institution=institution, day__in=days
-            ).values_list("day", "table_code")
-        )
-        clashes = [w for w in waiting if (w.day, w.table_code) in stored]
-        if clashes:
-            problems = [
-                _("%(name)s already has figures for table %(table)s on %(day)s.")
-                % {"name": institution.name, "table": w.table_code, "day": w.day.isoformat()}
-                for w in clashes[:10]
-            ]
-            if len(clashes) > 10:
-                problems.append(_("… and %(n)d more.") % {"n": len(clashes) - 10})
-            raise ResolveRefused(problems)
-        if org_code != institution.org_code:
             OrgCodeAlias.objects.create(
                 platform=platform, org_code=org_code, institution=institution, created_by=user
             )
-        stored_values = _store_waiting_values(
-            platform=platform, waiting=values, institution_ids={org_code: institution.pk}
+        total = sum(
+            _store_waiting(
+                pulled,
+                platform=platform,
+                waiting=rows,
+                institution_ids={org_code: institution.pk},
+                name=institution.name,
+            )
+            for pulled, rows in waiting.items()
         )
-        stored_results = _store_waiting_quality(
-            platform=platform, waiting=results, institution_ids={org_code: institution.pk}
-        )
-        uploads_store(
-            platform=platform,
-            rows=[UploadRow(w.day, org_code, w.table_code, w.records, w.rejected) for w in waiting],
-            institution_ids={org_code: institution.pk},
-        )
-        UnknownUpload.objects.filter(pk__in=[w.pk for w in waiting]).delete()
-        total = len(waiting) + stored_values + stored_results
         _audit_decision(
             user=user,
             platform=platform,
@@ -470,13 +369,11 @@ def unknown_code_register(
         )
         unknown_code_map(platform=platform, org_code=org_code, institution=institution, user=user)
         others = {
-            *UnknownUpload.objects.filter(org_code=org_code).values_list("platform", flat=True),
-            *UnknownIndicatorValue.objects.filter(org_code=org_code).values_list(
+            pk
+            for pulled in PULLED
+            for pk in pulled.waiting.objects.filter(org_code=org_code).values_list(
                 "platform", flat=True
-            ),
-            *UnknownQualityValue.objects.filter(org_code=org_code).values_list(
-                "platform", flat=True
-            ),
+            )
         }
         others.discard(platform.pk)
         candidates = Platform.objects.filter(pk__in=list(others))

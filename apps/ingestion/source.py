@@ -25,6 +25,11 @@ class NoStatistics(SourceError):
     """404: the platform has no statistics for that day."""
 
 
+class NotOffered(SourceError):
+    """The kind of source cannot answer this question (a folder has no
+    connection statuses): nothing to pull, nothing failed."""
+
+
 class CappedRetry(Retry):
     """A Retry-After longer than the cap waits only the cap: a night's pulls must end."""
 
@@ -41,6 +46,11 @@ class Fetched:
     items: list[tuple[int, int, object]] = field(default_factory=list)  # (page, index, item)
     pages: int = 0
     stale: bool = False  # not newer than what is stored: the other pages were not read
+    # Items the source itself could not read (a file's malformed row): (page,
+    # index, what is known of it, the reason), refused like the others.
+    refused: list[tuple[int, int, object, str]] = field(default_factory=list)
+    # A file's content hash: the same file read again is not a newer version.
+    content_hash: str = ""
 
 
 def _parse_time(text) -> dt.datetime | None:
@@ -140,14 +150,16 @@ class PlatformSource:
                 return fetched
         raise SourceError(_("The platform kept republishing while it was being read."))
 
-    def upload_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
-        return self._all_pages("/upload-stats", {"date": day.isoformat()}, newer_than)
+    # The interface's path for each kind of daily measure (apps.measures).
+    PATHS = {
+        "uploads": "/upload-stats",
+        "indicators": "/indicator-stats",
+        "quality": "/quality-stats",
+    }
 
-    def indicator_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
-        return self._all_pages("/indicator-stats", {"date": day.isoformat()}, newer_than)
-
-    def quality_stats(self, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
-        return self._all_pages("/quality-stats", {"date": day.isoformat()}, newer_than)
+    def measure_day(self, measure, day: dt.date, newer_than: dt.datetime | None = None) -> Fetched:
+        """Every item of one day of one kind of measure (apps.measures)."""
+        return self._all_pages(self.PATHS[measure.name], {"date": day.isoformat()}, newer_than)
 
     def quality_rules(self) -> Fetched:
         return self._all_pages("/quality-rules", {})

@@ -9,4 +9,5 @@ urlpatterns = [
     path("unknown-indicators/<str:code>/", views.review_indicator, name="review-indicator"),
     path("unknown/<str:platform_code>/<str:org_code>/", views.review_code, name="review-code"),
     path("platforms/<str:code>/", views.platform_sync, name="platform-sync"),
+    path("platforms/<str:code>/source/", views.platform_source, name="platform-source"),
 ]

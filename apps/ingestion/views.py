@@ -32,7 +32,8 @@ from apps.indicators.forms import IndicatorForm
 from apps.indicators.models import Indicator
 from apps.platforms.models import Platform
 
-from .forms import BackfillForm, MapCodeForm, PlatformSettingsForm, RegisterCodeForm
+from .configure import SecretNeeded, SourceRefused, platform_source_save, platform_source_test
+from .forms import BackfillForm, MapCodeForm, PlatformSettingsForm, RegisterCodeForm, SourceForm
 from .health import last_night, night_problems
 from .models import SyncRun
 from .review import (
@@ -427,4 +428,43 @@ def review_code(request: HttpRequest, platform_code: str, org_code: str) -> Http
             "register_form": register_form,
             "problems": problems,
         },
+    )
+
+
+@login_required
+@accepts("POST")
+def platform_source(request: HttpRequest, code: str) -> HttpResponse:
+    """Where the platform's pulls read — its HTTP interface, its database or a
+    folder — chosen, tested (the first rows as the portal reads them, nothing
+    written) and saved by its officers."""
+    _officer(request)
+    platform = get_object_or_404(ingestion_platforms_for(request.user), code=code)
+    form = SourceForm.of(platform)
+    tested = None
+    if request.method == "POST":
+        form = SourceForm.of(platform, request.POST)
+        action = request.POST.get("action")
+        if form.is_valid():
+            chosen = form.settings()
+            try:
+                if action == "test" and chosen["source"] != Platform.Source.HTTP:
+                    tested = platform_source_test(platform=platform, user=request.user, **chosen)
+                elif action == "test":
+                    form.add_error(None, _("Test the interface on the platform's page."))
+                else:
+                    changed = platform_source_save(platform=platform, user=request.user, **chosen)
+                    messages.success(
+                        request,
+                        _("The source settings are saved.") if changed else _("Nothing changed."),
+                    )
+                    return redirect("platform-source", code=platform.code)
+            except SourceRefused as exc:
+                for problem in exc.problems:
+                    form.add_error(None, problem)
+            except SecretNeeded as exc:
+                form.add_error(None, str(exc))
+    return render(
+        request,
+        "ingestion/platform_source.html",
+        {"platform": platform, "form": form, "tested": tested},
     )

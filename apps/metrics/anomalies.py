@@ -28,7 +28,7 @@ from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 from apps.uploads.models import DailyTotal
 
-from .figures import _as_date, _cache_key, _fetch
+from .figures import as_date, cache_key, fetch_rows
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 14
@@ -131,7 +131,7 @@ def volume_anomalies(
     if end < start:
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
-    key = _cache_key("anomalies", scope, platform, start, end, latest)
+    key = cache_key("anomalies", scope, platform, start, end, latest)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -159,7 +159,7 @@ RECENT_DAYS = 14
 def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
     """(institution, day, records) of each institution's last upload days before
     `before`: enough for 28 of each kind (LOOK_BACK)."""
-    return _fetch(
+    return fetch_rows(
         uploaded.filter(day__lt=before)
         .annotate(
             back=Window(RowNumber(), partition_by=[F("institution_id")], order_by=F("day").desc())
@@ -200,8 +200,8 @@ def _series(
     )
     series: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     # Straight from the cursor: a province's quarter is 180,000 rows of integers.
-    for inst, day, records in [*before, *_fetch(during)]:
-        series[inst].append((_as_date(day), records))
+    for inst, day, records in [*before, *fetch_rows(during)]:
+        series[inst].append((as_date(day), records))
     for days in series.values():
         days.sort()
     return series

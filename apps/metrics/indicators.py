@@ -30,7 +30,7 @@ from apps.indicators.models import (
 from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 
-from .figures import _cache_key, _fetch
+from .figures import cache_key, fetch_rows
 from .rollups import daily_edges
 
 CENT = Decimal("0.01")
@@ -86,7 +86,7 @@ def indicator_values(
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
     codes = tuple(i.code for i in indicators)
-    key = _cache_key("indicators", scope, platform, start, end, codes)
+    key = cache_key("indicators", scope, platform, start, end, codes)
     cached = cache.get(key)
     if cached is not None:
         return _unpacked(cached)
@@ -258,7 +258,7 @@ def _from_years(platform, ids, flows, stocks, start, end, first, since, days, va
     counted: dict[tuple[int, int], int] = {}
     # (One year needs no order.)
     ordered = rows.order_by("year") if since < end.year else rows.order_by()
-    for inst, ind, year, year_ref, flow, flow_ref, stock, stock_ref in _fetch(ordered):
+    for inst, ind, year, year_ref, flow, flow_ref, stock, stock_ref in fetch_rows(ordered):
         key = (inst, ind)
         if ind in flow_ids:
             if flow:
@@ -301,7 +301,7 @@ def _stocks_further_back(platform, ids, insts, stock_ids, since, values, referen
 def _newest(queryset, missing: set[int], order_by: list, column: str):
     """((institution, indicator), `column`) of the first row of each pair in
     `order_by`'s order, among the `missing` institutions."""
-    for inst, ind, value in _fetch(
+    for inst, ind, value in fetch_rows(
         queryset.filter(**_among(missing))
         .annotate(
             newest=Window(
@@ -357,7 +357,7 @@ def indicator_months(
         first_year -= 1  # a January's stock looks into the year before, as a period's
     columns = [f"{p}{m}" for p in ("t", "v", "r") for m in range(1, 13)]
     rows: dict[tuple[int, int], dict[int, tuple]] = {}
-    for inst, ind, year, y, *cells in _fetch(
+    for inst, ind, year, y, *cells in fetch_rows(
         IndicatorYear.objects.filter(
             platform=platform,
             institution__in=insts,

@@ -22,7 +22,7 @@ from apps.platforms.models import Platform
 from apps.quality.models import DailyQuality, Dimension, MonthlyQuality, QualityRule
 
 from .definitions import DEFAULT, Definitions
-from .figures import _cache_key
+from .figures import cache_key
 from .rollups import period_sums
 
 CENT = Decimal("0.01")
@@ -130,7 +130,7 @@ def quality_values(
     if end < start:
         raise ValueError("end before start")
     scope = institutions.filter(active=True)
-    key = _cache_key("quality", scope, platform, start, end, tuple(definitions.as_dict().items()))
+    key = cache_key("quality", scope, platform, start, end, tuple(definitions.as_dict().items()))
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -33,6 +33,28 @@ class Platform(models.Model):
     api_url = models.URLField(_("statistics interface URL"), blank=True)
     api_token = EncryptedTextField(_("statistics interface token"), blank=True)
 
+    class Source(models.TextChoices):
+        HTTP = "http", _("Statistics interface (HTTP)")
+        SQL = "sql", _("The platform's database (SQL)")
+        FILES = "files", _("A folder of daily files (local or SFTP)")
+
+    # Where the pulls read (platform-api.md, "Sources other than this interface").
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.HTTP
+    )
+    # sql: a SQLAlchemy URL without its password; the password write-only and
+    # encrypted; one SELECT per kind (uploads, indicators, quality, quality_rules,
+    # institutions) with :start and :end; each cancelled after `sql_timeout` seconds.
+    sql_url = models.CharField(_("database URL"), max_length=500, blank=True)
+    sql_password = EncryptedTextField(_("database password"), blank=True)
+    sql_queries = models.JSONField(_("queries"), default=dict, blank=True)
+    sql_timeout = models.PositiveIntegerField(_("query timeout (seconds)"), default=300)
+    # files: a local folder or sftp://user@host:port/path; the private key encrypted;
+    # the SFTP server's host key ("type base64") as confirmed by the officer.
+    files_location = models.CharField(_("folder"), max_length=500, blank=True)
+    files_private_key = EncryptedTextField(_("SFTP private key"), blank=True)
+    files_host_key = models.TextField(_("SFTP host key"), blank=True)
+
     class Meta:
         verbose_name = _("information platform")
         verbose_name_plural = _("information platforms")
@@ -43,6 +65,10 @@ class Platform(models.Model):
 
     @property
     def can_be_pulled(self) -> bool:
+        if self.source == self.Source.SQL:
+            return bool(self.sql_url and self.sql_queries)
+        if self.source == self.Source.FILES:
+            return bool(self.files_location)
         return bool(self.api_url and self.api_token)
 
     def sends_token_to(self, api_url: str) -> bool:

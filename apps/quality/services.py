@@ -5,8 +5,7 @@ monthly roll-up and move the data version in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,10 @@ from apps.audit.services import audit_import
 from apps.core.bulk import rows_upsert
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, date_problem, parse_count, parse_date, read_rows
+from apps.core.tabular import FileRefused, read_rows
 from apps.core.versioning import data_changed
-from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
+from apps.measures.kinds import Measure, Value, problems_text
+from apps.measures.pipeline import measure_import, measure_parse, measure_replace_day, measure_store
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
@@ -34,13 +34,6 @@ RULE_COLUMNS = {
     "dimension": ["维度"],
     "table_code": ["表代码"],
     "description": ["说明"],
-}
-QUALITY_COLUMNS = {
-    "date": ["日期"],
-    "org_code": ["机构代码"],
-    "rule": ["规则代码"],
-    "checked": ["检查数"],
-    "failed": ["不通过数"],
 }
 # A dimension as files and platforms write it: its code, or its Chinese name.
 DIMENSION_NAMES = {
@@ -65,13 +58,8 @@ def parse_dimension(text: str) -> str | None:
 
 
 def _refuse_rows(problems_by_row: list[tuple[int, list[str]]]) -> None:
-    problems = [
-        _("Row %(row)d: ") % {"row": number} + problem
-        for number, row_problems in problems_by_row
-        for problem in row_problems
-    ]
-    if problems:
-        raise FileRefused(problems)
+    if problems_by_row:
+        raise FileRefused(problems_text(problems_by_row))
 
 
 # ---------------------------------------------------------------------------
@@ -236,82 +224,18 @@ def result_problems(checked: int | None, failed: int | None, texts: tuple[str, s
 
 def quality_parse(source: str | Path | bytes) -> list[QualityRow]:
     """Read and check a quality results file; any bad row refuses the whole file."""
-    rows = read_rows(source, QUALITY_COLUMNS)
-    day_of, org_ok, count_of = (
-        functools.cache(read) for read in (parse_date, is_valid_org_code, parse_count)
-    )
-    refused: list[tuple[int, list[str]]] = []
-    parsed: list[QualityRow] = []
-    seen: dict[tuple, int] = {}
-    for row in rows:
-        v = row.values
-        problems = []
-        day = day_of(v["date"])
-        if day is None:
-            problems.append(date_problem(v["date"]))
-        if not org_ok(v["org_code"]):
-            problems.append(
-                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
-            )
-        if not is_valid_rule_code(v["rule"]):
-            problems.append(_("Rule code “%(code)s” is malformed.") % {"code": v["rule"]})
-        checked, failed = count_of(v["checked"]), count_of(v["failed"])
-        problems += result_problems(checked, failed, (v["checked"], v["failed"]))
-        if not problems:
-            key = (day, v["org_code"], v["rule"])
-            if key in seen:
-                problems.append(
-                    _("Repeats row %(other)d (same date, institution and rule).")
-                    % {"other": seen[key]}
-                )
-            else:
-                seen[key] = row.number
-                parsed.append(
-                    QualityRow(day, v["org_code"], v["rule"], checked, failed, row.number)
-                )
-        if problems:
-            refused.append((row.number, problems))
-    _refuse_rows(refused)
-    return parsed
+    return measure_parse(QUALITY, source)
 
 
-def rule_ids_of_rows(platform: Platform, rows_by_code: Counter) -> dict[str, int]:
-    """The id of each rule code a file names; unknown codes refuse the file."""
-    known = dict(
-        QualityRule.objects.filter(platform=platform, code__in=list(rows_by_code)).values_list(
-            "code", "pk"
-        )
-    )
-    unknown = sorted(set(rows_by_code) - known.keys())
-    if unknown:
-        raise FileRefused(
-            [
-                _("Unknown quality rule %(code)s (%(n)d rows): import the platform's rules first.")
-                % {"code": code, "n": rows_by_code[code]}
-                for code in unknown
-            ]
-        )
-    return known
-
-
-@transaction.atomic
 def quality_import(
     *, source: str | Path | bytes, platform: Platform, within: Region | None = None
 ) -> ImportResult:
     """Load daily quality results (date, org_code, rule, checked, failed). Unknown
     institutions or rules, and for an officer institutions outside their region,
     refuse the file; nothing is written on refusal."""
-    rows = quality_parse(source)
-    institution_ids = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
-    rule_ids = rule_ids_of_rows(platform, Counter(r.rule for r in rows))
-    result = quality_store(
-        platform=platform, rows=rows, institution_ids=institution_ids, rule_ids=rule_ids
-    )
-    audit_import(what=f"quality {platform.code}", source=source, result=result)
-    return result
+    return measure_import(QUALITY, source=source, platform=platform, within=within)
 
 
-@transaction.atomic
 def quality_store(
     *,
     platform: Platform,
@@ -321,44 +245,11 @@ def quality_store(
 ) -> ImportResult:
     """Write checked rows: new keys are added, changed counts replace the stored
     ones (a later export wins), equal ones are left alone."""
-    rows = list(rows)
-    result = ImportResult()
-    if not rows:
-        return result
-    days = [r.day for r in rows]
-    existing = {
-        (inst, rule, day): (checked, failed)
-        for inst, rule, day, checked, failed in DailyQuality.objects.filter(
-            platform=platform,
-            institution_id__in=set(institution_ids.values()),
-            day__gte=min(days),
-            day__lte=max(days),
-        ).values_list("institution_id", "rule_id", "day", "checked", "failed")
-    }
-    labels = (QUALITY_COLUMNS["checked"][0], QUALITY_COLUMNS["failed"][0])
-    written = []
-    for r in rows:
-        inst, rule = institution_ids[r.org_code], rule_ids[r.rule]
-        old = existing.get((inst, rule, r.day))
-        new = (r.checked, r.failed)
-        if old == new:
-            result.same()
-            continue
-        key = f"{r.day.isoformat()} {r.org_code} {r.rule}"
-        if old is None:
-            result.add(r.row, key)
-        else:
-            result.change(
-                r.row,
-                key,
-                [(label, a, b) for label, a, b in zip(labels, old, new, strict=True) if a != b],
-            )
-        written.append((inst, rule, r.day, *new, *(old or (0, 0))))
-    _write(platform, written)
-    return result
+    return measure_store(
+        QUALITY, platform=platform, rows=rows, institution_ids=institution_ids, code_ids=rule_ids
+    )
 
 
-@transaction.atomic
 def quality_replace_day(
     *,
     platform: Platform,
@@ -369,41 +260,27 @@ def quality_replace_day(
 ) -> ImportResult:
     """Replace everything stored for one platform and day by `rows` (a platform's
     complete, newer results for that day): what the new results lack is deleted."""
-    old = {
-        (inst, rule): (checked, failed)
-        for inst, rule, checked, failed in DailyQuality.objects.filter(
-            platform=platform, day=day
-        ).values_list("institution_id", "rule_id", "checked", "failed")
-    }
-    new = {(institution_ids[r.org_code], rule_ids[r.rule]): (r.checked, r.failed) for r in rows}
-    gone = old.keys() - new.keys()
-    if gone:
-        by_inst: dict[int, list[int]] = defaultdict(list)
-        for inst, rule in gone:
-            by_inst[inst].append(rule)
-        for inst, rules in by_inst.items():
-            DailyQuality.objects.filter(
-                platform=platform, day=day, institution_id=inst, rule_id__in=rules
-            ).delete()
-    changed = [key for key, value in new.items() if old.get(key) != value]
-    result = ImportResult(
-        created=sum(1 for key in changed if key not in old),
-        unchanged=len(new) - len(changed),
-        deleted=len(gone),
+    return measure_replace_day(
+        QUALITY,
+        platform=platform,
+        day=day,
+        rows=rows,
+        institution_ids=institution_ids,
+        code_ids=rule_ids,
     )
-    result.updated = len(changed) - result.created
+
+
+def _roll_up(platform: Platform, written: list[tuple], gone: list[tuple]) -> None:
+    """The written days' rows, each month moved by its difference; a month that
+    lost a day (`gone`, already deleted) rebuilt from its rows."""
     _write(
         platform,
-        [
-            (inst, rule, day, *new[(inst, rule)], *old.get((inst, rule), (0, 0)))
-            for inst, rule in changed
-        ],
+        [(inst, rule, day, *new, *(old or (0, 0))) for inst, rule, day, new, old in written],
     )
-    if gone and not changed:
+    if gone:
         data_changed()
-    for inst, rule in gone:
+    for inst, rule, day, _old in gone:
         _month_rebuild(platform, inst, rule, month_start(day))
-    return result
 
 
 DAILY_COLUMNS = (
@@ -465,3 +342,51 @@ def _month_rebuild(platform: Platform, inst: int, rule: int, month: dt.date) -> 
         MonthlyQuality.objects.update_or_create(
             **key, defaults={"checked": sums["c"], "failed": sums["f"]}
         )
+
+
+def _relation(counts: tuple[int, int]) -> tuple[str, str] | None:
+    checked, failed = counts
+    if failed <= checked:
+        return None
+    return (
+        _("More records failed (%(failed)d) than were checked (%(checked)d).")
+        % {"failed": failed, "checked": checked},
+        _("failed is more than checked"),
+    )
+
+
+def _catalogue(platform: Platform) -> dict[str, int]:
+    return dict(QualityRule.objects.filter(platform=platform).values_list("code", "pk"))
+
+
+QUALITY = Measure(
+    name="quality",
+    code="rule",
+    code_header="规则代码",
+    code_ok=is_valid_rule_code,
+    code_problem=lambda: _("Rule code “%(code)s” is malformed."),
+    values=(
+        Value(
+            "checked",
+            "检查数",
+            lambda: _("Records checked “%(value)s” should be 0 or a positive whole number."),
+        ),
+        Value(
+            "failed",
+            "不通过数",
+            lambda: _("Records failed “%(value)s” should be 0 or a positive whole number."),
+        ),
+    ),
+    repeats=lambda: _("Repeats row %(other)d (same date, institution and rule)."),
+    twice=lambda: _("the same institution and rule twice"),
+    row=QualityRow,
+    daily_model=DailyQuality,
+    code_column="rule_id",
+    roll_up=_roll_up,
+    catalogue=_catalogue,
+    unknown_code=lambda: _(
+        "Unknown quality rule %(code)s (%(n)d rows): import the platform's rules first."
+    ),
+    relation=_relation,
+)
+QUALITY_COLUMNS = QUALITY.columns

@@ -1,20 +1,29 @@
+"""Writing the upload statistics: the kind `UPLOADS` of the one path for daily
+measures (apps.measures), with its roll-ups (the day's totals, the table-months'
+bitmaps, the month's totals) kept in the same transaction."""
+
 import datetime as dt
-import functools
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from apps.audit.services import audit_import
 from apps.core.bulk import copy_to_stage, rows_upsert
 from apps.core.calendar import month_start
 from apps.core.results import ImportResult
-from apps.core.tabular import FileRefused, date_problem, parse_count, parse_date, read_rows
 from apps.core.versioning import data_changed
-from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
+from apps.measures.kinds import Measure, Value
+from apps.measures.pipeline import (
+    Progress,
+    measure_import,
+    measure_import_rows,
+    measure_parse,
+    measure_replace_day,
+    measure_store,
+)
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
@@ -22,17 +31,6 @@ from apps.regions.models import Region
 from .models import DailyTotal, DailyUpload, MonthlyTableTotal, MonthlyTotal
 from .rollups import monthly_totals_refresh
 
-# progress(stage, done, total): where a long import has got to.
-Progress = Callable[[str, int, int], None]
-PROGRESS_EVERY = 10_000
-
-UPLOAD_COLUMNS = {
-    "date": ["日期"],
-    "org_code": ["机构代码"],
-    "table_code": ["表代码"],
-    "records": ["上传记录数"],
-    "rejected": ["校验未通过数"],
-}
 BATCH = 5000
 
 
@@ -48,66 +46,9 @@ class UploadRow:
 
 def uploads_parse(source: str | Path | bytes, progress: Progress | None = None) -> list[UploadRow]:
     """Read and check a statistics file; any bad row refuses the whole file."""
-    rows = read_rows(source, UPLOAD_COLUMNS)
-    if progress:
-        progress(_("Checking the rows"), 0, len(rows))
-    problems: list[str] = []
-    parsed: list[UploadRow] = []
-    seen: dict[tuple, int] = {}
-    # A file repeats the same days, codes and counts on many rows: each distinct
-    # text is read once (a cache per file).
-    day_of, org_ok, table_ok, count_of = (
-        functools.cache(read)
-        for read in (parse_date, is_valid_org_code, is_valid_table_code, parse_count)
-    )
-    for index, row in enumerate(rows, start=1):
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(_("Checking the rows"), index, len(rows))
-        v = row.values
-        row_problems = []
-        day = day_of(v["date"])
-        if day is None:
-            row_problems.append(date_problem(v["date"]))
-        if not org_ok(v["org_code"]):
-            row_problems.append(
-                _("Institution code “%(code)s” is malformed.") % {"code": v["org_code"]}
-            )
-        if not table_ok(v["table_code"]):
-            row_problems.append(
-                _("Table code “%(code)s” is malformed.") % {"code": v["table_code"]}
-            )
-        records, rejected = count_of(v["records"]), count_of(v["rejected"])
-        if records is None:
-            row_problems.append(
-                _("Records uploaded “%(value)s” should be 0 or a positive whole number.")
-                % {"value": v["records"]}
-            )
-        if rejected is None:
-            row_problems.append(
-                _("Records rejected “%(value)s” should be 0 or a positive whole number.")
-                % {"value": v["rejected"]}
-            )
-        if not row_problems:
-            key = (day, v["org_code"], v["table_code"])
-            if key in seen:
-                row_problems.append(
-                    _("Repeats row %(other)d (same date, institution and table).")
-                    % {"other": seen[key]}
-                )
-            else:
-                seen[key] = row.number
-                parsed.append(
-                    UploadRow(day, v["org_code"], v["table_code"], records, rejected, row.number)
-                )
-        if row_problems:
-            where = _("Row %(row)d: ") % {"row": row.number}
-            problems.extend(where + p for p in row_problems)
-    if problems:
-        raise FileRefused(problems)
-    return parsed
+    return measure_parse(UPLOADS, source, progress)
 
 
-@transaction.atomic
 def uploads_import(
     *,
     source: str | Path | bytes,
@@ -119,13 +60,11 @@ def uploads_import(
     not know refuse the file, listed by code, and so do, for an officer importing
     `within` a region, rows of institutions outside it; nothing is written on
     refusal. `progress(stage, done, total)` hears how far it got."""
-    rows = uploads_parse(source, progress)
-    return uploads_import_rows(
-        rows=rows, source=source, platform=platform, within=within, progress=progress
+    return measure_import(
+        UPLOADS, source=source, platform=platform, within=within, progress=progress
     )
 
 
-@transaction.atomic
 def uploads_import_rows(
     *,
     rows: Sequence[UploadRow],
@@ -136,67 +75,32 @@ def uploads_import_rows(
 ) -> ImportResult:
     """The second half of `uploads_import`: rows `uploads_parse` read from `source`,
     checked against the registry (and `within`), stored and audited."""
-    known = institution_ids_of_rows(Counter(r.org_code for r in rows), within=within)
-    if progress:
-        progress(_("Storing the rows"), 0, len(rows))
-    result = uploads_store(platform=platform, rows=rows, institution_ids=known)
-    if progress:
-        progress(_("Storing the rows"), len(rows), len(rows))
-    audit_import(what=f"uploads {platform.code}", source=source, result=result)
-    return result
+    return measure_import_rows(
+        UPLOADS, rows=rows, source=source, platform=platform, within=within, progress=progress
+    )
 
 
-@transaction.atomic
 def uploads_store(
     *, platform: Platform, rows: Iterable[UploadRow], institution_ids: dict[str, int]
 ) -> ImportResult:
     """Write checked rows: new keys are added, changed figures replace the stored
     ones (a later export of a day wins), equal rows are left alone. The roll-ups
     are refreshed for every (institution, day) that changed."""
-    rows = list(rows)
-    result = ImportResult()
-    if not rows:
-        return result
-    ids = set(institution_ids.values())
-    days = [r.day for r in rows]
-    existing = {
-        (inst, code, day): (rec, rej)
-        for inst, code, day, rec, rej in DailyUpload.objects.filter(
-            platform=platform, institution_id__in=ids, day__gte=min(days), day__lte=max(days)
-        ).values_list("institution_id", "table_code", "day", "records", "rejected")
-    }
-    to_write: list[tuple] = []
-    touched: set[tuple[int, dt.date]] = set()
-    deltas: list[tuple] = []
-    records_label, rejected_label = UPLOAD_COLUMNS["records"][0], UPLOAD_COLUMNS["rejected"][0]
-    for r in rows:
-        inst = institution_ids[r.org_code]
-        old = existing.get((inst, r.table_code, r.day))
-        if old == (r.records, r.rejected):
-            result.same()
-            continue
-        key = f"{r.day.isoformat()} {r.org_code} {r.table_code}"
-        if old is None:
-            result.add(r.row, key)
-        else:
-            result.change(
-                r.row,
-                key,
-                [
-                    (label, was, now)
-                    for label, was, now in (
-                        (records_label, old[0], r.records),
-                        (rejected_label, old[1], r.rejected),
-                    )
-                    if was != now
-                ],
-            )
-        touched.add((inst, r.day))
-        to_write.append((inst, r.table_code, r.day, r.records, r.rejected))
-        deltas.append(_table_day_delta(inst, r.table_code, r.day, old, (r.records, r.rejected)))
-    _write_daily_rows(platform, to_write)
-    _totals_update(platform=platform, touched=touched, deltas=deltas)
-    return result
+    return measure_store(UPLOADS, platform=platform, rows=rows, institution_ids=institution_ids)
+
+
+def _roll_up(platform: Platform, written: list[tuple], gone: list[tuple]) -> None:
+    """The daily rows written ((institution, table, day, values, old values or
+    None) each; `gone` already deleted), then the roll-ups of every (institution,
+    day) they touched."""
+    _write_daily_rows(platform, [(inst, code, day, *new) for inst, code, day, new, _old in written])
+    deltas = [_table_day_delta(inst, code, day, old, new) for inst, code, day, new, old in written]
+    deltas += [_table_day_delta(inst, code, day, old, None) for inst, code, day, old in gone]
+    _totals_update(
+        platform=platform,
+        touched={(inst, day) for inst, _code, day, *_values in (*written, *gone)},
+        deltas=deltas,
+    )
 
 
 def _table_day_delta(
@@ -408,47 +312,23 @@ def _write_daily_rows(platform: Platform, rows: list[tuple]) -> None:
         cursor.execute("DELETE FROM hipwatch_upload_stage")
 
 
-@transaction.atomic
 def uploads_replace_day(
     *, platform: Platform, day: dt.date, rows: list[UploadRow], institution_ids: dict[str, int]
 ) -> ImportResult:
     """Replace everything stored for one platform and day by `rows` (a platform's
     complete, newer figures for that day): what the new figures lack is deleted,
     so a revised day never adds up with the old one."""
-    new = {(institution_ids[r.org_code], r.table_code): (r.records, r.rejected) for r in rows}
-    if connection.vendor == "postgresql":
-        return _replace_day_in_sql(platform, day, new)
-    result = ImportResult()
-    old = {
-        (inst, code): (rec, rej)
-        for inst, code, rec, rej in DailyUpload.objects.filter(
-            platform=platform, day=day
-        ).values_list("institution_id", "table_code", "records", "rejected")
-    }
-    gone = old.keys() - new.keys()
-    gone_tables: dict[int, list[str]] = defaultdict(list)
-    for inst, code in gone:
-        gone_tables[inst].append(code)
-    for inst, codes in gone_tables.items():
-        DailyUpload.objects.filter(
-            platform=platform, day=day, institution_id=inst, table_code__in=codes
-        ).delete()
-    changed = [key for key, value in new.items() if old.get(key) != value]
-    result.created = sum(1 for key in changed if key not in old)
-    result.updated = len(changed) - result.created
-    result.unchanged = len(new) - len(changed)
-    _write_daily_rows(platform, [(inst, code, day, *new[(inst, code)]) for inst, code in changed])
-    result.deleted = len(gone)
-    deltas = [
-        _table_day_delta(inst, code, day, old.get((inst, code)), new.get((inst, code)))
-        for inst, code in (*changed, *gone)
-    ]
-    _totals_update(
-        platform=platform,
-        touched={(inst, day) for inst, _code in (*gone, *changed)},
-        deltas=deltas,
+    return measure_replace_day(
+        UPLOADS, platform=platform, day=day, rows=rows, institution_ids=institution_ids
     )
-    return result
+
+
+def _replace_day_fast(
+    platform: Platform, day: dt.date, new: dict[tuple[int, str], tuple[int, int]]
+) -> ImportResult | None:
+    if connection.vendor != "postgresql":
+        return None
+    return _replace_day_in_sql(platform, day, new)
 
 
 def _replace_day_in_sql(
@@ -570,3 +450,32 @@ def _replace_day_in_sql(
         cursor.execute("DELETE FROM hipwatch_day_stage")
         cursor.execute("DELETE FROM hipwatch_day_diff")
     return result
+
+
+UPLOADS = Measure(
+    name="uploads",
+    code="table_code",
+    code_header="表代码",
+    code_ok=is_valid_table_code,
+    code_problem=lambda: _("Table code “%(code)s” is malformed."),
+    values=(
+        Value(
+            "records",
+            "上传记录数",
+            lambda: _("Records uploaded “%(value)s” should be 0 or a positive whole number."),
+        ),
+        Value(
+            "rejected",
+            "校验未通过数",
+            lambda: _("Records rejected “%(value)s” should be 0 or a positive whole number."),
+        ),
+    ),
+    repeats=lambda: _("Repeats row %(other)d (same date, institution and table)."),
+    twice=lambda: _("the same institution and table twice"),
+    row=UploadRow,
+    daily_model=DailyUpload,
+    code_column="table_code",
+    roll_up=_roll_up,
+    replace_day_fast=_replace_day_fast,
+)
+UPLOAD_COLUMNS = UPLOADS.columns

@@ -227,7 +227,7 @@ def test_silent_institutions_and_overdue_tasks_lead_the_dashboard(login, quarter
 def test_the_dashboard_computes_no_score_since_it_shows_none(login, quarter, users, monkeypatch):
     """Scores need the medians of the whole city: a county officer's dashboard would
     compute the city's figures for nothing. The real scoring is watched, not replaced."""
-    from apps.metrics import figures
+    from apps.metrics import formulas as figures  # where the scores are computed
 
     calls = []
     real = figures._assign_scores
