@@ -23,7 +23,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --with-sources
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

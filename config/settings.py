@@ -271,6 +271,10 @@ HIPWATCH_FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=900)
 # A platform's folder (apps.ingestion.file_source): a day's file without its
 # companion <name>.ok is taken once it has not changed for this many seconds.
 HIPWATCH_FILES_SETTLE_SECONDS = env.int("FILES_SETTLE_SECONDS", default=60)
+# Where `load_demo --with-sources` publishes the demo platform's data as a vendor's
+# SQLite database and a folder of daily files: the only place a SQLite URL may name
+# (never the portal's own database).
+HIPWATCH_DEMO_SOURCES_DIR = env.path("DEMO_SOURCES_DIR", default=BASE_DIR / "var" / "demo-sources")
 
 HIPWATCH_PULL = {
     "connect_timeout": env.float("PULL_CONNECT_TIMEOUT", default=10.0),

@@ -426,3 +426,28 @@ def demo_campaign() -> None:
             requirement="核查上传接口字段映射，补齐缺失字段，7月底前达到阈值。",
             due_date=dt.date(2023, 7, 31),
         )
+
+
+def demo_sources() -> tuple[str, str]:
+    """Publish the demo platform's statistics as a vendor's SQLite database and a
+    folder of daily files under HIPWATCH_DEMO_SOURCES_DIR, and keep both on its
+    page (its source stays what it was): an officer can test and choose either.
+    Returns (database URL, folder)."""
+    from django.conf import settings
+
+    from apps.ingestion.simulator import data_from_database
+    from apps.ingestion.vendor import VENDOR_QUERIES, publish_files, publish_sql
+
+    platform = Platform.objects.get(code=PLATFORM_CODE)
+    root = Path(settings.HIPWATCH_DEMO_SOURCES_DIR).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    data = data_from_database(platform)
+    database = root / f"{platform.code}-vendor.sqlite3"
+    url = f"sqlite:///{database}"
+    publish_sql(data, url)
+    folder = root / platform.code
+    publish_files(data, folder)
+    platform.sql_url, platform.sql_queries = url, VENDOR_QUERIES
+    platform.files_location = str(folder)
+    platform.save(update_fields=["sql_url", "sql_queries", "files_location"])
+    return url, str(folder)

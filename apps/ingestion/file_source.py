@@ -162,9 +162,12 @@ def _item(measure, row, day_text: str) -> dict:
     """A file's row as a pulled item: counts as numbers where they are ones, the
     day as ISO text where it is a day; anything else as written, for the checks
     to refuse with their reason."""
-    item = {"org_code": row.values["org_code"], measure.code: row.values[measure.code]}
     day = parse_date(row.values["date"])
-    item["date"] = day.isoformat() if day else row.values["date"]
+    item = {
+        "date": day.isoformat() if day else row.values["date"],
+        "org_code": row.values["org_code"],
+        measure.code: row.values[measure.code],
+    }
     for name in measure.value_names:
         count = parse_count(row.values[name])
         item[name] = row.values[name] if count is None else count

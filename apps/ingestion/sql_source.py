@@ -12,7 +12,9 @@ import datetime as dt
 import decimal
 import logging
 import re
+import sqlite3
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from django.conf import settings
@@ -51,6 +53,13 @@ def url_problem(url: str) -> str | None:
         parsed = make_url(url)
     except Exception:
         return _("Not a database URL (e.g. postgresql+psycopg://user@host:5432/name).")
+    if parsed.drivername == "sqlite":
+        # The demo's vendor database only (load_demo --with-sources), read-only.
+        demo = Path(settings.HIPWATCH_DEMO_SOURCES_DIR).resolve()
+        database = Path(parsed.database or "").resolve()
+        if parsed.database and database.is_relative_to(demo):
+            return None
+        return _("A SQLite database can only be the demo's, under %(dir)s.") % {"dir": demo}
     if parsed.drivername not in DRIVERS:
         return _("Unsupported driver %(driver)s: use one of %(drivers)s.") % {
             "driver": parsed.drivername,
@@ -143,6 +152,13 @@ class SqlSource:
             }
         elif backend == "mssql":
             connect_args = {"login_timeout": 10, "timeout": self.timeout}
+        elif backend == "sqlite":
+            path = Path(self.url.database).resolve()
+            return sa.create_engine(
+                "sqlite://",
+                poolclass=NullPool,
+                creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True),
+            )
         return sa.create_engine(self.url, poolclass=NullPool, connect_args=connect_args)
 
     def _prepare(self, connection: sa.Connection) -> None:

@@ -17,13 +17,16 @@ import sqlalchemy as sa
 from .simulator import SimulatorData
 
 metadata = sa.MetaData()
+# A row id: BIGINT, but INTEGER on SQLite (the only type it numbers by itself).
+ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 # 数据上传日志: one row per batch a front-end server sent; 校验结果 '1' accepted, '0' refused.
 UPLOAD_LOG = sa.Table(
     "sjsc_rz",
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("jgdm", sa.String(32), nullable=False),  # 机构代码
     sa.Column("bm", sa.String(64), nullable=False),  # 表名
+    sa.Column("scrq", sa.Date, nullable=False),  # 上传日期 (the log's partition key)
     sa.Column("scsj", sa.DateTime, nullable=False),  # 上传时间
     sa.Column("jls", sa.BigInteger, nullable=False),  # 记录数
     sa.Column("jyjg", sa.String(1), nullable=False),  # 校验结果
@@ -31,7 +34,7 @@ UPLOAD_LOG = sa.Table(
 INDICATORS = sa.Table(
     "ywzb_rtj",  # 业务指标日统计
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("jgdm", sa.String(32), nullable=False),
     sa.Column("zbdm", sa.String(64), nullable=False),  # 指标代码
     sa.Column("tjrq", sa.Date, nullable=False),  # 统计日期
@@ -40,7 +43,7 @@ INDICATORS = sa.Table(
 QUALITY = sa.Table(
     "zlkz_jg",  # 质控结果
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
     sa.Column("jgdm", sa.String(32), nullable=False),
     sa.Column("gzdm", sa.String(64), nullable=False),  # 规则代码
     sa.Column("jcrq", sa.Date, nullable=False),  # 检查日期
@@ -68,11 +71,11 @@ INSTITUTIONS = sa.Table(
 
 VENDOR_QUERIES = {
     "uploads": (
-        "SELECT CAST(scsj AS DATE) AS date, jgdm AS org_code, bm AS table_code, "
+        "SELECT scrq AS date, jgdm AS org_code, bm AS table_code, "
         "SUM(CASE WHEN jyjg = '1' THEN jls ELSE 0 END) AS records, "
         "SUM(CASE WHEN jyjg = '0' THEN jls ELSE 0 END) AS rejected "
-        "FROM sjsc_rz WHERE CAST(scsj AS DATE) BETWEEN :start AND :end "
-        "GROUP BY CAST(scsj AS DATE), jgdm, bm"
+        "FROM sjsc_rz WHERE scrq BETWEEN :start AND :end "
+        "GROUP BY scrq, jgdm, bm"
     ),
     "indicators": (
         "SELECT tjrq AS date, jgdm AS org_code, zbdm AS indicator, zbz AS value "
@@ -118,6 +121,7 @@ def publish_sql(data: SimulatorData, url: str) -> None:
                             {
                                 "jgdm": item["org_code"],
                                 "bm": item["table_code"],
+                                "scrq": day,
                                 "scsj": at + dt.timedelta(hours=4 * b),
                                 "jls": records,
                                 "jyjg": "1",
@@ -128,6 +132,7 @@ def publish_sql(data: SimulatorData, url: str) -> None:
                             {
                                 "jgdm": item["org_code"],
                                 "bm": item["table_code"],
+                                "scrq": day,
                                 "scsj": at + dt.timedelta(hours=15, minutes=59),
                                 "jls": item["rejected"],
                                 "jyjg": "0",

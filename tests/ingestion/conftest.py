@@ -14,5 +14,6 @@ def quick_retries(settings):
         "read_timeout": 5,
     }
 
+
 # Real peers on loopback (MariaDB, PostgreSQL, SFTP) for the sources' tests.
 from tests.peers import mariadb, sftp, vendor_postgres  # noqa: E402, F401

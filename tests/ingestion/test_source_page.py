@@ -103,7 +103,12 @@ def test_a_folder_tested_shows_its_first_rows_and_writes_nothing(
     client.force_login(users.alice)
     html = client.post(
         page,
-        {"action": "test", "source": "files", "files_location": str(tmp_path), "sql_timeout": "300"},
+        {
+            "action": "test",
+            "source": "files",
+            "files_location": str(tmp_path),
+            "sql_timeout": "300",
+        },
     ).content.decode()
     assert f"uploads-{yesterday}.csv" in html and "readme.txt" in html
     assert "records 不是 0 或正整数" in html

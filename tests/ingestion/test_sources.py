@@ -13,6 +13,7 @@ import datetime as dt
 import random
 
 import pytest
+import sqlalchemy as sa
 
 from apps.indicators.models import DailyIndicator
 from apps.ingestion.backfills import backfill_run, backfill_start
@@ -471,3 +472,47 @@ def test_an_sftp_server_with_another_host_key_is_refused(city, sftp):
     assert run.outcome == SyncRun.Outcome.FAILED
     assert run.error == "SFTP 服务器的主机密钥与已保存的不一致，已拒绝连接。"
     assert not DailyUpload.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# The demo's sources (load_demo --with-sources): SQLite, only the demo's, read-only
+# ---------------------------------------------------------------------------
+
+
+def test_a_sqlite_database_can_only_be_the_demos(settings, tmp_path):
+    from apps.ingestion.sql_source import url_problem
+
+    settings.HIPWATCH_DEMO_SOURCES_DIR = tmp_path / "demo"
+    assert url_problem(f"sqlite:///{tmp_path}/demo/vendor.sqlite3") is None
+    for elsewhere in (
+        f"sqlite:///{settings.BASE_DIR}/db.sqlite3",  # the portal's own
+        f"sqlite:///{tmp_path}/demo/../db.sqlite3",
+        "sqlite://",
+    ):
+        assert url_problem(elsewhere) is not None, elsewhere
+
+
+@pytest.mark.django_db
+def test_the_demos_vendor_database_is_read_and_never_written(city, settings, tmp_path):
+    import sqlite3
+
+    settings.HIPWATCH_DEMO_SOURCES_DIR = tmp_path
+    data = small_truth()
+    database = tmp_path / "vendor.sqlite3"
+    publish_sql(data, f"sqlite:///{database}")
+    platform = platform_of(
+        "demo", city, source="sql", sql_url=f"sqlite:///{database}", sql_queries=VENDOR_QUERIES
+    )
+    assert [pull(platform, d).outcome for d in DAYS] == ["success"] * len(DAYS)
+    assert uploads_of(platform) == truth_rows(data)
+    platform.sql_queries = {"uploads": VENDOR_QUERIES["uploads"] + "; DELETE FROM sjsc_rz"}
+    platform.save()
+    assert pull(platform, DAYS[0]).outcome == SyncRun.Outcome.FAILED  # one statement only
+    # And the connection itself cannot write.
+    from apps.ingestion.sql_source import SqlSource
+
+    engine = SqlSource(f"sqlite:///{database}", "", {})._engine()
+    with pytest.raises(sa.exc.OperationalError, match="readonly"), engine.connect() as c:
+        c.exec_driver_sql("DELETE FROM sjsc_rz")
+    with sqlite3.connect(database) as c:
+        assert c.execute("SELECT COUNT(*) FROM sjsc_rz").fetchone()[0] > 0

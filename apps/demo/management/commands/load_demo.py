@@ -37,13 +37,27 @@ class Command(TranslatedCommand):
         )
 
         parser.add_argument(
+            "--with-sources",
+            action="store_true",
+            help=gettext_lazy(
+                "Publish the demo platform's data as a vendor's database and a folder of "
+                "daily files too, and set them on its page (to try the other sources)"
+            ),
+        )
+        parser.add_argument(
             "--without-quality",
             action="store_true",
             help=gettext_lazy("Leave out the data quality rules and results (a quicker load)"),
         )
 
     def handle(
-        self, *args, province=False, without_indicators=False, without_quality=False, **options
+        self,
+        *args,
+        province=False,
+        without_indicators=False,
+        without_quality=False,
+        with_sources=False,
+        **options,
     ):
         if province:
             return self.handle_province()
@@ -61,6 +75,17 @@ class Command(TranslatedCommand):
         if not without_quality:
             demo_campaign()
         demo_alerts()
+        if with_sources:
+            from apps.demo.services import demo_sources
+
+            database, folder = demo_sources()
+            self.stdout.write(
+                _(
+                    "The demo platform's data, as other sources give it: the database "
+                    "%(database)s and the folder %(folder)s (Data sync → the platform → Data source)."
+                )
+                % {"database": database, "folder": folder}
+            )
 
     def report(self, report: dict) -> None:
         """One line per part of the demo: what its import did."""
