@@ -193,6 +193,13 @@ class SourceForm(PortalForm):
         ),
     )
 
+    test_day = forms.DateField(
+        label=_("Day to test"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The test reads this day's rows (by default the platform's data day)."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in QUERY_LABELS.items():
@@ -203,13 +210,14 @@ class SourceForm(PortalForm):
             )
 
     @classmethod
-    def of(cls, platform, data=None) -> SourceForm:
+    def of(cls, platform, data=None, test_day=None) -> SourceForm:
         initial = {
             "source": platform.source,
             "sql_url": platform.sql_url,
             "sql_timeout": platform.sql_timeout,
             "files_location": platform.files_location,
             "files_host_key": platform.files_host_key,
+            "test_day": test_day,
         }
         initial |= {f"query_{k}": q for k, q in (platform.sql_queries or {}).items()}
         return cls(data, initial=initial)

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.scoping import (
@@ -30,6 +31,7 @@ from apps.core.methods import accepts
 from apps.core.sheets import sheet_export
 from apps.indicators.forms import IndicatorForm
 from apps.indicators.models import Indicator
+from apps.metrics.figures import data_day
 from apps.platforms.models import Platform
 
 from .configure import SecretNeeded, SourceRefused, platform_source_save, platform_source_test
@@ -439,16 +441,23 @@ def platform_source(request: HttpRequest, code: str) -> HttpResponse:
     written) and saved by its officers."""
     _officer(request)
     platform = get_object_or_404(ingestion_platforms_for(request.user), code=code)
-    form = SourceForm.of(platform)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    test_day = min(data_day(platform) or yesterday, yesterday)
+    form = SourceForm.of(platform, test_day=test_day)
     tested = None
     if request.method == "POST":
-        form = SourceForm.of(platform, request.POST)
+        form = SourceForm.of(platform, request.POST, test_day=test_day)
         action = request.POST.get("action")
         if form.is_valid():
             chosen = form.settings()
             try:
                 if action == "test" and chosen["source"] != Platform.Source.HTTP:
-                    tested = platform_source_test(platform=platform, user=request.user, **chosen)
+                    tested = platform_source_test(
+                        platform=platform,
+                        user=request.user,
+                        day=form.cleaned_data["test_day"] or test_day,
+                        **chosen,
+                    )
                 elif action == "test":
                     form.add_error(None, _("Test the interface on the platform's page."))
                 else:
@@ -463,8 +472,13 @@ def platform_source(request: HttpRequest, code: str) -> HttpResponse:
                     form.add_error(None, problem)
             except SecretNeeded as exc:
                 form.add_error(None, str(exc))
+    runs = sync_runs_for(request.user).filter(platform=platform)
+    last_reads = [
+        (label, runs.filter(kind=kind).order_by("-started_at", "-id").first())
+        for kind, label in SyncRun.Kind.choices
+    ]
     return render(
         request,
         "ingestion/platform_source.html",
-        {"platform": platform, "form": form, "tested": tested},
+        {"platform": platform, "form": form, "tested": tested, "last_reads": last_reads},
     )
