@@ -278,6 +278,9 @@ ROUTES: dict[str, Callable] = {
     "sync/unknown/": listing("/sync/unknown/", gate=OFFICER_ONLY, param=None),
     "sync/unknown/{platform_code}/{org_code}/": review_code,
     "sync/platforms/{code}/": listing("/sync/platforms/city/", gate=OFFICER_ONLY, param=None),
+    "sync/platforms/{code}/source/": listing(
+        "/sync/platforms/city/source/", gate=OFFICER_ONLY, param=None
+    ),
     "rectification/": listing(
         "/rectification/", extra=["export=tasks", "export=regions", "state=answered"]
     ),
