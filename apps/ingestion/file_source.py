@@ -158,7 +158,7 @@ def fingerprint(host_key: str) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-def _item(measure, row, day_text: str) -> dict:
+def _item(measure, row) -> dict:
     """A file's row as a pulled item: counts as numbers where they are ones, the
     day as ISO text where it is a day; anything else as written, for the checks
     to refuse with their reason."""
@@ -274,7 +274,7 @@ class FileSource:
             ) from None
         return Fetched(
             timezone.now(),
-            items=[(1, row.number, _item(measure, row, day.isoformat())) for row in rows],
+            items=[(1, row.number, _item(measure, row)) for row in rows],
             pages=1,
             refused=[(1, number, {"file": name}, problem) for number, problem in refused],
             content_hash=hashlib.sha256(content).hexdigest(),
