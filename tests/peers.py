@@ -122,6 +122,7 @@ class SftpServer:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.server = None
+        self.accepted = []  # every SSH connection the server took, in order
         self.start()
 
     def _call(self, coroutine):
@@ -138,9 +139,19 @@ class SftpServer:
                 authorized_client_keys=self.authorized,
                 sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(self.root)),
                 reuse_address=True,
+                acceptor=self.accepted.append,
             )
 
         self.server = self._call(listen())
+
+    def drop(self) -> None:
+        """Close every open session from the server's side (idle, it timed out)."""
+
+        async def close():
+            for connection in self.accepted:
+                connection.close()
+
+        self._call(close())
 
     def stop(self) -> None:
         async def close():

@@ -18,6 +18,7 @@ from apps.platforms.models import Platform
 from .kinds import PULLED
 from .models import Backfill, SyncRun
 from .pull import platform_pull_institutions, platform_pull_measure, platform_pull_quality_rules
+from .source import sources_held
 
 logger = logging.getLogger(__name__)
 
@@ -147,22 +148,23 @@ def backfill_run(backfill: Backfill, on_run=None) -> Backfill:
         "user": backfill.started_by,
         "backfill": backfill,
     }
-    first = [platform_pull_quality_rules(**kwargs)]
-    if backfill.with_institutions:
-        first.insert(0, platform_pull_institutions(**kwargs))
-    if on_run:
-        for run in first:
-            on_run(backfill, run)
-    for n in range(backfill.days_done, backfill.days_total):
-        day = backfill.first_day + dt.timedelta(days=n)
-        runs = [platform_pull_measure(day=day, kind=k.sync_kind, **kwargs) for k in PULLED]
-        backfill.days_done += 1
-        backfill.days_failed += any(run.outcome == SyncRun.Outcome.FAILED for run in runs)
-        backfill.heartbeat_at = timezone.now()
-        backfill.save(update_fields=["days_done", "days_failed", "heartbeat_at"])
+    with sources_held():  # one connection to the platform's database or folder
+        first = [platform_pull_quality_rules(**kwargs)]
+        if backfill.with_institutions:
+            first.insert(0, platform_pull_institutions(**kwargs))
         if on_run:
-            for run in runs:
+            for run in first:
                 on_run(backfill, run)
+        for n in range(backfill.days_done, backfill.days_total):
+            day = backfill.first_day + dt.timedelta(days=n)
+            runs = [platform_pull_measure(day=day, kind=k.sync_kind, **kwargs) for k in PULLED]
+            backfill.days_done += 1
+            backfill.days_failed += any(run.outcome == SyncRun.Outcome.FAILED for run in runs)
+            backfill.heartbeat_at = timezone.now()
+            backfill.save(update_fields=["days_done", "days_failed", "heartbeat_at"])
+            if on_run:
+                for run in runs:
+                    on_run(backfill, run)
     backfill.state = Backfill.State.FAILED if backfill.days_failed else Backfill.State.DONE
     backfill.finished_at = timezone.now()
     backfill.save(update_fields=["state", "finished_at"])

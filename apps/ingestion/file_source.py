@@ -8,6 +8,7 @@ file is a revision of its day. The portal never deletes, moves or writes a file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.tabular import FileRefused, parse_count, parse_date, read_rows
 
-from .source import Fetched, NoStatistics, NotOffered, SourceError
+from .source import Fetched, NoStatistics, NotOffered, SourceError, held_key, held_return, held_take
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,14 @@ class _Local:
                 _("The folder cannot be read: %(error)s") % {"error": type(exc).__name__}
             ) from None
 
+    def entry(self, name: str) -> Entry | None:
+        """The file `name` in the folder, or None."""
+        try:
+            s = (self.path / name).stat()
+        except FileNotFoundError:
+            return None
+        return Entry(name, s.st_size, s.st_mtime) if stat.S_ISREG(s.st_mode) else None
+
     def read(self, name: str) -> bytes:
         return (self.path / name).read_bytes()
 
@@ -123,6 +132,16 @@ class _Sftp:
             for a in self.sftp.listdir_attr(self.path)
             if stat.S_ISREG(a.st_mode or 0)
         ]
+
+    def entry(self, name: str) -> Entry | None:
+        """The file `name` in the folder, or None."""
+        try:
+            a = self.sftp.stat(f"{self.path.rstrip('/')}/{name}")
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(a.st_mode or 0):
+            return None
+        return Entry(name, a.st_size or 0, float(a.st_mtime or 0))
 
     def read(self, name: str) -> bytes:
         with self.sftp.open(f"{self.path.rstrip('/')}/{name}", "rb") as handle:
@@ -202,29 +221,53 @@ class FileSource:
         return _Local(self.location)
 
     def _with_folder(self, work):
-        """`work(folder)`, on a new session each attempt: a dropped session or a
-        refused connection is tried again with backoff."""
-        for attempt in range(self.retries + 1):
+        """`work(folder)`, on a new session each attempt (or the one held open by
+        `sources_held`): a dropped session or a refused connection is tried again
+        with backoff; a held session found dead is replaced at once."""
+        key = held_key("files", self.location, self.private_key, self.host_key)
+        attempt = 0
+        while True:
+            folder = held_take(key)
+            reused = folder is not None
             try:
-                folder = self._open()
-                try:
-                    return work(folder)
-                finally:
-                    folder.close()
-            except TransientError:
-                if attempt == self.retries:
-                    raise
+                folder = folder or self._open()
+                result = work(folder)
+            except TransientError as exc:
+                failure = exc
+            except SourceError:
+                # An answer (no file yet, a host key refused): not retried; a
+                # session that gave it is fine.
+                if folder is not None:
+                    held_return(key, folder)
+                raise
             except (OSError, EOFError) as exc:
-                if attempt == self.retries:
-                    raise SourceError(
-                        _("The folder could not be read: %(error)s") % {"error": type(exc).__name__}
-                    ) from None
+                failure = exc
             except Exception as exc:  # paramiko's SSHException and kin
-                if type(exc).__module__.split(".")[0] != "paramiko" or attempt == self.retries:
+                if type(exc).__module__.split(".")[0] != "paramiko":
+                    if folder is not None:
+                        folder.close()
                     raise
+                failure = exc
+            else:
+                held_return(key, folder)
+                return result
+            if folder is not None:
+                with contextlib.suppress(Exception):
+                    folder.close()
+            if reused:
+                continue  # the held session had died while idle: a new one, now
+            if attempt == self.retries:
+                if isinstance(failure, SourceError):
+                    raise failure
+                if isinstance(failure, (OSError, EOFError)):
+                    raise SourceError(
+                        _("The folder could not be read: %(error)s")
+                        % {"error": type(failure).__name__}
+                    ) from None
+                raise failure
             logger.warning("reading %s failed (attempt %d)", self.location, attempt + 1)
             time.sleep(min(self.backoff * 2**attempt, self.backoff_max))
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def listing(self) -> list[Entry]:
         return self._with_folder(lambda folder: folder.list())
@@ -235,12 +278,12 @@ class FileSource:
         carries the file's name and content hash."""
 
         def work(folder) -> Fetched:
-            entries = {e.name: e for e in folder.list()}
+            # The day's file asked by name (a folder holds years of them).
             entry = next(
                 (
-                    entries[name]
+                    found
                     for suffix in ("csv", "xlsx")
-                    if (name := file_name(measure.name, day, suffix)) in entries
+                    if (found := folder.entry(file_name(measure.name, day, suffix)))
                 ),
                 None,
             )
@@ -249,7 +292,7 @@ class FileSource:
                     _("No file %(name)s in the folder.") % {"name": file_name(measure.name, day)}
                 )
             settled = time.time() - entry.modified >= settings.HIPWATCH_FILES_SETTLE_SECONDS
-            if f"{entry.name}.ok" not in entries and not settled:
+            if not settled and folder.entry(f"{entry.name}.ok") is None:
                 raise NotReady(
                     _("%(name)s is still being written: it is read once complete.")
                     % {"name": entry.name}

@@ -7,7 +7,10 @@ The token travels in the Authorization header only; no message here contains it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import requests
@@ -28,6 +31,52 @@ class NoStatistics(SourceError):
 class NotOffered(SourceError):
     """The kind of source cannot answer this question (a folder has no
     connection statuses): nothing to pull, nothing failed."""
+
+
+# Connections kept open from one read to the next (`sources_held`): key → an
+# object with `close()`. None outside the scope: each read opens and closes its own.
+_held: contextvars.ContextVar[dict | None] = contextvars.ContextVar("held_sources", default=None)
+
+
+@contextlib.contextmanager
+def sources_held():
+    """Within it, a source's connection (a database connection, an SFTP session)
+    is kept open from one read to the next and closed at the end: a night or a
+    backfill reads its days over one connection instead of one per day and kind.
+    A held connection found dead is replaced at once (not counted as a retry)."""
+    if _held.get() is not None:
+        yield
+        return
+    held: dict = {}
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        for connection in held.values():
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def held_key(*parts: str) -> str:
+    """A key naming a connection by its settings (secrets hashed, never kept)."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def held_take(key: str):
+    """The connection held under `key`, now the caller's (None if none is held)."""
+    held = _held.get()
+    return held.pop(key, None) if held is not None else None
+
+
+def held_return(key: str, connection) -> None:
+    """Give a connection back after a read: held for the next one inside the
+    scope, closed outside it."""
+    held = _held.get()
+    if held is None or key in held:
+        connection.close()
+    else:
+        held[key] = connection
 
 
 class CappedRetry(Retry):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from .source import Fetched, NotOffered, SourceError
+from .source import Fetched, NotOffered, SourceError, held_key, held_return, held_take
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,19 @@ def _plain(value):
     return value
 
 
+class _Connection:
+    """A connection and its engine, closed together."""
+
+    def __init__(self, engine: sa.Engine, connection: sa.Connection):
+        self.engine, self.connection = engine, connection
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            self.engine.dispose()
+
+
 class SqlSource:
     """A platform's database, read with the officer's queries (`queries`: kind →
     SELECT), as a `PlatformSource` reads the HTTP interface: the same Fetched
@@ -162,8 +175,8 @@ class SqlSource:
         return sa.create_engine(self.url, poolclass=NullPool, connect_args=connect_args)
 
     def _prepare(self, connection: sa.Connection) -> None:
-        """The transaction read-only and each statement bounded, on the servers
-        that take it per session."""
+        """The session read-only and each statement bounded, on the servers that
+        take it per session (PostgreSQL takes it at connection)."""
         backend = self.url.get_backend_name()
         if backend == "mysql":
             connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
@@ -174,21 +187,55 @@ class SqlSource:
                     f"SET SESSION max_execution_time = {self.timeout * 1000}"
                 )
         elif backend == "oracle":
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
             connection.connection.driver_connection.call_timeout = self.timeout * 1000
+        connection.rollback()
 
-    def _once(self, query: str, params: dict) -> tuple[list[str], list[tuple]]:
+    def _connect(self) -> _Connection:
         engine = self._engine()
         try:
-            with engine.connect() as connection:
-                self._prepare(connection)
-                result = connection.execute(sa.text(query), params)
-                columns = [str(c).lower() for c in result.keys()]
-                rows = [tuple(_plain(v) for v in row) for row in result]
-                connection.rollback()
-                return columns, rows
-        finally:
+            connection = engine.connect()
+            self._prepare(connection)
+        except Exception:
             engine.dispose()
+            raise
+        return _Connection(engine, connection)
+
+    def _read(self, connection: sa.Connection, query: str, params: dict):
+        """One read in its own read-only transaction."""
+        if self.url.get_backend_name() == "oracle":
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")  # per transaction
+        result = connection.execute(sa.text(query), params)
+        columns = [str(c).lower() for c in result.keys()]
+        rows = [tuple(_plain(v) for v in row) for row in result]
+        connection.rollback()
+        return columns, rows
+
+    def _once(self, query: str, params: dict) -> tuple[list[str], list[tuple]]:
+        """The query on the connection held open by `sources_held` (one found
+        dead is replaced at once) or on a new one."""
+        key = held_key("sql", self.url.render_as_string(hide_password=False), str(self.timeout))
+        held = held_take(key)
+        if held is not None:
+            try:
+                answer = self._read(held.connection, query, params)
+            except sa.exc.OperationalError as exc:
+                held.close()
+                if _timed_out(exc):
+                    raise
+            except Exception:
+                held.close()
+                raise
+            else:
+                held_return(key, held)
+                return answer
+        fresh = self._connect()
+        try:
+            answer = self._read(fresh.connection, query, params)
+        except Exception:
+            fresh.close()
+            raise
+        held_return(key, fresh)
+        return answer
 
     def run(self, kind: str, params: dict) -> tuple[list[str], list[tuple]]:
         """The kind's query with `params`, retried on a transient fault (the

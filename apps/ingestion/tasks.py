@@ -20,6 +20,7 @@ from .services import (
     platform_pull_quality,
     platform_pull_quality_rules,
 )
+from .source import sources_held
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +42,16 @@ def pull_platform_night(platform_id: int) -> list[int]:
     it that the platform may still revise, each day's upload statistics and its
     business indicators."""
     platform = Platform.objects.get(pk=platform_id)
-    runs = [
-        platform_pull_institutions(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
-        platform_pull_quality_rules(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
-    ]
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    for back in range(settings.HIPWATCH_PULL["revisit_days"] + 1):
-        day = yesterday - dt.timedelta(days=back)
-        for pull in (platform_pull_day, platform_pull_indicators, platform_pull_quality):
-            runs.append(pull(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk)
+    with sources_held():  # one connection to the platform's database or folder
+        runs = [
+            platform_pull_institutions(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
+            platform_pull_quality_rules(platform=platform, trigger=SyncRun.Trigger.SCHEDULE).pk,
+        ]
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        for back in range(settings.HIPWATCH_PULL["revisit_days"] + 1):
+            day = yesterday - dt.timedelta(days=back)
+            for pull in (platform_pull_day, platform_pull_indicators, platform_pull_quality):
+                runs.append(pull(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk)
     return runs
 
 

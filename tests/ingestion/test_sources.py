@@ -20,6 +20,7 @@ from apps.ingestion.backfills import backfill_run, backfill_start
 from apps.ingestion.models import SyncRun, UnknownIndicatorValue, UnknownQualityValue, UnknownUpload
 from apps.ingestion.pull import platform_pull_measure
 from apps.ingestion.simulator import Faults, Simulator, SimulatorData
+from apps.ingestion.source import sources_held
 from apps.ingestion.vendor import VENDOR_QUERIES, day_file, publish_files, publish_sql
 from apps.institutions.models import Institution
 from apps.metrics.figures import period_figures
@@ -451,6 +452,66 @@ def test_an_sftp_folder_away_for_the_night_then_back(city, sftp, quick_retries):
     assert away.outcome == SyncRun.Outcome.FAILED and "SFTP" in away.error
     sftp.start()
     assert [pull(platform, d).outcome for d in DAYS] == ["success"] * len(DAYS)
+    assert uploads_of(platform) == truth_rows(data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backfill_reads_over_one_session_and_replaces_one_that_died(city, sftp, settings):
+    data = small_truth()
+    publish_files(data, sftp.root)
+    platform = platform_of(
+        "sftp",
+        city,
+        source="files",
+        files_location=sftp.url,
+        files_private_key=sftp.private_key,
+        files_host_key=sftp.public_host_key,
+    )
+    backfill = backfill_start(
+        platform=platform, first_day=DAYS[0], last_day=DAYS[-1], trigger=SyncRun.Trigger.COMMAND
+    )
+    backfill_run(backfill)
+    assert backfill.days_failed == 0 and uploads_of(platform) == truth_rows(data)
+    # Five days of three kinds: one SSH connection.
+    assert len(sftp.accepted) == 1
+    # Outside a night, a pull opens and closes its own.
+    pull(platform, DAYS[0])
+    assert len(sftp.accepted) == 2
+    # A held session the server closed while it was idle is replaced at once, not
+    # counted as a retry (there are none here).
+    settings.HIPWATCH_PULL = {**settings.HIPWATCH_PULL, "retries": 0}
+    publish_files(dataclasses.replace(data, days={d: [] for d in DAYS}), sftp.root)
+    with sources_held():
+        assert pull(platform, DAYS[0]).outcome == SyncRun.Outcome.SUCCESS
+        sftp.drop()
+        assert [pull(platform, d).outcome for d in DAYS[1:]] == ["success"] * 4
+    assert len(sftp.accepted) == 4 and not uploads_of(platform)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_held_for_the_night_and_replaced_when_cut(city, mariadb, settings):
+    from tests.peers import Proxy
+
+    settings.HIPWATCH_PULL = {**settings.HIPWATCH_PULL, "retries": 0}
+    data = small_truth()
+    publish_sql(data, mariadb.admin_url)
+    proxy = Proxy("127.0.0.1", 3306)
+    platform = platform_of(
+        "maria",
+        city,
+        source="sql",
+        sql_url=mariadb.url.replace("127.0.0.1:3306", f"127.0.0.1:{proxy.port}"),
+        sql_password=mariadb.password,
+        sql_queries=VENDOR_QUERIES,
+    )
+    try:
+        with sources_held():
+            assert pull(platform, DAYS[0]).outcome == SyncRun.Outcome.SUCCESS
+            proxy.down()  # the held connection cut, the server back at once
+            proxy.up()
+            assert [pull(platform, d).outcome for d in DAYS[1:]] == ["success"] * 4
+    finally:
+        proxy.close()
     assert uploads_of(platform) == truth_rows(data)
 
 
