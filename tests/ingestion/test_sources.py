@@ -435,18 +435,24 @@ def test_a_settled_file_needs_no_companion_and_its_bad_rows_are_refused_alone(
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_sftp_folder_away_for_the_night_then_back(city, sftp, quick_retries):
-    data = small_truth()
-    publish_files(data, sftp.root)
-    platform = platform_of(
+def sftp_platform(city, sftp, host_key: str | None = None) -> Platform:
+    """A platform reading the SFTP server's folder, its host key confirmed (or
+    another one stored)."""
+    return platform_of(
         "sftp",
         city,
         source="files",
         files_location=sftp.url,
         files_private_key=sftp.private_key,
-        files_host_key=sftp.public_host_key,
+        files_host_key=host_key or sftp.public_host_key,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_sftp_folder_away_for_the_night_then_back(city, sftp, quick_retries):
+    data = small_truth()
+    publish_files(data, sftp.root)
+    platform = sftp_platform(city, sftp)
     sftp.stop()
     away = pull(platform, DAYS[0])
     assert away.outcome == SyncRun.Outcome.FAILED and "SFTP" in away.error
@@ -459,14 +465,7 @@ def test_an_sftp_folder_away_for_the_night_then_back(city, sftp, quick_retries):
 def test_a_backfill_reads_over_one_session_and_replaces_one_that_died(city, sftp, settings):
     data = small_truth()
     publish_files(data, sftp.root)
-    platform = platform_of(
-        "sftp",
-        city,
-        source="files",
-        files_location=sftp.url,
-        files_private_key=sftp.private_key,
-        files_host_key=sftp.public_host_key,
-    )
+    platform = sftp_platform(city, sftp)
     backfill = backfill_start(
         platform=platform, first_day=DAYS[0], last_day=DAYS[-1], trigger=SyncRun.Trigger.COMMAND
     )
@@ -520,14 +519,7 @@ def test_an_sftp_server_with_another_host_key_is_refused(city, sftp):
     import asyncssh
 
     other = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
-    platform = platform_of(
-        "sftp",
-        city,
-        source="files",
-        files_location=sftp.url,
-        files_private_key=sftp.private_key,
-        files_host_key=other,
-    )
+    platform = sftp_platform(city, sftp, host_key=other)
     publish_files(small_truth(), sftp.root)
     run = pull(platform, DAYS[0])
     assert run.outcome == SyncRun.Outcome.FAILED
