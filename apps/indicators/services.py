@@ -19,13 +19,7 @@ from apps.audit.services import audit_import, audit_record
 from apps.core.bulk import rows_upsert
 from apps.core.calendar import month_end, month_start
 from apps.core.results import ImportResult
-from apps.core.tabular import (
-    FIRST_DAY,
-    LAST_DAY,
-    FileRefused,
-    parse_count,
-    read_rows,
-)
+from apps.core.tabular import FIRST_DAY, LAST_DAY, FileRefused, parse_count, read_rows
 from apps.core.versioning import data_changed
 from apps.institutions.models import Institution
 from apps.institutions.services import institution_ids_of_rows, is_valid_org_code
@@ -33,7 +27,6 @@ from apps.measures.kinds import Measure, Value
 from apps.measures.pipeline import (
     code_ids_of_rows,
     measure_import,
-    measure_parse,
     measure_replace_day,
     measure_store,
 )
@@ -65,11 +58,6 @@ class IndicatorRow:
     indicator: str
     value: int
     row: int | None = None
-
-
-def indicators_parse(source: str | Path | bytes) -> list[IndicatorRow]:
-    """Read and check an indicators file; any bad row refuses the whole file."""
-    return measure_parse(INDICATORS, source)
 
 
 def indicators_import(

@@ -104,22 +104,32 @@ class PulledDay(models.Model):
         return f"{self.platform_id} {self.day} {self.generated_at}"
 
 
-class UnknownUpload(models.Model):
-    """A row a platform sent for an institution code the registry does not know:
-    kept with its figures until an officer maps the code to an institution."""
+class Waiting(models.Model):
+    """What the review queue keeps of a pulled row it could not store (its
+    platform, day and institution code as sent, when the platform generated it,
+    the run that brought it): one queue, a model per kind for its code and values."""
 
     platform = models.ForeignKey(
         "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
     )
     day = models.DateField(_("day"))
     org_code = models.CharField(_("institution code"), max_length=64)
-    table_code = models.CharField(_("table code"), max_length=64)
-    records = models.BigIntegerField(_("records uploaded"))
-    rejected = models.BigIntegerField(_("records rejected"))
     generated_at = models.DateTimeField(_("generated at (platform)"))
     run = models.ForeignKey(
         SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+
+    class Meta:
+        abstract = True
+
+
+class UnknownUpload(Waiting):
+    """A row a platform sent for an institution code the registry does not know:
+    kept with its figures until an officer maps the code to an institution."""
+
+    table_code = models.CharField(_("table code"), max_length=64)
+    records = models.BigIntegerField(_("records uploaded"))
+    rejected = models.BigIntegerField(_("records rejected"))
 
     class Meta:
         verbose_name = _("row of an unknown institution")
@@ -135,22 +145,13 @@ class UnknownUpload(models.Model):
         return f"{self.day} {self.org_code} {self.table_code}: {self.records}"
 
 
-class UnknownIndicatorValue(models.Model):
+class UnknownIndicatorValue(Waiting):
     """An /indicator-stats item for an institution code the registry does not know,
     or for an indicator the catalogue does not have: kept until an officer maps the
     code or adds the indicator, then stored like the rest."""
 
-    platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("day"))
-    org_code = models.CharField(_("institution code"), max_length=64)
     indicator = models.CharField(_("indicator code"), max_length=64)
     value = models.BigIntegerField(_("value"))
-    generated_at = models.DateTimeField(_("generated at (platform)"))
-    run = models.ForeignKey(
-        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("indicator value waiting for review")
@@ -170,23 +171,14 @@ class UnknownIndicatorValue(models.Model):
         return f"{self.day} {self.org_code} {self.indicator}: {self.value}"
 
 
-class UnknownQualityValue(models.Model):
+class UnknownQualityValue(Waiting):
     """A /quality-stats item for an institution code the registry does not know, or
     for a rule the platform's /quality-rules did not list: kept until an officer
     maps the code or the platform lists the rule, then stored like the rest."""
 
-    platform = models.ForeignKey(
-        "platforms.Platform", verbose_name=_("Platform"), on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("day"))
-    org_code = models.CharField(_("institution code"), max_length=64)
     rule = models.CharField(_("rule code"), max_length=64)
     checked = models.BigIntegerField(_("records checked"))
     failed = models.BigIntegerField(_("records failed"))
-    generated_at = models.DateTimeField(_("generated at (platform)"))
-    run = models.ForeignKey(
-        SyncRun, verbose_name=_("sync run"), on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("quality result waiting for review")

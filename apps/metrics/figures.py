@@ -15,20 +15,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import (
-    Count,
-    Max,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from apps.core.calendar import full_months
 from apps.core.collector import collector_paused
 from apps.institutions.models import Institution
-from apps.platforms.models import (
-    Platform,
-)
+from apps.platforms.models import Platform
 from apps.regions.models import Region
 from apps.uploads.models import DailyTotal, DailyUpload
 

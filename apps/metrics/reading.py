@@ -16,18 +16,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    Count,
-    F,
-    Max,
-    Min,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, Case, Count, F, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from apps.core.calendar import full_months, month_end, month_start

@@ -21,7 +21,7 @@ from apps.core.results import ImportResult
 from apps.core.tabular import FileRefused, read_rows
 from apps.core.versioning import data_changed
 from apps.measures.kinds import Measure, Value, problems_text
-from apps.measures.pipeline import measure_import, measure_parse, measure_replace_day, measure_store
+from apps.measures.pipeline import measure_import, measure_replace_day, measure_store
 from apps.platforms.models import Platform
 from apps.platforms.services import is_valid_table_code
 from apps.regions.models import Region
@@ -199,32 +199,6 @@ class QualityRow:
     checked: int
     failed: int
     row: int | None = None
-
-
-def result_problems(checked: int | None, failed: int | None, texts: tuple[str, str]) -> list[str]:
-    """What is wrong with a checked/failed pair; [] if nothing."""
-    problems = []
-    if checked is None:
-        problems.append(
-            _("Records checked “%(value)s” should be 0 or a positive whole number.")
-            % {"value": texts[0]}
-        )
-    if failed is None:
-        problems.append(
-            _("Records failed “%(value)s” should be 0 or a positive whole number.")
-            % {"value": texts[1]}
-        )
-    if checked is not None and failed is not None and failed > checked:
-        problems.append(
-            _("More records failed (%(failed)d) than were checked (%(checked)d).")
-            % {"failed": failed, "checked": checked}
-        )
-    return problems
-
-
-def quality_parse(source: str | Path | bytes) -> list[QualityRow]:
-    """Read and check a quality results file; any bad row refuses the whole file."""
-    return measure_parse(QUALITY, source)
 
 
 def quality_import(
