@@ -2,7 +2,7 @@
 
     make bench-province          # builds once (about 10 minutes), then measures
     BENCH_PROVINCE_URL=postgres://postgres@127.0.0.1:5432/hipwatch_province \\
-        python -m benchmarks.province [--rebuild] [--only metrics,indicators,pdf,dashboard,ingest]
+        python -m benchmarks.province [--rebuild] [--only metrics,indicators,pdf,dashboard,ingest,rollups]
     python -m benchmarks.goals   # issue 13's table of the rows measured (benchmarks.goals)
 
 The generator: 1 province, 17 cities, 160 counties, 2,000 institutions, a 100-table
@@ -359,6 +359,26 @@ def measure_indicators(platform) -> list[tuple[str, float, str]]:
     return results
 
 
+def measure_rollups(platform) -> list[tuple[str, float, str]]:
+    """Issue 27: each figure beside the roll-up rows it needs, read alone — a
+    quarter, the year, a period of two partial months — alone and with the six
+    indicators (built by measure_indicators)."""
+    from apps.indicators.models import Indicator
+    from benchmarks.indicators import INDICATORS, build_indicators
+
+    build_indicators(platform, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), batch_size=100)
+    six = list(Indicator.objects.filter(code__in=INDICATORS))
+    periods = (
+        ("quarter", dt.date(YEAR, 4, 1), dt.date(YEAR, 6, 30)),
+        ("year", dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)),
+        ("partial", dt.date(YEAR, 4, 15), dt.date(YEAR, 6, 14)),
+    )
+    print("\neach figure beside its roll-up floor (best of three, cold):")
+    for line in goals.rollup_rows(platform, SIZE, periods, six):
+        print(line, flush=True)
+    return []
+
+
 def measure_ingestion(platform) -> list[tuple[str, float, str]]:
     """One night at province size: the last day of the year re-published by the
     platform (every figure revised), pulled over loopback HTTP from the simulator into
@@ -562,6 +582,8 @@ def main() -> int:
         results += measure_dashboard(platform)
     if not only or "ingest" in only:
         results += measure_ingestion(platform)
+    if not only or "rollups" in only:
+        results += measure_rollups(platform)
     for label, seconds, note in results:
         print(f"{label:<52} {seconds:7.2f} s  {note}")
     return 0

@@ -274,6 +274,21 @@ def bench_indicators(platform: Platform, everyone) -> None:
     goals.record("indicators-quarter", together, alone, "the figures alone", size())
 
 
+def bench_rollups(platform: Platform) -> None:
+    """Issue 27: each figure beside the roll-up rows it needs, read alone."""
+    from apps.indicators.models import Indicator
+
+    six = list(Indicator.objects.filter(code__in=INDICATORS))
+    periods = (
+        ("quarter", START, END),
+        ("year", dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        ("partial", dt.date(2023, 4, 15), dt.date(2023, 6, 14)),
+    )
+    print("each figure beside its roll-up floor (best of three, cold):", flush=True)
+    for line in goals.rollup_rows(platform, size(), periods, six):
+        print(line, flush=True)
+
+
 def main() -> int:
     from django.conf import settings
 
@@ -298,6 +313,7 @@ def main() -> int:
         ),
     )
     bench_indicators(platform, everyone)
+    bench_rollups(platform)
     one = Institution.objects.filter(pk=everyone.first().pk)
     timed(
         "period_figures, quarter, one institution",
