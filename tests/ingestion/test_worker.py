@@ -184,3 +184,47 @@ def test_a_backfill_whose_worker_is_killed_is_marked_interrupted_and_resumes(
     assert len(days_asked) == 10
     assert SyncRun.objects.filter(backfill=backfill, kind=SyncRun.Kind.UPLOADS).count() <= 11
     assert stored(platform) == expected(sim)
+
+
+def test_a_platform_whose_pulls_hang_holds_only_its_own_worker(city, settings):
+    """One queue per platform (HIPWATCH_QUEUE_PER_PLATFORM): two workers, the
+    default queue with the healthy platform's, and the hanging platform's queue
+    alone. The hanging platform (every answer 3 s late) holds its worker; the
+    other's night — institutions, quality rules, yesterday and the seven days before,
+    three kinds each — finishes meanwhile."""
+    from apps.ingestion.tasks import pull_all_platforms
+    from tests.factories import PlatformFactory
+
+    settings.HIPWATCH_QUEUE_PER_PLATFORM = True
+    hanging_sim = Simulator(truth(), Faults(slow=3), token="tok")
+    healthy_sim = Simulator(truth(), Faults(), token="tok")
+    hanging = PlatformFactory(
+        code="hanging", region=city.city, api_url=hanging_sim.start(), api_token="tok"
+    )
+    healthy = PlatformFactory(
+        code="healthy", region=city.city, api_url=healthy_sim.start(), api_token="tok"
+    )
+    celery_app.control.purge()
+    workers = [
+        start_worker(f"celery,pull-{healthy.pk}"),
+        start_worker(f"pull-{hanging.pk}"),
+    ]
+    night = 2 + 3 * (settings.HIPWATCH_PULL["revisit_days"] + 1)
+    try:
+        assert pull_all_platforms() == 2
+        for _ in range(600):
+            done = SyncRun.objects.filter(platform=healthy, finished_at__isnull=False).count()
+            if done == night:
+                break
+            time.sleep(0.1)
+        assert done == night  # the healthy platform's whole night
+        hanging_done = SyncRun.objects.filter(platform=hanging, finished_at__isnull=False)
+        assert hanging_done.count() < 5  # still on its first answers
+        # being pulled meanwhile, on its own worker: a run started, not finished
+        assert SyncRun.objects.filter(platform=hanging, finished_at__isnull=True).exists()
+    finally:
+        workers[1].kill()  # hung: no warm shutdown
+        workers[1].communicate()
+        stop_worker(workers[0])
+        hanging_sim.stop()
+        healthy_sim.stop()
