@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A view answers GET and HEAD unless it declares more (apps/core/methods.py).
     "apps.web.methods.MethodsMiddleware",
+    # With a replica: where the request reads (before the data version is read).
+    "apps.core.routing.ReplicaMiddleware",
     "apps.core.versioning.DataVersionMiddleware",
     "apps.audit.services.CurrentRequestMiddleware",
     "apps.accounts.views.PasswordChangeRequiredMiddleware",
@@ -135,9 +137,22 @@ if env("DATABASE_REPLICA_URL", default=""):
         **env.db("DATABASE_REPLICA_URL"),
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
+        # In tests the replica's connection keeps its host (a real standby of the
+        # test server, .ci/run) and reads the test database's name.
         "TEST": {"MIRROR": "default"},
     }
+    # A page reads one state of the data: its reads on the replica in one snapshot.
+    from django.db.backends.postgresql.psycopg_any import IsolationLevel
+
+    DATABASES["replica"].setdefault("OPTIONS", {})["isolation_level"] = (
+        IsolationLevel.REPEATABLE_READ
+    )
     DATABASE_ROUTERS = ["apps.core.routing.ReplicaRouter"]
+# After a user's write, that user's pages read the primary until the replica has
+# replayed it (apps/core/routing.py); a replica further behind than this many seconds
+# is not read at all.
+HIPWATCH_REPLICA_PINNING = env.bool("HIPWATCH_REPLICA_PINNING", default=True)
+HIPWATCH_REPLICA_MAX_LAG = env.float("REPLICA_MAX_LAG", default=30.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -24,11 +24,18 @@ def test_pulls_go_to_their_platform_queue_only_when_asked(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reads_go_to_the_replica_but_inside_a_transaction_and_writes_never():
+def test_a_requests_reads_go_where_it_was_sent_but_inside_a_transaction_and_writes_never():
+    from apps.core.routing import _reads
+
     router = ReplicaRouter()
-    assert router.db_for_read(DailyUpload) == "replica"
-    with transaction.atomic():
-        assert router.db_for_read(DailyUpload) == "default"
+    assert router.db_for_read(DailyUpload) == "default"  # a worker, a command
+    token = _reads.set("replica")  # a page sent to the replica (ReplicaMiddleware)
+    try:
+        assert router.db_for_read(DailyUpload) == "replica"
+        with transaction.atomic():
+            assert router.db_for_read(DailyUpload) == "default"
+    finally:
+        _reads.reset(token)
     assert router.db_for_write(DailyUpload) == "default"
     assert router.allow_migrate("replica", "uploads") is False
     assert router.allow_migrate("default", "uploads") is True

@@ -1,0 +1,158 @@
+"""Pages on a real streaming replica (.ci/run starts a hot standby of the test
+server and sets DATABASE_REPLICA_URL): with the replica's replay paused, the
+officer who saved sees the save (pinned to the primary until the replica has
+replayed it); another officer reads the replica — the state before, whole — and
+after the replay resumes, the new one. Pinning off, the officer would not see
+their own save: the test would fail. A replica that cannot be reached: pages read
+the primary, never a 500."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.urls import reverse
+
+from apps.core.routing import PIN
+from apps.ingestion.vendor import VENDOR_QUERIES
+from tests.factories import UserFactory
+
+REQUIRED = os.environ.get("HIPWATCH_TEST_REPLICA") == "required"
+
+pytestmark = [
+    pytest.mark.skipif(
+        "replica" not in settings.DATABASES and not REQUIRED,
+        reason="needs a streaming replica (DATABASE_REPLICA_URL; .ci/run starts one)",
+    ),
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
+]
+
+
+def test_the_replica_is_configured_where_required():
+    assert "replica" in settings.DATABASES, "HIPWATCH_TEST_REPLICA=required: no replica"
+
+
+def _one(alias: str, sql: str):
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def caught_up(timeout: float = 30) -> None:
+    """Wait until the replica has replayed everything the primary wrote."""
+    target = _one("default", "SELECT pg_current_wal_lsn()::text")
+    for _ in range(int(timeout * 20)):
+        lag = _one("replica", f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn())")
+        if lag <= 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the replica did not catch up")
+
+
+@pytest.fixture
+def paused():
+    """The replica's replay paused (as when it falls behind), resumed after."""
+    caught_up()
+    _one("replica", "SELECT pg_wal_replay_pause()::text")
+    try:
+        yield
+    finally:
+        _one("replica", "SELECT pg_wal_replay_resume()::text")
+
+
+@pytest.fixture
+def officers(users, city):
+    erin = UserFactory(username="erin", role="city", region=city.city)
+    return users.alice, erin
+
+
+def save_a_source(client, page):
+    response = client.post(
+        page,
+        {
+            "action": "save",
+            "source": "sql",
+            "sql_url": "mysql+pymysql://reader@10.0.0.8:3306/platform",
+            "sql_password": "pa55-word",
+            "sql_timeout": "120",
+            **{f"query_{k}": q for k, q in VENDOR_QUERIES.items()},
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_the_officer_who_saved_sees_it_and_another_reads_the_replica_whole(
+    client, city, officers, paused
+):
+    from django.test import Client
+
+    alice, erin = officers
+    page = reverse("platform-source", args=[city.platform.code])
+    other = Client()
+    other.force_login(erin)
+    client.force_login(alice)
+    caught_up_before = other.get(page).content.decode()
+    assert "10.0.0.8" not in caught_up_before
+    save_a_source(client, page)
+    # Alice reads the primary: her save is there.
+    assert "10.0.0.8" in client.get(page).content.decode()
+    assert client.session.get(PIN)
+    # Erin reads the replica, paused before the save: the page as it was.
+    assert "10.0.0.8" not in other.get(page).content.decode()
+    _one("replica", "SELECT pg_wal_replay_resume()::text")
+    caught_up()
+    assert "10.0.0.8" in other.get(page).content.decode()
+    # Replayed past her write: Alice reads the replica again, her pin dropped.
+    assert "10.0.0.8" in client.get(page).content.decode()
+    assert not client.session.get(PIN)
+
+
+def test_without_pinning_the_officer_would_not_see_her_save(
+    client, city, officers, paused, settings
+):
+    settings.HIPWATCH_REPLICA_PINNING = False
+    alice, _erin = officers
+    page = reverse("platform-source", args=[city.platform.code])
+    client.force_login(alice)
+    save_a_source(client, page)
+    assert "10.0.0.8" not in client.get(page).content.decode()
+
+
+def test_a_replica_out_of_reach_sends_pages_to_the_primary(client, city, officers, caplog):
+    alice, _erin = officers
+    client.force_login(alice)
+    replica = connections["replica"]
+    saved = replica.settings_dict["PORT"]
+    replica.close()
+    replica.settings_dict["PORT"] = "9"  # nothing listens there
+    try:
+        with caplog.at_level(logging.WARNING, logger="apps.core.routing"):
+            response = client.get(reverse("institution-list"))
+    finally:
+        replica.close()
+        replica.settings_dict["PORT"] = saved
+    assert response.status_code == 200
+    assert any("replica cannot be read" in r.getMessage() for r in caplog.records)
+
+
+def test_a_replica_lagging_past_its_limit_is_not_read(
+    client, city, officers, paused, settings, caplog
+):
+    from django.test import Client
+
+    settings.HIPWATCH_REPLICA_MAX_LAG = 0.5
+    alice, erin = officers
+    page = reverse("platform-source", args=[city.platform.code])
+    client.force_login(alice)
+    save_a_source(client, page)  # written on the primary, not replayed
+    time.sleep(1)
+    other = Client()
+    other.force_login(erin)
+    with caplog.at_level(logging.WARNING, logger="apps.core.routing"):
+        html = other.get(page).content.decode()
+    assert "10.0.0.8" in html  # read on the primary
+    assert any("lags" in r.getMessage() for r in caplog.records)
