@@ -81,9 +81,9 @@ def _replica_state() -> tuple[int, float] | None:
                 "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())"
             )
             replayed, seconds = cursor.fetchone()
-    except DatabaseError as exc:
+    except Exception as exc:  # down, refusing, misconfigured: never a 500 for it
         logger.warning("the replica cannot be read, pages read the primary: %s", exc)
-        with contextlib.suppress(DatabaseError):
+        with contextlib.suppress(Exception):
             connections["replica"].close()
         return None
     replayed = _lsn(replayed)
