@@ -54,7 +54,7 @@ def main() -> int:
     from django.db import connection
 
     from apps.ingestion.models import PulledDay, SyncRun
-    from apps.ingestion.services import platform_pull_day
+    from apps.ingestion.pull import platform_pull_day
     from apps.ingestion.simulator import Faults, Simulator, SimulatorData
     from apps.ingestion.source import PlatformSource
     from apps.institutions.models import Institution

@@ -387,7 +387,7 @@ def measure_ingestion(platform) -> list[tuple[str, float, str]]:
     from django.db import connection
 
     from apps.ingestion.models import PulledDay
-    from apps.ingestion.services import platform_pull_day
+    from apps.ingestion.pull import platform_pull_day
     from apps.ingestion.simulator import Faults, Simulator, SimulatorData
     from apps.institutions.models import Institution
     from apps.uploads.models import DailyUpload

@@ -9,11 +9,9 @@ from django.utils import timezone
 
 from apps.platforms.models import Platform
 
+from .backfills import backfill_run, backfills_mark_interrupted, backfills_requeue_stalled
 from .models import Backfill, SyncRun
-from .services import (
-    backfill_run,
-    backfills_mark_interrupted,
-    backfills_requeue_stalled,
+from .pull import (
     platform_pull_day,
     platform_pull_indicators,
     platform_pull_institutions,

@@ -34,7 +34,16 @@ from apps.indicators.models import Indicator
 from apps.metrics.figures import data_day
 from apps.platforms.models import Platform
 
-from .configure import SecretNeeded, SourceRefused, platform_source_save, platform_source_test
+from .backfills import backfill_restart, backfill_start
+from .configure import (
+    SecretNeeded,
+    SourceRefused,
+    TokenNeeded,
+    platform_settings_save,
+    platform_source_save,
+    platform_source_test,
+    platform_test_connection,
+)
 from .forms import BackfillForm, MapCodeForm, PlatformSettingsForm, RegisterCodeForm, SourceForm
 from .health import last_night, night_problems
 from .models import SyncRun
@@ -46,13 +55,6 @@ from .review import (
     waiting_codes,
     waiting_indicators,
     waiting_rules,
-)
-from .services import (
-    TokenNeeded,
-    backfill_restart,
-    backfill_start,
-    platform_settings_save,
-    platform_test_connection,
 )
 from .tables import (
     failed_runs_sheet,

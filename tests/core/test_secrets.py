@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from apps.core import secrets
 from apps.ingestion.models import SyncRun
-from apps.ingestion.services import platform_pull_day
+from apps.ingestion.pull import platform_pull_day
 from apps.ingestion.simulator import Faults, Simulator
 from apps.platforms.models import Platform
 from tests.simulated import DAY, expected, stored, truth

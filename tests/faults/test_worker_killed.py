@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.ingestion.models import PulledDay, SyncRun
-from apps.ingestion.services import platform_pull_day
+from apps.ingestion.pull import platform_pull_day
 from apps.ingestion.simulator import Faults
 from apps.ingestion.tasks import pull_platform_day
 from apps.uploads.models import DailyUpload

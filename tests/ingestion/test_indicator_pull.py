@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from apps.indicators.models import DailyIndicator, Indicator, MonthlyIndicator
 from apps.ingestion.models import OrgCodeAlias, PulledDay, SyncRun, UnknownIndicatorValue
+from apps.ingestion.pull import platform_pull_day, platform_pull_indicators
 from apps.ingestion.review import ResolveRefused, unknown_code_map
-from apps.ingestion.services import platform_pull_day, platform_pull_indicators
 from apps.ingestion.simulator import Faults
 from apps.ingestion.tasks import pull_platform_night
 from tests.simulated import DAY, truth

@@ -5,7 +5,7 @@ import datetime as dt
 import time
 
 from apps.ingestion.models import PulledDay, SyncRun, UnknownUpload
-from apps.ingestion.services import platform_pull_day, platform_pull_institutions
+from apps.ingestion.pull import platform_pull_day, platform_pull_institutions
 from apps.ingestion.simulator import Faults
 from apps.platforms.models import Connection
 from apps.uploads.models import DailyUpload

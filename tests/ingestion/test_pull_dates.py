@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from apps.indicators.models import DailyIndicator
 from apps.ingestion.models import SyncRun
-from apps.ingestion.services import (
+from apps.ingestion.pull import (
     platform_pull_day,
     platform_pull_indicators,
     platform_pull_institutions,

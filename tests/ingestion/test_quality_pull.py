@@ -5,14 +5,10 @@ unknown institutions or of rules not listed wait for review until they can count
 
 import datetime as dt
 
+from apps.ingestion.backfills import backfill_run, backfill_start
 from apps.ingestion.models import PulledDay, SyncRun, UnknownQualityValue
+from apps.ingestion.pull import platform_pull_quality, platform_pull_quality_rules
 from apps.ingestion.review import ResolveRefused, unknown_code_map, waiting_quality_store
-from apps.ingestion.services import (
-    backfill_run,
-    backfill_start,
-    platform_pull_quality,
-    platform_pull_quality_rules,
-)
 from apps.ingestion.simulator import Faults
 from apps.quality.models import DailyQuality, MonthlyQuality, QualityRule
 from tests.simulated import DAY, truth

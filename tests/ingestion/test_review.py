@@ -4,8 +4,8 @@ an institution or registers it; then they count, and later pulls map it too."""
 import pytest
 
 from apps.ingestion.models import OrgCodeAlias, SyncRun, UnknownUpload
+from apps.ingestion.pull import platform_pull_day
 from apps.ingestion.review import ResolveRefused, unknown_code_map, unknown_code_register
-from apps.ingestion.services import platform_pull_day
 from apps.ingestion.simulator import Faults
 from apps.institutions.models import Institution
 from apps.metrics.figures import period_figures

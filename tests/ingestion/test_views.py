@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from apps.ingestion.models import Backfill, OrgCodeAlias, SyncRun, UnknownUpload
-from apps.ingestion.services import platform_pull_day
+from apps.ingestion.pull import platform_pull_day
 from apps.ingestion.simulator import Faults
 from apps.institutions.models import Institution
 from apps.uploads.models import DailyUpload

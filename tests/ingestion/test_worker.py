@@ -135,7 +135,7 @@ def test_a_backfill_whose_worker_is_killed_is_marked_interrupted_and_resumes(
     officer resumes it from the page and a new worker pulls the days left."""
     from django.utils import timezone
 
-    from apps.ingestion.services import backfills_mark_interrupted
+    from apps.ingestion.backfills import backfills_mark_interrupted
 
     platform, sim = platform_sim(Faults(page_size=2, retry_after=0, slow=0.2))
     celery_app.control.purge()

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.ingestion.services import platform_pull_day, platform_pull_institutions
+from apps.ingestion.pull import platform_pull_day, platform_pull_institutions
 from apps.ingestion.simulator import Faults, Simulator
 from apps.platforms.models import Platform
 from tests.conftest import connect

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from apps.ingestion.services import platform_pull_day
+from apps.ingestion.pull import platform_pull_day
 from apps.ingestion.simulator import Faults
 from tests.conftest import make_bulletin
 from tests.ingestion.test_views import MORNING_AFTER, quick_retries  # noqa: F401

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.commands import TranslatedCommand
+from apps.ingestion.backfills import backfill_run, backfill_start
 from apps.ingestion.models import SyncRun
-from apps.ingestion.services import backfill_run, backfill_start
 from apps.platforms.management.commands._args import date_arg, platform_arg
 
 
