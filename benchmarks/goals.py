@@ -63,7 +63,7 @@ GROUP BY d.institution_id
 
 def rollup_reads(platform, start, end, indicators=()) -> list[tuple[str, list]]:
     """The floor of a period's figures (issue 27): exactly the roll-up rows they
-    need, read by one plain SELECT per roll-up table on one connection, fetched as
+    need, read by one plain SELECT per roll-up table (and per partial month) on one connection, fetched as
     tuples — the per-institution month rows (MonthlyTotal) of the whole months,
     the table-month bitmaps (MonthlyTableTotal) and the daily totals (DailyTotal)
     of the partial months' days; with indicators, their year rows (IndicatorYear)
