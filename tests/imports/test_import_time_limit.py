@@ -5,9 +5,10 @@ one transaction).
 In a prefork worker, what production runs, the pool sends the task's process
 SIGUSR1 at the soft limit and billiard's handler raises SoftTimeLimitExceeded
 wherever the task has got to. Here the same handler and the same signal stop the
-task in this process, at a known point of a large statistics file (a thread sends
-the signal when the job's progress reaches it); test_worker_imports.py lets a real
-worker's limit fall."""
+task in this process, at a known point of a large statistics file: the job's own
+progress reporter sends the signal once it reports that point, so the limit falls
+there, in the task's thread, every time; test_worker_imports.py lets a real worker's
+limit fall."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import datetime as dt
 import os
 import signal
 import threading
-import time
 
 import pytest
 from billiard.pool import soft_timeout_sighandler
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from apps.audit.models import AuditEvent
+from apps.imports import services
 from apps.imports.models import ImportJob
 from apps.imports.services import (
     import_job_claim,
@@ -60,34 +61,33 @@ def timed_out() -> str:
 
 
 @pytest.fixture
-def time_limit_at(celery_in_process):
+def time_limit_at(celery_in_process, monkeypatch):
     """time_limit_at(job, stage, done) makes the task's soft time limit fall once the
-    job's progress shows `stage` with at least `done` rows."""
+    job reports its progress at `stage` with at least `done` rows."""
     previous = signal.signal(signal.SIGUSR1, soft_timeout_sighandler)
-    watchers: list[tuple[threading.Thread, threading.Event]] = []
+    reporter = services._reporter
 
     def arm(job: ImportJob, stage: str, done: int = 0) -> threading.Event:
         """Returns an event set when the limit fell."""
-        stop, fired = threading.Event(), threading.Event()
+        fired = threading.Event()
 
-        def watch() -> None:
-            while not stop.is_set():
-                progress = import_progress(job)
-                if progress and progress["stage"] == stage and progress["done"] >= done:
-                    fired.set()
-                    os.kill(os.getpid(), signal.SIGUSR1)
-                    return
-                time.sleep(0.001)
+        def limited(reported: ImportJob):
+            report = reporter(reported)
 
-        thread = threading.Thread(target=watch, daemon=True)
-        watchers.append((thread, stop))
-        thread.start()
+            def limited_report(at: str, count: int, total: int) -> None:
+                report(at, count, total)
+                if reported.pk == job.pk and not fired.is_set():
+                    if str(at) == stage and count >= done:
+                        fired.set()
+                        # The handler runs here, in this thread, before the next line.
+                        os.kill(os.getpid(), signal.SIGUSR1)
+
+            return limited_report
+
+        monkeypatch.setattr(services, "_reporter", limited)
         return fired
 
     yield arm
-    for thread, stop in watchers:
-        stop.set()
-        thread.join()
     signal.signal(signal.SIGUSR1, previous)
 
 
