@@ -156,3 +156,22 @@ class ReplicaMiddleware:
                 session[PIN] = cursor.fetchone()[0]
         except DatabaseError:
             logger.warning("the primary's WAL position could not be read", exc_info=True)
+
+
+def replica_replayed(timeout: float = 30) -> None:
+    """Wait until the replica has replayed everything the primary has written so
+    far (the tests and benchmarks that read it after writing); TimeoutError past
+    `timeout` seconds."""
+    import time
+
+    def one(alias: str, sql: str):
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+
+    target = one("default", "SELECT pg_current_wal_lsn()::text")
+    deadline = time.monotonic() + timeout
+    while one("replica", f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn())") > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the replica has not replayed the primary in {timeout} s")
+        time.sleep(0.005)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db import connection
+from django.db import connections
 from django.db.models import BigIntegerField, Case, Count, F, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
@@ -70,9 +70,10 @@ class Sent:
 def fetch_rows(query: QuerySet) -> list[tuple]:
     """The rows of a values_list query straight from the cursor: a province's
     period is tens of thousands of rows of plain integers and codes, which need none
-    of the ORM's per-row converters."""
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
+    of the ORM's per-row converters. On the database the ORM would read (the
+    router's: a page's replica), so that a page never reads two states of the data."""
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -8,18 +8,22 @@ the primary, never a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.urls import reverse
 
 from apps.core.routing import PIN
 from apps.ingestion.vendor import VENDOR_QUERIES
+from tests.conftest import connect, upload
 from tests.factories import UserFactory
+from tests.replication import caught_up, one
 
 REQUIRED = os.environ.get("HIPWATCH_TEST_REPLICA") == "required"
 
@@ -36,32 +40,15 @@ def test_the_replica_is_configured_where_required():
     assert "replica" in settings.DATABASES, "HIPWATCH_TEST_REPLICA=required: no replica"
 
 
-def _one(alias: str, sql: str):
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchone()[0]
-
-
-def caught_up(timeout: float = 30) -> None:
-    """Wait until the replica has replayed everything the primary wrote."""
-    target = _one("default", "SELECT pg_current_wal_lsn()::text")
-    for _ in range(int(timeout * 20)):
-        lag = _one("replica", f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn())")
-        if lag <= 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the replica did not catch up")
-
-
 @pytest.fixture
 def paused():
     """The replica's replay paused (as when it falls behind), resumed after."""
     caught_up()
-    _one("replica", "SELECT pg_wal_replay_pause()::text")
+    one("replica", "SELECT pg_wal_replay_pause()::text")
     try:
         yield
     finally:
-        _one("replica", "SELECT pg_wal_replay_resume()::text")
+        one("replica", "SELECT pg_wal_replay_resume()::text")
 
 
 @pytest.fixture
@@ -103,12 +90,48 @@ def test_the_officer_who_saved_sees_it_and_another_reads_the_replica_whole(
     assert client.session.get(PIN)
     # Erin reads the replica, paused before the save: the page as it was.
     assert "10.0.0.8" not in other.get(page).content.decode()
-    _one("replica", "SELECT pg_wal_replay_resume()::text")
+    one("replica", "SELECT pg_wal_replay_resume()::text")
     caught_up()
     assert "10.0.0.8" in other.get(page).content.decode()
     # Replayed past her write: Alice reads the replica again, her pin dropped.
     assert "10.0.0.8" in client.get(page).content.decode()
     assert not client.session.get(PIN)
+
+
+@pytest.fixture
+def april(city):
+    """The central hospital's April: four tables every day, 10 records each."""
+    connect(city.central, city.platform, since=dt.date(2023, 1, 1))
+    day, rows = dt.date(2023, 4, 1), []
+    while day.month == 4:
+        rows += [(day, "41150000001", code, 10) for code in ("T1", "T2", "T3", "T4")]
+        day += dt.timedelta(days=1)
+    upload(city.platform, rows)
+    return city
+
+
+def test_figures_on_the_replica_are_one_state_of_the_data(client, april, officers, paused):
+    """The figures of a page read on the replica come from it alone (the roll-ups'
+    rows too, not from the primary beside it): a night stored on the primary while
+    the replay is paused changes nothing of them, then all of them."""
+    alice, erin = officers
+    client.force_login(erin)
+    url, period = "/api/v1/metrics/", {"start": "2023-04-01", "end": "2023-06-30"}
+
+    def central() -> dict:
+        cache.clear()  # computed afresh each time, not the figures cached before
+        response = client.get(url, period)
+        assert response.status_code == 200
+        (row,) = [r for r in response.json()["results"] if r["org_code"] == "41150000001"]
+        return {f: row[f] for f in ("records", "upload_days", "tables_uploaded")}
+
+    before = central()
+    assert before == {"records": 1200, "upload_days": 30, "tables_uploaded": 4}
+    upload(april.platform, [(dt.date(2023, 5, d), "41150000001", "T1", 5) for d in (1, 2, 3)])
+    assert central() == before
+    one("replica", "SELECT pg_wal_replay_resume()::text")
+    caught_up()
+    assert central() == {"records": 1215, "upload_days": 33, "tables_uploaded": 4}
 
 
 def test_without_pinning_the_officer_would_not_see_her_save(
