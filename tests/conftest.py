@@ -9,6 +9,7 @@ as healthchecks' alice/bob/charlie:
 
 import datetime as dt
 import io
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -28,6 +29,57 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+
+# With a streaming replica configured (.ci/run's last run), these tests' pages are
+# read on it, for real: their data committed (transactional tests, the migrations'
+# rows restored each time) and replayed by the replica before each request.
+PAGES_ON_REPLICA = ("web", "api", "security", "browser")
+TESTS = Path(__file__).resolve().parent
+
+
+def _on_replica(item) -> bool:
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        return False
+    parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
+    return len(parts) > 1 and parts[0] in PAGES_ON_REPLICA
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django orders the tests by their marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _on_replica(item):
+            item.add_marker(
+                pytest.mark.django_db(
+                    transaction=True, serialized_rollback=True, databases=["default", "replica"]
+                ),
+                append=False,
+            )
+
+
+@pytest.fixture(autouse=True)
+def pages_on_replica(request):
+    """On a replica run, each request of these tests waits until the replica has
+    replayed what the test wrote, then reads where the portal sends it; a test whose
+    pages never read the replica fails."""
+    if not _on_replica(request.node):
+        yield
+        return
+    from apps.core import routing
+    from tests.replication import caught_up
+
+    original, targets = routing.reads_for, []
+
+    def reads_for(page_request):
+        caught_up()
+        targets.append(original(page_request))
+        return targets[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routing, "reads_for", reads_for)
+        yield
+    assert not targets or "replica" in targets, f"no page read the replica: {targets}"
 
 
 @pytest.fixture(autouse=True)
