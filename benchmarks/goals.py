@@ -61,17 +61,20 @@ GROUP BY d.institution_id
 """
 
 
-def rollup_reads(platform, start, end, indicators=()) -> list[tuple[str, list]]:
+def rollup_reads(
+    platform, start, end, indicators=(), *, ids: list[int] | None = None, using: str = "default"
+) -> list[tuple[str, list]]:
     """The floor of a period's figures (issue 27): exactly the roll-up rows they
-    need, read by one plain SELECT per roll-up table (and per partial month) on one connection, fetched as
-    tuples — the per-institution month rows (MonthlyTotal) of the whole months,
-    the table-month bitmaps (MonthlyTableTotal) and the daily totals (DailyTotal)
+    need, read by one plain SELECT per roll-up table (and per partial month) on one
+    connection, fetched as tuples — the per-institution month rows (MonthlyTotal)
+    of the whole months, the table-month bitmaps (MonthlyTableTotal) and the daily totals (DailyTotal)
     of the partial months' days; with indicators, their year rows (IndicatorYear)
     and their daily values of the partial months. What a reader of these roll-ups
-    cannot avoid: no figure can be computed from less. Returns (what, rows)."""
+    cannot avoid: no figure can be computed from less. `ids`: only these
+    institutions' rows (PostgreSQL); `using`: the database read. Returns (what, rows)."""
     import datetime as dt
 
-    from django.db import connection
+    from django.db import connections
 
     from apps.core.calendar import full_months, month_end, month_start
     from apps.indicators.models import DailyIndicator, IndicatorYear
@@ -134,9 +137,11 @@ def rollup_reads(platform, start, end, indicators=()) -> list[tuple[str, list]]:
                     [platform.pk, first, last, *ids],
                 )
             )
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         out = []
         for what, sql, params in reads:
+            if ids is not None:
+                sql, params = f"{sql} AND institution_id = ANY(%s)", [*params, ids]
             cursor.execute(sql, params)
             out.append((what, cursor.fetchall()))
     return out

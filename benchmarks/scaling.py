@@ -1,36 +1,56 @@
-"""How the cost of the figures grows with institutions and with days: a simulation
-on this machine for docs/scaling.md (a country is 50,000 institutions × 5 years).
+"""A province of villages, read through a replica: what docs/scaling.md builds on.
 
+    make bench-scaling                 # build once, start a hot standby, measure, stop it
     BENCH_SCALING_URL=postgres://postgres@127.0.0.1:5432/hipwatch_scaling \\
-        python -m benchmarks.scaling [--rebuild] [--compare-unpartitioned]
+    BENCH_SCALING_REPLICA_URL=postgres://postgres@127.0.0.1:5433/hipwatch_scaling \\
+        python -m benchmarks.scaling [--rebuild]
 
-The build: 10,000 institutions under 20 cities and 200 counties, a 30-table edition,
-the 30 days of June 2023; most institutions upload most of their tables every day
-(the province generator's sparsity, fewer tables). Daily rows are written with COPY
-and the roll-ups built in SQL, as in benchmarks/province.py. The measure: the cold
-figures (period_figures, no cache) of the first N institutions for N = 1,250 …
-10,000 over the 30 days, and of all 10,000 over 7, 14 and 30 days, each beside the
-floor (one SQL aggregate over the same rows), best of three. With
---compare-unpartitioned the same again on plain copies of the daily tables swapped
-in for the partitioned ones (what partitioning costs or saves the figures).
+The build: a province of 18 cities and 180 counties with 20,000 institutions on its
+platform — 2,000 hospitals with a 100-table catalogue and 18,000 基层医疗卫生机构
+(village clinics, township health centres) with a 10-table one — and the second
+quarter of 2023, day by day (the province generator's sparsity: a hospital uploads
+60–100 of its tables, a clinic 5–10, most days; 5% upload nothing). Daily rows
+written with COPY and the roll-ups built in SQL, as in benchmarks/province.py.
+
+The measure, on the replica: without BENCH_SCALING_REPLICA_URL a hot standby of
+the local PostgreSQL is started for it (.ci/standby) and stopped after. For the
+whole province and for one city, cold (the caches cleared), best of three:
+- the figures (`period_figures`, as the pages call them) of a quarter, a month and
+  a period of two partial months, each beside its floor — the roll-up rows it
+  needs read alone (benchmarks.goals.rollup_reads), on the replica too;
+- the dashboard of the province officer and of that city's officer, through
+  Django's test client and ReplicaMiddleware, which sends its reads to the replica.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 URL = os.environ.get("BENCH_SCALING_URL", "postgres://postgres@127.0.0.1:5432/hipwatch_scaling")
 os.environ["DATABASE_URL"] = URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+ROOT = Path(__file__).resolve().parents[1]
 
-CITIES, COUNTIES, INSTITUTIONS, TABLES = 20, 200, 10_000, 30
-FIRST_DAY, DAYS = dt.date(2023, 6, 1), 30
-PLATFORM = "country"
+CITIES, COUNTIES_PER_CITY = 18, 10
+HOSPITALS, CLINICS = 2_000, 18_000
+HOSPITAL_TABLES, CLINIC_TABLES = 100, 10
+FIRST_DAY, LAST_DAY = dt.date(2023, 4, 1), dt.date(2023, 6, 30)
+PLATFORM = "province"
+PERIODS = (
+    ("quarter", FIRST_DAY, LAST_DAY),
+    ("month", dt.date(2023, 6, 1), LAST_DAY),
+    ("partial", dt.date(2023, 5, 10), dt.date(2023, 6, 20)),
+)
+DASHBOARD_PERIOD = "2023Q2"
 
 
 def ensure_database(rebuild: bool) -> bool:
@@ -50,9 +70,11 @@ def ensure_database(rebuild: bool) -> bool:
     return True
 
 
-def build() -> None:
+def build_registry():
+    """The province, its cities and counties, the institutions, the platform with
+    its two catalogues, every institution connected. Returns the platform."""
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from apps.institutions.models import Institution
     from apps.platforms.models import (
@@ -64,69 +86,96 @@ def build() -> None:
         TableEdition,
     )
     from apps.regions.models import Region
-    from apps.uploads.models import DailyUpload
 
-    t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
-    rng = random.Random(50_000)
+    rng = random.Random(80_000)
+    Category, Grade = Institution.Category, Institution.Grade
+    hospital_kinds = [Category.GENERAL, Category.TCM, Category.MATERNAL, Category.SPECIALTY]
     with transaction.atomic():
-        country = Region.objects.create(
-            code="100000", name="全国", level="province", path="100000/", position=0
+        province = Region.objects.create(
+            code="410000", name="河南省", level="province", path="410000/", position=0
         )
         cities = [
             Region.objects.create(
-                code=f"1{c + 1:02d}000",
+                code=f"41{c + 1:02d}00",
                 name=f"第{c + 1}市",
                 level="city",
-                parent=country,
-                path=f"100000/1{c + 1:02d}000/",
+                parent=province,
+                path=f"410000/41{c + 1:02d}00/",
                 position=c,
             )
             for c in range(CITIES)
         ]
-        counties = []
-        for n in range(COUNTIES):
-            city = cities[n % CITIES]
-            code = f"{city.code[:3]}{n // CITIES + 1:03d}"
-            counties.append(
-                Region(
-                    code=code,
-                    name=f"{city.name}第{n // CITIES + 1}县",
-                    level="county",
-                    parent=city,
-                    path=f"{city.path}{code}/",
-                    position=n // CITIES,
-                )
+        Region.objects.bulk_create(
+            Region(
+                code=f"{city.code[:4]}{n + 1:02d}",
+                name=f"{city.name}第{n + 1}县",
+                level="county",
+                parent=city,
+                path=f"{city.path}{city.code[:4]}{n + 1:02d}/",
+                position=n,
             )
-        Region.objects.bulk_create(counties)
+            for city in cities
+            for n in range(COUNTIES_PER_CITY)
+        )
+        counties = list(Region.objects.filter(level="county"))
         Institution.objects.bulk_create(
             (
                 Institution(
-                    org_code=f"1{i:010d}",
-                    name=f"第{i}医院",
-                    region=rng.choice(counties) if rng.random() > 0.2 else rng.choice(cities),
-                    category="综合医院",
-                    grade="二级甲等",
+                    org_code=f"H{i:09d}",
+                    name=f"第{i + 1}医院",
+                    region=rng.choice(cities) if rng.random() < 0.3 else rng.choice(counties),
+                    category=rng.choice(hospital_kinds),
+                    grade=rng.choice([Grade.G3A, Grade.G2A, Grade.G2, Grade.G1]),
                 )
-                for i in range(INSTITUTIONS)
+                for i in range(HOSPITALS)
+            ),
+            batch_size=2000,
+        )
+        Institution.objects.bulk_create(
+            (
+                Institution(
+                    org_code=f"J{i:09d}",
+                    name=f"第{i + 1}卫生室",
+                    region=rng.choice(counties),
+                    category=Category.PRIMARY,
+                    grade=Grade.UNGRADED,
+                )
+                for i in range(CLINICS)
             ),
             batch_size=2000,
         )
         platform = Platform.objects.create(
-            code=PLATFORM, name="全民健康信息平台", level=Platform.Level.PROVINCE
+            code=PLATFORM, name="河南省全民健康信息平台", level=Platform.Level.PROVINCE
         )
-        edition = TableEdition.objects.create(
-            platform=platform, name="2023版", valid_from=dt.date(2022, 1, 1)
+        hospitals = TableEdition.objects.create(
+            platform=platform,
+            name="医院版",
+            valid_from=dt.date(2022, 1, 1),
+            categories=[str(c) for c in hospital_kinds],
+        )
+        clinics = TableEdition.objects.create(
+            platform=platform,
+            name="基层版",
+            valid_from=dt.date(2022, 1, 1),
+            categories=[str(Category.PRIMARY)],
         )
         CatalogueTable.objects.bulk_create(
-            CatalogueTable(edition=edition, code=f"TB{t:02d}", name=f"数据表{t}")
-            for t in range(TABLES)
+            [
+                *(
+                    CatalogueTable(edition=hospitals, code=f"H{t:03d}", name=f"医院数据表{t}")
+                    for t in range(HOSPITAL_TABLES)
+                ),
+                *(
+                    CatalogueTable(edition=clinics, code=f"J{t:02d}", name=f"基层数据表{t}")
+                    for t in range(CLINIC_TABLES)
+                ),
+            ]
         )
-        institutions = list(Institution.objects.order_by("org_code"))
         Connection.objects.bulk_create(
             (
                 Connection(institution=i, platform=platform, status=ConnectionStatus.CONNECTED)
-                for i in institutions
+                for i in Institution.objects.all()
             ),
             batch_size=2000,
         )
@@ -143,169 +192,244 @@ def build() -> None:
             ),
             batch_size=2000,
         )
-    print(f"registry built in {time.perf_counter() - t0:.1f} s", flush=True)
+    return platform
 
-    days = [(FIRST_DAY + dt.timedelta(days=d)).isoformat() for d in range(DAYS)]
-    table = DailyUpload._meta.db_table
-    total = 0
-    t1 = time.perf_counter()
+
+def sent_rows(org_code: str, pk: int, platform_id: int, days: list[str]):
+    """One institution's daily rows as COPY lines: a hospital 60–100 of its 100
+    tables, a clinic 5–10 of its 10, on most days; one in twenty sends nothing."""
+    r = random.Random(org_code)
+    if r.random() < 0.05:
+        return
+    if org_code.startswith("H"):
+        tables = [f"H{t:03d}" for t in r.sample(range(HOSPITAL_TABLES), r.randint(60, 100))]
+        day_share, size = r.uniform(0.85, 1.0), 900
+    else:
+        tables = [f"J{t:02d}" for t in r.sample(range(CLINIC_TABLES), r.randint(5, 10))]
+        day_share, size = r.uniform(0.6, 0.95), 40
+    prefix = f"{platform_id}\t{pk}\t"
+    for day in days:
+        if r.random() > day_share:
+            continue
+        for code in tables:
+            if r.random() < 0.93:
+                yield f"{prefix}{code}\t{day}\t{r.randint(1, size)}\t0\n"
+
+
+def build() -> None:
+    from django.db import connection
+
+    from apps.institutions.models import Institution
+    from apps.uploads.models import DailyUpload
+    from benchmarks.province import rollups_from_daily
+
+    t0 = time.perf_counter()
+    platform = build_registry()
+    print(f"registry built in {time.perf_counter() - t0:.1f} s", flush=True)
+    days, day = [], FIRST_DAY
+    while day <= LAST_DAY:
+        days.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    institutions = list(Institution.objects.order_by("org_code").values_list("org_code", "pk"))
+    total, t1 = 0, time.perf_counter()
     with connection.cursor() as cursor:
         for start in range(0, len(institutions), 500):
             buffer = io.StringIO()
-            for inst in institutions[start : start + 500]:
-                r = random.Random(inst.org_code)
-                if r.random() < 0.05:
-                    continue  # silent
-                tables = r.sample(range(TABLES), r.randint(8, TABLES))
-                prefix = f"{platform.pk}\t{inst.pk}\t"
-                for day in days:
-                    if r.random() > 0.95:
-                        continue
-                    for t in tables:
-                        if r.random() < 0.93:
-                            buffer.write(f"{prefix}TB{t:02d}\t{day}\t{r.randint(5, 900)}\t0\n")
-                            total += 1
+            for org_code, pk in institutions[start : start + 500]:
+                for line in sent_rows(org_code, pk, platform.pk, days):
+                    buffer.write(line)
+                    total += 1
             with cursor.copy(
-                f"COPY {table} (platform_id, institution_id, table_code, day, records, rejected) "
-                "FROM STDIN"
+                f"COPY {DailyUpload._meta.db_table} "
+                "(platform_id, institution_id, table_code, day, records, rejected) FROM STDIN"
             ) as copy:
                 copy.write(buffer.getvalue())
-        # Imported here: the module names its own database at import.
-        from benchmarks.province import rollups_from_daily
-
         rollups_from_daily(cursor)
     print(f"{total:,} daily rows and roll-ups in {time.perf_counter() - t1:.1f} s", flush=True)
 
 
-FLOOR_SQL = """
-SELECT d.institution_id,
-       count(DISTINCT d.table_code) FILTER (WHERE d.records > 0),
-       sum(d.records), sum(d.rejected),
-       count(DISTINCT d.day) FILTER (WHERE d.records > 0)
-FROM uploads_dailyupload d
-WHERE d.platform_id = %s AND d.day BETWEEN %s AND %s AND d.institution_id = ANY(%s)
-GROUP BY d.institution_id
-"""
+@contextlib.contextmanager
+def on_replica():
+    """Reads routed to the replica in one repeatable-read transaction, as
+    ReplicaMiddleware does for a page."""
+    from django.db import transaction
+
+    from apps.core.routing import _reads
+
+    token = _reads.set("replica")
+    try:
+        with transaction.atomic(using="replica"):
+            yield
+    finally:
+        _reads.reset(token)
 
 
-def best_of(fn, repeat=3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def officer(username: str, role: str, region):
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts.models import User
+
+    user, _ = User.objects.get_or_create(
+        username=username, defaults={"role": role, "region": region}
+    )
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    return client
 
 
-def measure(platform) -> list[tuple[str, float, float, float]]:
-    """(scope, figures without scores, with scores, floor) per scope, cold, best of
-    three. The scores compare each institution with the median of its city's
-    peers, so with scores a part of a city costs the whole city's figures."""
+def measure() -> list[str]:
     from django.core.cache import cache
-    from django.db import connection
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
 
+    from apps.core.routing import replica_replayed
     from apps.institutions.models import Institution
     from apps.metrics.figures import period_figures
+    from apps.platforms.models import Platform
+    from apps.regions.models import Region
+    from benchmarks.goals import best_cold, rollup_reads
 
-    ids = list(Institution.objects.order_by("org_code").values_list("pk", flat=True))
+    platform = Platform.objects.get(code=PLATFORM)
+    province = Region.objects.get(code="410000")
+    city = Region.objects.get(code="410100")
+    scopes = (
+        ("province", province, Institution.objects.all()),
+        ("one city", city, Institution.objects.filter(region__path__startswith=city.path)),
+    )
+    lines = [
+        f"{'scope':<10} {'period':<30} {'institutions':>12} {'figures':>9} {'floor':>9} "
+        f"{'ratio':>6}  roll-up rows"
+    ]
+    for label, _region, institutions in scopes:
+        ids = list(institutions.values_list("pk", flat=True))
+        for kind, start, end in PERIODS:
 
-    def one(n: int, days: int) -> tuple[str, float, float, float]:
-        chosen = ids[:n]
-        end = FIRST_DAY + dt.timedelta(days=days - 1)
+            def figures(start=start, end=end, institutions=institutions):
+                with on_replica():
+                    period_figures(
+                        institutions=institutions,
+                        platform=platform,
+                        start=start,
+                        end=end,
+                        with_scores=False,
+                    )
 
-        def figures(with_scores: bool):
-            cache.clear()
-            period_figures(
-                institutions=Institution.objects.filter(pk__in=chosen),
-                platform=platform,
-                start=FIRST_DAY,
-                end=end,
-                with_scores=with_scores,
+            def floor(start=start, end=end, ids=None if label == "province" else ids):
+                with on_replica():
+                    return rollup_reads(platform, start, end, ids=ids, using="replica")
+
+            with (
+                CaptureQueriesContext(connections["default"]) as primary,
+                CaptureQueriesContext(connections["replica"]) as replica,
+            ):
+                figures()
+            assert replica.captured_queries and not primary.captured_queries, (
+                f"the figures read the primary {len(primary)} times, the replica {len(replica)}"
             )
+            now, least = best_cold(figures), best_cold(floor)
+            counted = ", ".join(f"{what} {len(rows):,}" for what, rows in floor())
+            period = f"{kind} {start}~{end}"
+            lines.append(
+                f"{label:<10} {period:<30} {len(ids):>12,} {now * 1000:7.0f}ms "
+                f"{least * 1000:7.0f}ms {now / least:5.2f}×  {counted}"
+            )
+    province_officer = officer("bench-province", "province", province)
+    city_officer = officer("bench-city", "city", city)
+    replica_replayed(60)  # the officers and their sessions, before the replica reads them
+    url = f"/dashboard/?platform={platform.code}&period={DASHBOARD_PERIOD}"
+    for label, client in (("province", province_officer), ("one city", city_officer)):
+        assert client.get(url).status_code == 200  # the first request imports the views
+        # Counted as they run (a request empties the connections' query logs).
+        counts = {"default": 0, "replica": 0}
 
-        def floor():
-            with connection.cursor() as cursor:
-                cursor.execute(FLOOR_SQL, [platform.pk, FIRST_DAY, end, chosen])
-                cursor.fetchall()
+        def counter(execute, sql, params, many, context, counts=counts):
+            counts[context["connection"].alias] += 1
+            return execute(sql, params, many, context)
 
-        return (
-            f"{n:>6,} institutions × {days:>2} days",
-            best_of(lambda: figures(False)),
-            best_of(lambda: figures(True)),
-            best_of(floor),
+        cache.clear()
+        with (
+            connections["default"].execute_wrapper(counter),
+            connections["replica"].execute_wrapper(counter),
+        ):
+            assert client.get(url).status_code == 200
+        seconds = best_cold(lambda client=client: client.get(url))
+        lines.append(
+            f"{label:<10} dashboard {DASHBOARD_PERIOD}, cold: {seconds * 1000:.0f} ms "
+            f"({counts['replica']} queries on the replica, {counts['default']} on the primary: "
+            "the session and the primary's WAL position)"
         )
-
-    rows = [one(n, DAYS) for n in (1250, 2500, 5000, 10_000)]
-    rows += [one(INSTITUTIONS, d) for d in (7, 14)]
-    return rows
+    return lines
 
 
-def swap_plain(cursor, plain: bool) -> None:
-    """Put plain copies of the partitioned daily tables in their place (plain=True),
-    or the partitioned ones back."""
-    from apps.core.partitions import PARTITIONED
+def database_size() -> str:
+    from django.db import connection
 
-    for table in PARTITIONED:
-        if plain:
-            cursor.execute(f"SELECT to_regclass('{table}_plain') IS NULL")
-            if cursor.fetchone()[0]:
-                cursor.execute(f"CREATE TABLE {table}_plain (LIKE {table} INCLUDING ALL)")
-                cursor.execute(f"INSERT INTO {table}_plain SELECT * FROM {table}")
-                cursor.execute(f"ANALYZE {table}_plain")
-            cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_parted")
-            cursor.execute(f"ALTER TABLE {table}_plain RENAME TO {table}")
-        else:
-            cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_plain")
-            cursor.execute(f"ALTER TABLE {table}_parted RENAME TO {table}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM uploads_dailyupload")
+        rows = cursor.fetchone()[0]
+        # A partitioned table's own size is nothing: its partitions hold the rows.
+        cursor.execute(
+            "SELECT COALESCE(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
+            "WHERE inhparent = 'uploads_dailyupload'::regclass"
+        )
+        daily = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        whole = cursor.fetchone()[0]
+    return (
+        f"{rows:,} daily rows; uploads_dailyupload with its indexes {daily / 2**20:,.0f} MiB, "
+        f"the database {whole / 2**20:,.0f} MiB"
+    )
+
+
+def run_step(step: str, env: dict | None = None) -> None:
+    """A step in its own process: the replica's settings are read at start-up."""
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.scaling", step],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
 
 
 def main() -> int:
+    if "--build" in sys.argv or "--measure" in sys.argv:
+        import django
+
+        django.setup()
+        if "--build" in sys.argv:
+            from django.db import connection
+
+            from apps.platforms.models import Platform
+
+            tables = connection.introspection.table_names()
+            if "platforms_platform" not in tables or not Platform.objects.filter(code=PLATFORM):
+                build()
+            print(database_size(), flush=True)
+        else:
+            print("\n".join(measure()), flush=True)
+        return 0
     if not ensure_database("--rebuild" in sys.argv):
         return 0
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    from apps.platforms.models import Platform
-
-    if (
-        "platforms_platform" not in connection.introspection.table_names()
-        or not Platform.objects.filter(code=PLATFORM).exists()
-    ):
-        build()
-    platform = Platform.objects.get(code=PLATFORM)
-    from apps.uploads.models import DailyUpload
-
-    print(f"{DailyUpload.objects.filter(platform=platform).count():,} daily rows")
-    with connection.cursor() as cursor:
-        # A partitioned table's own size is nothing: its partitions hold the rows.
-        cursor.execute(
-            "SELECT COALESCE(sum(pg_total_relation_size(inhrelid)), 0) "
-            "+ pg_total_relation_size('uploads_dailyupload') FROM pg_inherits "
-            "WHERE inhparent = 'uploads_dailyupload'::regclass"
-        )
-        size = cursor.fetchone()[0]
-    print(f"uploads_dailyupload with its indexes: {size / 2**20:,.0f} MiB")
-    print(f"{'scope':<34} {'figures':>9} {'+scores':>9} {'floor':>8} {'ratio':>6}")
-    results = measure(platform)
-    for label, seconds, scored, floor in results:
-        print(f"{label:<34} {seconds:8.2f}s {scored:8.2f}s {floor:7.2f}s {seconds / floor:6.2f}×")
-    if "--compare-unpartitioned" in sys.argv:
-        with connection.cursor() as cursor:
-            swap_plain(cursor, plain=True)
-        try:
-            print("the same on plain (unpartitioned) copies of the daily tables:")
-            for (label, seconds, _s, floor), (_l, plain, _ps, plain_floor) in zip(
-                results, measure(platform), strict=True
-            ):
-                print(
-                    f"{label:<34} {plain:8.2f}s {plain_floor:7.2f}s  partitioned/plain: "
-                    f"figures {seconds / plain:4.2f}×, floor {floor / plain_floor:4.2f}×"
-                )
-        finally:
-            with connection.cursor() as cursor:
-                swap_plain(cursor, plain=False)
+    run_step("--build")
+    replica = os.environ.get("BENCH_SCALING_REPLICA_URL")
+    standby = None
+    if not replica:
+        standby = tempfile.mkdtemp(prefix="hipwatch-bench-standby.")
+        port = subprocess.run(
+            [str(ROOT / ".ci" / "standby"), "start", standby],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        replica = f"{URL.rsplit(':', 1)[0]}:{port}/{URL.rsplit('/', 1)[1]}"
+        print(f"a hot standby of the local PostgreSQL on port {port}", flush=True)
+    try:
+        run_step("--measure", {"DATABASE_REPLICA_URL": replica})
+    finally:
+        if standby:
+            subprocess.run([str(ROOT / ".ci" / "standby"), "stop", standby], check=False)
     return 0
 
 
