@@ -134,6 +134,40 @@ def test_figures_on_the_replica_are_one_state_of_the_data(client, april, officer
     assert central() == {"records": 1215, "upload_days": 33, "tables_uploaded": 4}
 
 
+def central_figures(client) -> dict:
+    response = client.get("/api/v1/metrics/", {"start": "2023-04-01", "end": "2023-06-30"})
+    assert response.status_code == 200
+    (row,) = [r for r in response.json()["results"] if r["org_code"] == "41150000001"]
+    return {f: row[f] for f in ("records", "upload_days")}
+
+
+def test_the_cache_never_serves_one_database_s_figures_to_a_page_of_the_other(
+    client, april, officers, paused
+):
+    """The figures' cache keys on the version of the data the page reads: the
+    officer pinned to the primary caches the new figures, the officer on the paused
+    replica still gets the figures of the replica's data (not the primary's from the
+    cache), then, replayed, the new ones."""
+    from django.test import Client
+
+    alice, erin = officers
+    other = Client()
+    other.force_login(erin)
+    client.force_login(alice)
+    old, new = {"records": 1200, "upload_days": 30}, {"records": 1215, "upload_days": 33}
+    assert central_figures(other) == old  # the replica's, cached under its version
+    upload(april.platform, [(dt.date(2023, 5, d), "41150000001", "T1", 5) for d in (1, 2, 3)])
+    save_a_source(client, reverse("platform-source", args=[april.platform.code]))
+    assert client.session.get(PIN)
+    assert central_figures(client) == new  # the primary's, cached under the new version
+    assert central_figures(other) == old
+    assert central_figures(client) == new
+    one("replica", "SELECT pg_wal_replay_resume()::text")
+    caught_up()
+    assert central_figures(other) == new
+    assert central_figures(client) == new
+
+
 def test_without_pinning_the_officer_would_not_see_her_save(
     client, city, officers, paused, settings
 ):
