@@ -18,6 +18,7 @@ from .pull import (
     platform_pull_quality,
     platform_pull_quality_rules,
 )
+from .signals import night_pulled
 from .source import sources_held
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def pull_platform_day(platform_id: int, day: str, trigger: str = SyncRun.Trigger
 def pull_platform_night(platform_id: int) -> list[int]:
     """One platform's night: its institutions, then yesterday and the days before
     it that the platform may still revise, each day's upload statistics and its
-    business indicators."""
+    business indicators; then `night_pulled` (the dashboards are warmed on it)."""
     platform = Platform.objects.get(pk=platform_id)
     with sources_held():  # one connection to the platform's database or folder
         runs = [
@@ -50,6 +51,7 @@ def pull_platform_night(platform_id: int) -> list[int]:
             day = yesterday - dt.timedelta(days=back)
             for pull in (platform_pull_day, platform_pull_indicators, platform_pull_quality):
                 runs.append(pull(platform=platform, day=day, trigger=SyncRun.Trigger.SCHEDULE).pk)
+    night_pulled.send(sender=Platform, platform=platform)
     return runs
 
 

@@ -13,12 +13,16 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
+from apps.accounts.scoping import institutions_for, regions_for, watches_for
+from apps.alerts.models import Status as WatchStatus
 from apps.core.sheets import Link, Mark, Sheet
 from apps.institutions.models import Institution
 from apps.metrics.anomalies import baseline_note, volume_anomalies
 from apps.metrics.figures import FiguresReader, InstitutionFigures, Tier
 from apps.metrics.periods import Period
 from apps.platforms.models import ConnectionStatus, Platform
+from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
 from .breakdown import region_breakdown
@@ -44,6 +48,36 @@ class Panel:
 
 def _pct(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
+
+
+def dashboard_for(
+    user: User, platform: Platform, period: Period, *, region: Region | None = None, query=""
+) -> Dashboard:
+    """The dashboard `user` sees of `platform` and `period` — of `region`, one of
+    their scope's, when given. The page's one construction, and the night's warm-up's
+    (apps/web/warm.py): the figures both compute are cached under the same keys."""
+    institutions = institutions_for(user)
+    if region is not None:
+        institutions = institutions.filter(region__path__startswith=region.path)
+    parent = region or user.region
+    regions = regions_for(user)
+    children = list(
+        regions.filter(parent=parent) if parent else regions.filter(parent__isnull=True)
+    )
+    return Dashboard(
+        institutions=institutions,
+        platform=platform,
+        period=period,
+        parent=parent,
+        children=children,
+        show_regions=user.role != User.Role.COUNTY or region is not None,
+        query=query,
+        silent=watches_for(user)
+        .filter(platform=platform, status=WatchStatus.SILENT, institution__in=institutions)
+        .select_related("institution__region")
+        .order_by("-silent_days", "institution__org_code"),
+        overdue=overdue_tasks(user).filter(institution__in=institutions),
+    )
 
 
 class Dashboard:

@@ -19,10 +19,8 @@ from apps.accounts.scoping import (
     connections_for,
     institutions_for,
     regions_for,
-    watches_for,
 )
 from apps.alerts.models import DEFAULT_SILENT_AFTER_DAYS
-from apps.alerts.models import Status as WatchStatus
 from apps.alerts.services import silent_after_days
 from apps.core.sheets import Bar, Mark, Sheet, sheet_export, sheet_from_table, xlsx_response
 from apps.ingestion.health import night_problems
@@ -44,7 +42,6 @@ from apps.metrics.quality import quality_values
 from apps.platforms.models import ConnectionStatus
 from apps.quality.models import Dimension, QualityRule
 from apps.quality.tables import rules_sheet
-from apps.rectification.selectors import overdue_tasks
 from apps.regions.models import Region
 
 from .breakdown import breakdown_sheet, region_breakdown, unconnected_sheet
@@ -55,7 +52,7 @@ from .context import (
     request_platforms,
     resolve_request,
 )
-from .dashboard import Dashboard
+from .dashboard import dashboard_for
 from .forms import InstitutionFilterForm
 from .standing import (
     WEEKDAY_INITIALS,
@@ -437,28 +434,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return _empty(request)
     if missing := no_data_page(request, platform, period):
         return missing
-    institutions = institutions_for(user)
-    if region is not None:
-        institutions = institutions.filter(region__path__startswith=region.path)
-    parent = region or user.region
-    regions = regions_for(user)
-    children = list(
-        regions.filter(parent=parent) if parent else regions.filter(parent__isnull=True)
-    )
-    board = Dashboard(
-        institutions=institutions,
-        platform=platform,
-        period=period,
-        parent=parent,
-        children=children,
-        show_regions=user.role != User.Role.COUNTY or region is not None,
-        query=_nav_query(request),
-        silent=watches_for(user)
-        .filter(platform=platform, status=WatchStatus.SILENT, institution__in=institutions)
-        .select_related("institution__region")
-        .order_by("-silent_days", "institution__org_code"),
-        overdue=overdue_tasks(user).filter(institution__in=institutions),
-    )
+    board = dashboard_for(user, platform, period, region=region, query=_nav_query(request))
     panels = board.panels()
     export = request.GET.get("export")
     if export:
@@ -468,7 +444,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             sheets,
             f"dashboard-{export}-{period.key}.xlsx",
-            _export_heading(region or parent, period, platform),
+            _export_heading(region or board.parent, period, platform),
         )
     return render(
         request,
@@ -476,7 +452,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "nav": navigation(request, platform, period),
             "region": region,
-            "regions": regions,
+            "regions": regions_for(user),
             "summary": board.summary,
             "panels": panels,
             "charts": [{"id": p.sheet.key, **p.chart} for p in panels if p.chart],
