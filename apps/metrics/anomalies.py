@@ -121,8 +121,8 @@ def volume_anomalies(
 ) -> dict[int, list[Anomaly]]:
     """Per institution id (those with any), the anomalous days of start..end, in
     order. Two queries (the period's upload days, and each institution's last 28
-    before it; with `latest`, four for the last two weeks first: the scope's ids,
-    their days, the baselines of the last eight weeks and those beyond); cached
+    before it; with `latest`, up to five for the last two weeks first: the scope's
+    ids, their days, the baselines in up to three widening windows); cached
     under the data version like the figures. With `latest`, only the days from the
     last one back to the day on which the count of
     anomalies found reaches `latest` are judged (every anomaly of those days: what
@@ -174,25 +174,33 @@ def _series(
 ) -> dict[int, list]:
     """Per institution, its upload days of start..end and the LOOK_BACK before
     start, (day, records), oldest first. Two queries; given the `institutions` of the
-    scope, three: those looked for in the LOOK_BACK days before start first (a window
-    over a province's whole history costs more than the rest), then over all of it
-    for those with fewer there."""
+    scope, the LOOK_BACK before start are looked for in widening windows — the
+    LOOK_BACK days before start, four times as many, then the whole history — each
+    only for those with fewer in the one before (a window over a province's whole
+    history costs more than the rest, and an institution that uploads two days a
+    week is found in the second)."""
     if institutions:
-        recent = _last_upload_days(
-            uploaded.filter(day__gte=start - dt.timedelta(days=LOOK_BACK)), start
-        )
-        counts = Counter(inst for inst, _day, _records in recent)
-        full = {inst for inst, n in counts.items() if n >= LOOK_BACK}
-        # The others named when they are few (an index walk each), else excluded.
-        rest = [pk for pk in institutions if pk not in full]
-        others = (
-            uploaded.filter(institution__in=rest)
-            if len(rest) <= 1000
-            else uploaded.exclude(institution__in=full)
-        )
-        before = [row for row in recent if row[0] in full]
-        if rest:
-            before += _last_upload_days(others, start)
+        before: list[tuple] = []
+        found: set[int] = set()
+        pending = list(institutions)
+        for back in (LOOK_BACK, 4 * LOOK_BACK, None):
+            window = uploaded
+            if back is not None:
+                window = window.filter(day__gte=start - dt.timedelta(days=back))
+            if found:  # the others named when they are few (an index walk each)
+                window = (
+                    window.filter(institution__in=pending)
+                    if len(pending) <= 1000
+                    else window.exclude(institution__in=found)
+                )
+            rows = _last_upload_days(window, start)
+            counts = Counter(inst for inst, _day, _records in rows)
+            enough = {i for i, n in counts.items() if back is None or n >= LOOK_BACK}
+            before += [row for row in rows if row[0] in enough]
+            found |= enough
+            pending = [pk for pk in pending if pk not in found]
+            if not pending:
+                break
     else:
         before = _last_upload_days(uploaded, start)
     during = uploaded.filter(day__gte=start, day__lte=end).values_list(

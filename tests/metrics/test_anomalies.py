@@ -183,3 +183,32 @@ def test_the_latest_anomalies_are_those_of_the_whole_period_from_the_end(city):
         city.central.pk,
         city.hc_people.pk,
     }
+
+
+def test_the_baselines_read_in_widening_windows_are_the_whole_history_s(city):
+    """With the scope's institutions given, each one's last upload days before the
+    period are read in widening windows; they are the same as one read of the whole
+    history, for an institution uploading every day (found in the first window),
+    every third day (the second) and every ninth (only in the whole history)."""
+    from apps.metrics.anomalies import LOOK_BACK, _series
+    from apps.uploads.models import DailyTotal
+
+    start, gs = dt.date(2023, 6, 1), "41152200001"
+    rows = []
+    for n in range(1, 1100):
+        day = start - dt.timedelta(days=n)
+        rows.append((day, CENTRAL, "T1", 100 + n % 7))
+        if n % 3 == 0:
+            rows.append((day, HC, "T1", 50 + n % 5))
+        if n % 9 == 0:
+            rows.append((day, gs, "T1", 20 + n % 4))
+    upload(city.platform, rows)
+    uploaded = DailyTotal.objects.filter(platform=city.platform, records__gt=0)
+    ids = list(Institution.objects.values_list("pk", flat=True))
+    widening = _series(uploaded, start, start, ids)
+    whole = _series(uploaded, start, start)
+    assert widening == whole
+    for org, every in ((CENTRAL, 1), (HC, 3), (gs, 9)):
+        pk = Institution.objects.get(org_code=org).pk
+        assert len(widening[pk]) == LOOK_BACK
+        assert widening[pk][0][0] == start - dt.timedelta(days=LOOK_BACK * every)
