@@ -28,7 +28,7 @@ from apps.institutions.models import Institution
 from apps.platforms.models import Platform
 from apps.uploads.models import DailyTotal
 
-from .figures import as_date, cache_key, fetch_rows
+from .figures import as_date, cache_key, data_span, fetch_rows
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 14
@@ -144,7 +144,9 @@ def volume_anomalies(
         # the latest anomalies of a province; the whole period only when not.
         recent = max(start, end - dt.timedelta(days=RECENT_DAYS - 1))
         ids = list(scope.values_list("pk", flat=True))
-        found, complete = _judge(_series(uploaded, recent, end, ids), recent, latest)
+        first_day, _last = data_span(platform)
+        series = _series(uploaded, recent, end, ids, first_day=first_day)
+        found, complete = _judge(series, recent, latest)
         if complete or recent == start:
             result = found
     if result is None:
@@ -170,21 +172,29 @@ def _last_upload_days(uploaded: QuerySet, before: dt.date) -> list[tuple]:
 
 
 def _series(
-    uploaded: QuerySet, start: dt.date, end: dt.date, institutions: Sequence[int] = ()
+    uploaded: QuerySet,
+    start: dt.date,
+    end: dt.date,
+    institutions: Sequence[int] = (),
+    first_day: dt.date | None = None,
 ) -> dict[int, list]:
     """Per institution, its upload days of start..end and the LOOK_BACK before
     start, (day, records), oldest first. Two queries; given the `institutions` of the
     scope, the LOOK_BACK before start are looked for in widening windows — the
     LOOK_BACK days before start, four times as many, then the whole history — each
-    only for those with fewer in the one before (a window over a province's whole
-    history costs more than the rest, and an institution that uploads two days a
-    week is found in the second)."""
+    only for those with fewer in the one before, and none past the window that
+    reaches the platform's `first_day` (a window over a province's whole history
+    costs more than the rest, and an institution that uploads two days a week is
+    found in the second)."""
     if institutions:
         before: list[tuple] = []
         found: set[int] = set()
         pending = list(institutions)
         for back in (LOOK_BACK, 4 * LOOK_BACK, None):
             window = uploaded
+            if back is not None and first_day is not None:
+                if start - dt.timedelta(days=back) <= first_day:
+                    back = None  # this window holds the whole history already
             if back is not None:
                 window = window.filter(day__gte=start - dt.timedelta(days=back))
             if found:  # the others named when they are few (an index walk each)
@@ -199,7 +209,7 @@ def _series(
             before += [row for row in rows if row[0] in enough]
             found |= enough
             pending = [pk for pk in pending if pk not in found]
-            if not pending:
+            if not pending or back is None:
                 break
     else:
         before = _last_upload_days(uploaded, start)

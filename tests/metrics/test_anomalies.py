@@ -205,10 +205,32 @@ def test_the_baselines_read_in_widening_windows_are_the_whole_history_s(city):
     upload(city.platform, rows)
     uploaded = DailyTotal.objects.filter(platform=city.platform, records__gt=0)
     ids = list(Institution.objects.values_list("pk", flat=True))
-    widening = _series(uploaded, start, start, ids)
+    first_day = start - dt.timedelta(days=1099)
+    widening = _series(uploaded, start, start, ids, first_day=first_day)
     whole = _series(uploaded, start, start)
     assert widening == whole
+    assert _series(uploaded, start, start, ids) == whole  # the first day unknown
     for org, every in ((CENTRAL, 1), (HC, 3), (gs, 9)):
         pk = Institution.objects.get(org_code=org).pk
         assert len(widening[pk]) == LOOK_BACK
         assert widening[pk][0][0] == start - dt.timedelta(days=LOOK_BACK * every)
+
+
+def test_no_window_is_read_past_the_one_that_holds_the_whole_history(city, monkeypatch):
+    """A platform with less history than the first window reads its baselines
+    once (a new deployment's first months), not once per window."""
+    from apps.metrics import anomalies
+    from apps.uploads.models import DailyTotal
+
+    start = dt.date(2023, 6, 1)
+    upload(city.platform, [(start - dt.timedelta(days=n), CENTRAL, "T1", 9) for n in range(1, 60)])
+    reads = []
+    real = anomalies._last_upload_days
+    monkeypatch.setattr(anomalies, "_last_upload_days", lambda *a: reads.append(1) or real(*a))
+    uploaded = DailyTotal.objects.filter(platform=city.platform, records__gt=0)
+    ids = list(Institution.objects.values_list("pk", flat=True))
+    series = anomalies._series(uploaded, start, start, ids, first_day=start - dt.timedelta(59))
+    assert len(reads) == 1 and len(series[city.central.pk]) == 59
+    reads.clear()
+    anomalies._series(uploaded, start, start, ids, first_day=start - dt.timedelta(days=400))
+    assert len(reads) == 3  # 98 days, 392, then the whole history
