@@ -203,22 +203,28 @@ def best_cold(fn, repeat: int = 3) -> float:
     return min(times)
 
 
-def province_client():
-    """Django's test client signed in as a province officer of region 410000."""
+def officer_client(username: str, role: str, region):
+    """Django's test client signed in as an officer of `role` over `region` (the
+    user created once)."""
     from django.conf import settings
     from django.test import Client
 
     from apps.accounts.models import User
-    from apps.regions.models import Region
 
-    province = Region.objects.get(code="410000")
     user, _ = User.objects.get_or_create(
-        username="bench-province", defaults={"role": User.Role.PROVINCE, "region": province}
+        username=username, defaults={"role": role, "region": region}
     )
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(user)
     return client
+
+
+def province_client():
+    """Django's test client signed in as a province officer of region 410000."""
+    from apps.regions.models import Region
+
+    return officer_client("bench-province", "province", Region.objects.get(code="410000"))
 
 
 def dashboard_cold(platform, period: str, repeat: int = 3) -> tuple[float, float]:

@@ -264,21 +264,6 @@ def on_replica():
         _reads.reset(token)
 
 
-def officer(username: str, role: str, region):
-    from django.conf import settings
-    from django.test import Client
-
-    from apps.accounts.models import User
-
-    user, _ = User.objects.get_or_create(
-        username=username, defaults={"role": role, "region": region}
-    )
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def measure() -> list[str]:
     from django.core.cache import cache
     from django.db import connections
@@ -289,7 +274,7 @@ def measure() -> list[str]:
     from apps.metrics.figures import period_figures
     from apps.platforms.models import Platform
     from apps.regions.models import Region
-    from benchmarks.goals import best_cold, rollup_reads
+    from benchmarks.goals import best_cold, officer_client, rollup_reads
 
     platform = Platform.objects.get(code=PLATFORM)
     province = Region.objects.get(code="410000")
@@ -335,8 +320,8 @@ def measure() -> list[str]:
                 f"{label:<10} {period:<30} {len(ids):>12,} {now * 1000:7.0f}ms "
                 f"{least * 1000:7.0f}ms {now / least:5.2f}×  {counted}"
             )
-    province_officer = officer("bench-province", "province", province)
-    city_officer = officer("bench-city", "city", city)
+    province_officer = officer_client("bench-province", "province", province)
+    city_officer = officer_client("bench-city", "city", city)
     replica_replayed(60)  # the officers and their sessions, before the replica reads them
     url = f"/dashboard/?platform={platform.code}&period={DASHBOARD_PERIOD}"
     for label, client in (("province", province_officer), ("one city", city_officer)):

@@ -48,14 +48,26 @@ def _on_replica(item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-django orders the tests by their marks
 def pytest_collection_modifyitems(config, items):
+    """With a replica configured, the pages' tests become transactional with the
+    migrations' rows restored, and so does every other transactional test: a flush
+    that recreates the content types (a test without serialized rollback) would
+    clash with the next test's restored ones."""
+    from django.conf import settings
+    from pytest_django.fixtures import validate_django_db
+
+    if "replica" not in settings.DATABASES:
+        return
     for item in items:
+        marker = item.get_closest_marker("django_db")
         if _on_replica(item):
-            item.add_marker(
-                pytest.mark.django_db(
-                    transaction=True, serialized_rollback=True, databases=["default", "replica"]
-                ),
-                append=False,
-            )
+            db = {"transaction": True, "databases": ["default", "replica"]}
+        elif marker is not None and validate_django_db(marker)[0]:  # transactional
+            _transaction, reset_sequences, databases, _rollback, apps = validate_django_db(marker)
+            db = {"transaction": True, "reset_sequences": reset_sequences, "databases": databases}
+            db["available_apps"] = apps
+        else:
+            continue
+        item.add_marker(pytest.mark.django_db(**{**db, "serialized_rollback": True}), append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +79,11 @@ def pages_on_replica(request):
         yield
         return
     from apps.core import routing
-    from tests.replication import caught_up
 
     original, targets = routing.reads_for, []
 
     def reads_for(page_request):
-        caught_up()
+        routing.replica_replayed()
         targets.append(original(page_request))
         return targets[-1]
 

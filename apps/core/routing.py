@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -158,20 +159,20 @@ class ReplicaMiddleware:
             logger.warning("the primary's WAL position could not be read", exc_info=True)
 
 
+def scalar(alias: str, sql: str):
+    """The one value `sql` answers on the database `alias`."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
 def replica_replayed(timeout: float = 30) -> None:
     """Wait until the replica has replayed everything the primary has written so
     far (the tests and benchmarks that read it after writing); TimeoutError past
     `timeout` seconds."""
-    import time
-
-    def one(alias: str, sql: str):
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()[0]
-
-    target = one("default", "SELECT pg_current_wal_lsn()::text")
+    target = scalar("default", "SELECT pg_current_wal_lsn()::text")
     deadline = time.monotonic() + timeout
-    while one("replica", f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn())") > 0:
+    while scalar("replica", f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn())") > 0:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the replica has not replayed the primary in {timeout} s")
         time.sleep(0.005)

@@ -20,10 +20,11 @@ from django.db import connections
 from django.urls import reverse
 
 from apps.core.routing import PIN
+from apps.core.routing import replica_replayed as caught_up
+from apps.core.routing import scalar as one
 from apps.ingestion.vendor import VENDOR_QUERIES
 from tests.conftest import connect, upload
 from tests.factories import UserFactory
-from tests.replication import caught_up, one
 
 REQUIRED = os.environ.get("HIPWATCH_TEST_REPLICA") == "required"
 
@@ -110,35 +111,37 @@ def april(city):
     return city
 
 
-def test_figures_on_the_replica_are_one_state_of_the_data(client, april, officers, paused):
-    """The figures of a page read on the replica come from it alone (the roll-ups'
-    rows too, not from the primary beside it): a night stored on the primary while
-    the replay is paused changes nothing of them, then all of them."""
-    alice, erin = officers
-    client.force_login(erin)
-    url, period = "/api/v1/metrics/", {"start": "2023-04-01", "end": "2023-06-30"}
-
-    def central() -> dict:
-        cache.clear()  # computed afresh each time, not the figures cached before
-        response = client.get(url, period)
-        assert response.status_code == 200
-        (row,) = [r for r in response.json()["results"] if r["org_code"] == "41150000001"]
-        return {f: row[f] for f in ("records", "upload_days", "tables_uploaded")}
-
-    before = central()
-    assert before == {"records": 1200, "upload_days": 30, "tables_uploaded": 4}
-    upload(april.platform, [(dt.date(2023, 5, d), "41150000001", "T1", 5) for d in (1, 2, 3)])
-    assert central() == before
-    one("replica", "SELECT pg_wal_replay_resume()::text")
-    caught_up()
-    assert central() == {"records": 1215, "upload_days": 33, "tables_uploaded": 4}
-
-
 def central_figures(client) -> dict:
     response = client.get("/api/v1/metrics/", {"start": "2023-04-01", "end": "2023-06-30"})
     assert response.status_code == 200
     (row,) = [r for r in response.json()["results"] if r["org_code"] == "41150000001"]
-    return {f: row[f] for f in ("records", "upload_days")}
+    return {f: row[f] for f in ("records", "upload_days", "tables_uploaded")}
+
+
+OLD = {"records": 1200, "upload_days": 30, "tables_uploaded": 4}
+NEW = {"records": 1215, "upload_days": 33, "tables_uploaded": 4}
+
+
+def a_night_on_the_primary(platform) -> None:
+    upload(platform, [(dt.date(2023, 5, d), "41150000001", "T1", 5) for d in (1, 2, 3)])
+
+
+def test_figures_on_the_replica_are_one_state_of_the_data(client, april, officers, paused):
+    """The figures of a page read on the replica come from it alone (the roll-ups'
+    rows too, not from the primary beside it): a night stored on the primary while
+    the replay is paused changes nothing of them, then all of them. Computed afresh
+    each time (the cache cleared), not the figures cached before."""
+    _alice, erin = officers
+    client.force_login(erin)
+    cache.clear()
+    assert central_figures(client) == OLD
+    a_night_on_the_primary(april.platform)
+    cache.clear()
+    assert central_figures(client) == OLD
+    one("replica", "SELECT pg_wal_replay_resume()::text")
+    caught_up()
+    cache.clear()
+    assert central_figures(client) == NEW
 
 
 def test_the_cache_never_serves_one_database_s_figures_to_a_page_of_the_other(
@@ -154,18 +157,17 @@ def test_the_cache_never_serves_one_database_s_figures_to_a_page_of_the_other(
     other = Client()
     other.force_login(erin)
     client.force_login(alice)
-    old, new = {"records": 1200, "upload_days": 30}, {"records": 1215, "upload_days": 33}
-    assert central_figures(other) == old  # the replica's, cached under its version
-    upload(april.platform, [(dt.date(2023, 5, d), "41150000001", "T1", 5) for d in (1, 2, 3)])
+    assert central_figures(other) == OLD  # the replica's, cached under its version
+    a_night_on_the_primary(april.platform)
     save_a_source(client, reverse("platform-source", args=[april.platform.code]))
     assert client.session.get(PIN)
-    assert central_figures(client) == new  # the primary's, cached under the new version
-    assert central_figures(other) == old
-    assert central_figures(client) == new
+    assert central_figures(client) == NEW  # the primary's, cached under the new version
+    assert central_figures(other) == OLD
+    assert central_figures(client) == NEW
     one("replica", "SELECT pg_wal_replay_resume()::text")
     caught_up()
-    assert central_figures(other) == new
-    assert central_figures(client) == new
+    assert central_figures(other) == NEW
+    assert central_figures(client) == NEW
 
 
 def test_without_pinning_the_officer_would_not_see_her_save(

@@ -59,7 +59,7 @@ def test_a_warmed_dashboard_is_read_from_the_cache_and_shows_the_same(
     assert computed == []
 
 
-def test_a_scope_shared_by_two_officers_is_warmed_once(quarter, users, computed):
+def test_a_scope_shared_by_two_officers_is_warmed_once(quarter, users):
     from tests.factories import UserFactory
 
     UserFactory(username="erin", role="city", region=quarter.city)
